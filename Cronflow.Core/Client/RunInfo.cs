@@ -1,0 +1,124 @@
+using System.Text.Json.Serialization;
+
+namespace Cronflow;
+
+/// <summary>The state of a run.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
+public enum RunStatus
+{
+    /// <summary>Accepted, not started yet (for example waiting for a concurrency slot).</summary>
+    Pending,
+
+    /// <summary>Executing steps.</summary>
+    Running,
+
+    /// <summary>Paused on a timer, an event or a human.</summary>
+    Waiting,
+
+    /// <summary>Finished successfully.</summary>
+    Completed,
+
+    /// <summary>Finished with an error.</summary>
+    Failed,
+
+    /// <summary>Cancelled by a caller or a <c>Cancel</c> step.</summary>
+    Cancelled,
+}
+
+/// <summary>The state of one step.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<StepStatus>))]
+public enum StepStatus
+{
+    /// <summary>Not started.</summary>
+    Pending,
+
+    /// <summary>In flight.</summary>
+    Running,
+
+    /// <summary>Finished successfully (possibly through its <c>OnError</c> handler).</summary>
+    Completed,
+
+    /// <summary>Failed.</summary>
+    Failed,
+
+    /// <summary>Not run because its branch was not taken, or abandoned when its block was decided.</summary>
+    Skipped,
+
+    /// <summary>Waiting on a timer, an event or a human.</summary>
+    Waiting,
+}
+
+/// <summary>A run as reported by <see cref="ICronflowClient.GetRunAsync"/> and the HTTP API.</summary>
+public class RunInfo
+{
+    /// <summary>The run id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The workflow that ran.</summary>
+    public required string WorkflowId { get; init; }
+
+    /// <summary>Where the run is.</summary>
+    public RunStatus Status { get; init; }
+
+    /// <summary>The run's input.</summary>
+    public FlowValue Payload { get; init; } = FlowValue.Null;
+
+    /// <summary>The run's output (the last step's output) once completed.</summary>
+    public FlowValue Output { get; init; } = FlowValue.Null;
+
+    /// <summary>Why the run failed or was cancelled.</summary>
+    public StepError? Error { get; init; }
+
+    /// <summary>One record per executed step and block, in the order they started.</summary>
+    public IReadOnlyList<StepRecord> Steps { get; init; } = [];
+
+    /// <summary>When the run was created.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When the run finished, if it has.</summary>
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>What the run is waiting for, while <see cref="Status"/> is <see cref="RunStatus.Waiting"/>.</summary>
+    public string? WaitingFor { get; init; }
+
+    /// <summary>The fingerprint of the definition the run started with.</summary>
+    public string? Fingerprint { get; init; }
+
+    /// <summary>The run this one replays, if it was started by <see cref="ICronflowClient.ReplayAsync"/>.</summary>
+    public string? ReplayOf { get; init; }
+
+    /// <summary>Whether the run has finished (completed, failed or cancelled).</summary>
+    [JsonIgnore]
+    public bool IsFinished => Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled;
+}
+
+/// <summary>One step's execution within a run.</summary>
+public sealed record StepRecord
+{
+    /// <summary>The step or block name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The node kind: step, action, parallel, race, if, forEach, sleep, …</summary>
+    public string Kind { get; init; } = "step";
+
+    /// <summary>The node's path in the definition.</summary>
+    public string Path { get; init; } = "";
+
+    /// <summary>Where the step is.</summary>
+    public StepStatus Status { get; init; }
+
+    /// <summary>How many times its body ran (retries included).</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>When it started (orchestration time).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When it finished (orchestration time).</summary>
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>Its output, once completed.</summary>
+    public FlowValue? Output { get; init; }
+
+    /// <summary>Its error, if it failed (also set when it failed and <c>OnError</c> recovered).</summary>
+    public StepError? Error { get; init; }
+}

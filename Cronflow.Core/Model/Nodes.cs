@@ -1,0 +1,143 @@
+using System.Text.Json;
+
+namespace Cronflow;
+
+/// <summary>A normalised step body: every user delegate shape becomes one of these.</summary>
+internal delegate Task<object?> StepBody(StepContext context);
+
+/// <summary>Retry, timeout and error handling attached to a node by the builder.</summary>
+internal sealed class NodePolicy
+{
+    public RetryOptions? Retry { get; set; }
+
+    public TimeSpan? Timeout { get; set; }
+
+    public StepBody? OnError { get; set; }
+}
+
+/// <summary>
+/// One node of the compiled workflow model. The set of node kinds is closed; the interpreter walks them with a switch.
+/// Nodes are mutable only while their builder is open; a built definition never changes.
+/// </summary>
+internal abstract class Node
+{
+    protected Node(string path, string? name)
+    {
+        Path = path;
+        Name = name ?? "";
+        HasExplicitName = name is not null;
+    }
+
+    /// <summary>The stable position in the definition, such as <c>3</c>, <c>3/b0/1</c> or <c>5/each/0</c>.</summary>
+    public string Path { get; }
+
+    /// <summary>The step name (auto-generated for unnamed blocks when the definition is built).</summary>
+    public string Name { get; set; }
+
+    public bool HasExplicitName { get; }
+
+    public NodePolicy Policy { get; } = new();
+
+    public abstract string Kind { get; }
+
+    /// <summary>Whether the node's output becomes <c>Last</c> and <c>Steps[Name]</c>.</summary>
+    public virtual bool ProducesOutput => true;
+
+    /// <summary>The auto-name prefix for unnamed nodes of this kind.</summary>
+    public virtual string AutoNamePrefix => Kind;
+
+    /// <summary>A line describing the node's shape, for the definition fingerprint.</summary>
+    public virtual string Describe() =>
+        $"{Path}|{Kind}|{Name}|retry={Policy.Retry?.Attempts}:{Policy.Retry?.Backoff}|timeout={Policy.Timeout?.Ticks}|onError={Policy.OnError is not null}";
+
+    public virtual IEnumerable<IReadOnlyList<Node>> ChildLists => [];
+}
+
+internal sealed class StepNode(string path, string name, StepBody body, bool isAction) : Node(path, name)
+{
+    public StepBody Body { get; } = body;
+
+    public bool IsAction { get; } = isAction;
+
+    public override string Kind => IsAction ? "action" : "step";
+
+    public override bool ProducesOutput => !IsAction;
+}
+
+internal sealed class ParallelNode(string path, string? name, IReadOnlyList<StepBody> branches, int? maxConcurrency) : Node(path, name)
+{
+    public IReadOnlyList<StepBody> Branches { get; } = branches;
+
+    public int? MaxConcurrency { get; } = maxConcurrency;
+
+    public override string Kind => "parallel";
+
+    public override string Describe() => $"{base.Describe()}|branches={Branches.Count}|max={MaxConcurrency}";
+}
+
+internal sealed class RaceNode(string path, string? name, IReadOnlyList<StepBody> branches) : Node(path, name)
+{
+    public IReadOnlyList<StepBody> Branches { get; } = branches;
+
+    public override string Kind => "race";
+
+    public override string Describe() => $"{base.Describe()}|branches={Branches.Count}";
+}
+
+internal sealed record IfBranch(string Name, Func<FlowContext, bool> Condition, List<Node> Nodes, string Segment);
+
+internal sealed class IfNode(string path, string name) : Node(path, name)
+{
+    public List<IfBranch> Branches { get; } = [];
+
+    public List<Node>? Else { get; set; }
+
+    public override string Kind => "if";
+
+    public override string Describe() =>
+        $"{base.Describe()}|branches={string.Join(",", Branches.Select(b => b.Name))}|else={Else is not null}";
+
+    public override IEnumerable<IReadOnlyList<Node>> ChildLists =>
+        Else is null ? Branches.Select(b => (IReadOnlyList<Node>)b.Nodes) : Branches.Select(b => (IReadOnlyList<Node>)b.Nodes).Append(Else);
+}
+
+/// <summary>A for-each node. Its body depends on the item, so it is built per item, from the item's JSON.</summary>
+internal sealed class ForEachNode(
+    string path,
+    string name,
+    Func<FlowContext, IReadOnlyList<JsonElement>> selectItems,
+    Func<JsonElement, WorkflowBuilder, Exception?> buildBody,
+    ForEachOptions options) : Node(path, name)
+{
+    public Func<FlowContext, IReadOnlyList<JsonElement>> SelectItems { get; } = selectItems;
+
+    public int? MaxConcurrency { get; } = options.MaxConcurrency;
+
+    public int ChunkSize { get; } = options.ChunkSize;
+
+    /// <summary>The body's shape as built from a default item at definition time, when that was possible.</summary>
+    public IReadOnlyList<Node>? Template { get; set; }
+
+    public override string Kind => "forEach";
+
+    public string BodyPrefix => Path + "/each/";
+
+    /// <summary>Builds the body for one item. Throws <see cref="WorkflowDefinitionException"/> when the body is invalid.</summary>
+    public IReadOnlyList<Node> BuildBody(string workflowId, JsonElement item)
+    {
+        var builder = WorkflowBuilder.ForBody(workflowId, BodyPrefix);
+        var error = buildBody(item, builder);
+        if (error is not null)
+        {
+            throw new ForEachBodyException($"The body of for-each '{Name}' threw while building its steps for an item: {error.Message}", error);
+        }
+
+        return builder.BuildBody(Name, Path);
+    }
+
+    public override string Describe() =>
+        $"{base.Describe()}|max={MaxConcurrency}|chunk={ChunkSize}|body={(Template is null ? "?" : string.Join(";", Template.Select(n => n.Describe())))}";
+}
+
+/// <summary>A for-each body threw while building its steps for an item.</summary>
+internal sealed class ForEachBodyException(string message, Exception inner) : CronflowException(message, inner);

@@ -1,0 +1,208 @@
+using System.Text.Json.Serialization;
+
+namespace Cronflow;
+
+/// <summary>
+/// What a condition, selector or subflow input sees. It is evaluated inside the orchestration, so it must be pure:
+/// no clock, no I/O, no randomness, the same answer every time for the same values.
+/// </summary>
+public class FlowContext
+{
+    internal FlowContext(FlowValue payload, FlowValue last, StepOutputs steps, RunDetails run)
+    {
+        Payload = payload;
+        Last = last;
+        Steps = steps;
+        Run = run;
+    }
+
+    /// <summary>The run's input.</summary>
+    public FlowValue Payload { get; }
+
+    /// <summary>The output of the most recent step or block (the payload before the first step).</summary>
+    public FlowValue Last { get; }
+
+    /// <summary>Outputs of the steps that have completed so far, by name.</summary>
+    public StepOutputs Steps { get; }
+
+    /// <summary>The run being executed.</summary>
+    public RunDetails Run { get; }
+}
+
+/// <summary>What a step body sees. Step bodies run in an activity, so they may do I/O.</summary>
+public sealed class StepContext : FlowContext
+{
+    internal StepContext(
+        FlowValue payload,
+        FlowValue last,
+        StepOutputs steps,
+        RunDetails run,
+        string stepName,
+        IServiceProvider services,
+        TriggerInfo trigger,
+        int attempt,
+        StepError? error,
+        CancellationToken cancellationToken)
+        : base(payload, last, steps, run)
+    {
+        StepName = stepName;
+        Services = services;
+        Trigger = trigger;
+        Attempt = attempt;
+        Error = error;
+        CancellationToken = cancellationToken;
+    }
+
+    /// <summary>The name of the step (or block branch) being run.</summary>
+    public string StepName { get; }
+
+    /// <summary>A dependency-injection scope created for this execution.</summary>
+    public IServiceProvider Services { get; }
+
+    /// <summary>Fires when the step times out or the run is cancelled.</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>How the run was started.</summary>
+    public TriggerInfo Trigger { get; }
+
+    /// <summary>The attempt number, 1 for the first.</summary>
+    public int Attempt { get; }
+
+    /// <summary>The failure being handled, inside <c>OnError</c> handlers and <c>OnFailure</c> hooks; otherwise null.</summary>
+    public StepError? Error { get; }
+}
+
+/// <summary>The run a context belongs to.</summary>
+/// <param name="Id">The run id (the Durable Task instance id).</param>
+/// <param name="WorkflowId">The workflow's id.</param>
+/// <param name="StartedAt">When the run started (orchestration time, deterministic).</param>
+public sealed record RunDetails(string Id, string WorkflowId, DateTimeOffset StartedAt);
+
+/// <summary>How a run was started.</summary>
+public sealed record TriggerInfo
+{
+    /// <summary>A manual trigger with no headers.</summary>
+    public static TriggerInfo Manual { get; } = new() { Kind = TriggerKind.Manual };
+
+    /// <summary>The kind of trigger.</summary>
+    public TriggerKind Kind { get; init; } = TriggerKind.Manual;
+
+    /// <summary>The HTTP headers of a webhook delivery (names lower-case); empty for other triggers.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The schedule occurrence, the event name or the webhook path, where one applies.</summary>
+    public string? Source { get; init; }
+}
+
+/// <summary>The kinds of triggers.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TriggerKind>))]
+public enum TriggerKind
+{
+    /// <summary>Started through the client or the HTTP API.</summary>
+    Manual,
+
+    /// <summary>Started by a webhook delivery.</summary>
+    Webhook,
+
+    /// <summary>Started by a cron schedule or an interval.</summary>
+    Schedule,
+
+    /// <summary>Started by a published event.</summary>
+    Event,
+
+    /// <summary>Started by another run (subflow or replay).</summary>
+    Workflow,
+}
+
+/// <summary>The outputs of completed steps, by step name.</summary>
+public sealed class StepOutputs
+{
+    private readonly IReadOnlyDictionary<string, FlowValue> _outputs;
+    private readonly StepOutputs? _parent;
+
+    internal StepOutputs(IReadOnlyDictionary<string, FlowValue> outputs, StepOutputs? parent = null)
+    {
+        _outputs = outputs;
+        _parent = parent;
+    }
+
+    internal static StepOutputs Empty { get; } = new(new Dictionary<string, FlowValue>());
+
+    /// <summary>The result of step <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No step of that name has completed in this run.</exception>
+    public StepResult this[string name] =>
+        TryGet(name, out var result)
+            ? result
+            : throw new KeyNotFoundException(
+                $"No step named '{name}' has completed in this run. Completed steps: {string.Join(", ", Names.Select(n => $"'{n}'"))}.");
+
+    /// <summary>Whether step <paramref name="name"/> has completed.</summary>
+    public bool Contains(string name) => TryGet(name, out _);
+
+    /// <summary>Looks up step <paramref name="name"/>.</summary>
+    public bool TryGet(string name, out StepResult result)
+    {
+        if (_outputs.TryGetValue(name, out var output))
+        {
+            result = new StepResult(name, output);
+            return true;
+        }
+
+        if (_parent is not null)
+        {
+            return _parent.TryGet(name, out result);
+        }
+
+        result = null!;
+        return false;
+    }
+
+    /// <summary>The names of the completed steps.</summary>
+    public IEnumerable<string> Names => _parent is null ? _outputs.Keys : _outputs.Keys.Concat(_parent.Names).Distinct();
+}
+
+/// <summary>A completed step as seen by later steps.</summary>
+/// <param name="Name">The step's name.</param>
+/// <param name="Output">The step's output.</param>
+public sealed record StepResult(string Name, FlowValue Output);
+
+/// <summary>A failure, as handed to <c>OnError</c> handlers, <c>OnFailure</c> hooks and reported in <see cref="RunInfo"/>.</summary>
+public sealed record StepError
+{
+    /// <summary>The failing step or block.</summary>
+    public string? Step { get; init; }
+
+    /// <summary>The full name of the exception type that caused the failure.</summary>
+    public string ErrorType { get; init; } = "";
+
+    /// <summary>The failure's message.</summary>
+    public string Message { get; init; } = "";
+
+    /// <summary>A Cronflow error code where the failure is Cronflow's own (timeouts, limits, versioning).</summary>
+    public string? Code { get; init; }
+
+    /// <summary>For <c>Parallel</c> and <c>Race</c> blocks: the outcome of each branch, in branch order.</summary>
+    public IReadOnlyList<BranchOutcome>? Branches { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString() => Step is null ? $"{ErrorType}: {Message}" : $"{Step}: {ErrorType}: {Message}";
+}
+
+/// <summary>How one branch of a block ended.</summary>
+public sealed record BranchOutcome
+{
+    /// <summary>The branch's position, from 0.</summary>
+    public int Index { get; init; }
+
+    /// <summary>The branch's name (<c>block[index]</c>).</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>Completed, Failed, Running (still in flight when the block was decided) or Pending (never started).</summary>
+    public StepStatus Status { get; init; }
+
+    /// <summary>The branch's output, when it completed.</summary>
+    public FlowValue? Output { get; init; }
+
+    /// <summary>The branch's error, when it failed.</summary>
+    public StepError? Error { get; init; }
+}
