@@ -49,8 +49,37 @@ all_ports_open() {
   done
 }
 
+# Inode of the socket listening on HOST:$1, from /proc/net/tcp (empty if none).
+listen_inode() {
+  local hex addr
+  printf -v hex '%04X' "$1"
+  addr="$(printf '%02X' ${HOST//./ } | sed -E 's/(..)(..)(..)(..)/\4\3\2\1/')"
+  awk -v a="$addr:$hex" '$2 == a && $4 == "0A" { print $10; exit }' /proc/net/tcp 2>/dev/null
+}
+
+# True when PID $1 holds the listening sockets of all PORTS. Guards against a port that another
+# process grabbed first: an Azurite that cannot bind exits shortly after, but may still be alive
+# when the ports are first seen open. Without /proc the check is skipped.
+pid_owns_ports() {
+  [[ -r /proc/net/tcp && -d /proc/self/fd ]] || return 0
+  [[ -d "/proc/$1/fd" ]] || return 1
+  local p inode fds
+  fds="$(ls -l "/proc/$1/fd" 2>/dev/null)"
+  for p in "${PORTS[@]}"; do
+    inode="$(listen_inode "$p")"
+    [[ -n "$inode" ]] || return 1
+    grep -qF "socket:[$inode]" <<<"$fds" || return 1
+  done
+}
+
+# True when PID $1 exists and is not a zombie (an exited child not yet reaped still answers kill -0).
 pid_alive() {
-  [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null
+  [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null || return 1
+  local state=""
+  if [[ -r "/proc/$1/stat" ]]; then
+    state="$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$1/stat" 2>/dev/null || true)"
+  fi
+  [[ "$state" != "Z" ]]
 }
 
 # True when PID $1 is alive and is an Azurite process (guards against a recycled PID).
@@ -161,9 +190,13 @@ cmd_start() {
   echo "$pid" >"$PID_FILE"
 
   local deadline=$((SECONDS + START_TIMEOUT))
-  until all_ports_open; do
+  until all_ports_open && pid_owns_ports "$pid"; do
     if ! pid_alive "$pid"; then
       rm -f "$PID_FILE"
+      if grep -q 'EADDRINUSE' "$LOG_FILE" 2>/dev/null && all_ports_open; then
+        log "already running: another Azurite opened ports ${PORTS[*]} while this one was starting; using it"
+        return 0
+      fi
       log_tail
       die "Azurite (PID $pid) exited before its ports ${PORTS[*]} accepted connections"
     fi
@@ -171,7 +204,7 @@ cmd_start() {
       log_tail
       signal_tree KILL "$pid"
       rm -f "$PID_FILE"
-      die "Azurite did not open ports ${PORTS[*]} on $HOST within ${START_TIMEOUT}s"
+      die "Azurite (PID $pid) did not open ports ${PORTS[*]} on $HOST within ${START_TIMEOUT}s"
     fi
     sleep 0.2
   done

@@ -96,29 +96,42 @@ public class RunInfo
 public sealed record StepRecord
 {
     /// <summary>The step or block name.</summary>
+    [JsonPropertyName("name")]
     public required string Name { get; init; }
 
     /// <summary>The node kind: step, action, parallel, race, if, forEach, sleep, …</summary>
+    [JsonPropertyName("kind")]
     public string Kind { get; init; } = "step";
 
     /// <summary>The node's path in the definition.</summary>
+    [JsonPropertyName("path")]
     public string Path { get; init; } = "";
 
     /// <summary>Where the step is.</summary>
+    [JsonPropertyName("status")]
     public StepStatus Status { get; init; }
 
     /// <summary>How many times its body ran (retries included).</summary>
+    [JsonPropertyName("attempts")]
     public int Attempts { get; init; }
 
     /// <summary>When it started (orchestration time).</summary>
+    [JsonPropertyName("startedAt")]
     public DateTimeOffset? StartedAt { get; init; }
 
     /// <summary>When it finished (orchestration time).</summary>
+    [JsonPropertyName("completedAt")]
     public DateTimeOffset? CompletedAt { get; init; }
 
     /// <summary>Its output, once completed.</summary>
+    [JsonPropertyName("output")]
     public FlowValue? Output { get; init; }
 
+    /// <summary>A short note: the branch an <c>If</c> took, the number of for-each items, what a wait is waiting for.</summary>
+    [JsonPropertyName("detail")]
+    public string? Detail { get; init; }
+
     /// <summary>Its error, if it failed (also set when it failed and <c>OnError</c> recovered).</summary>
+    [JsonPropertyName("error")]
     public StepError? Error { get; init; }
 }

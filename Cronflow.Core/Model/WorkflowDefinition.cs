@@ -112,6 +112,29 @@ public sealed class WorkflowDefinition
         return Resolve(path, items, depth + 1, bodyCallables, WorkflowBuilder.Walk(body).OfType<ForEachNode>().ToList());
     }
 
+    /// <summary>Finds the node at <paramref name="path"/>, building for-each bodies from <paramref name="items"/> on the way.</summary>
+    internal Node? FindNode(string path, IReadOnlyList<JsonElement> items)
+    {
+        IReadOnlyList<Node> nodes = Nodes;
+        var depth = 0;
+        while (true)
+        {
+            var all = WorkflowBuilder.Walk(nodes).ToList();
+            if (all.FirstOrDefault(n => n.Path == path) is { } found)
+            {
+                return found;
+            }
+
+            var owner = all.OfType<ForEachNode>().FirstOrDefault(f => path.StartsWith(f.BodyPrefix, StringComparison.Ordinal));
+            if (owner is null || depth >= items.Count)
+            {
+                return null;
+            }
+
+            nodes = owner.BuildBody(Id, items[depth++]);
+        }
+    }
+
     private static void IndexCallables(IEnumerable<Node> nodes, Dictionary<string, Callable> callables)
     {
         foreach (var node in WorkflowBuilder.Walk(nodes))

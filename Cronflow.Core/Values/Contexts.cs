@@ -85,12 +85,15 @@ public sealed record TriggerInfo
     public static TriggerInfo Manual { get; } = new() { Kind = TriggerKind.Manual };
 
     /// <summary>The kind of trigger.</summary>
+    [JsonPropertyName("kind")]
     public TriggerKind Kind { get; init; } = TriggerKind.Manual;
 
     /// <summary>The HTTP headers of a webhook delivery (names lower-case); empty for other triggers.</summary>
+    [JsonPropertyName("headers")]
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The schedule occurrence, the event name or the webhook path, where one applies.</summary>
+    [JsonPropertyName("source")]
     public string? Source { get; init; }
 }
 
@@ -170,18 +173,23 @@ public sealed record StepResult(string Name, FlowValue Output);
 public sealed record StepError
 {
     /// <summary>The failing step or block.</summary>
+    [JsonPropertyName("step")]
     public string? Step { get; init; }
 
     /// <summary>The full name of the exception type that caused the failure.</summary>
+    [JsonPropertyName("errorType")]
     public string ErrorType { get; init; } = "";
 
     /// <summary>The failure's message.</summary>
+    [JsonPropertyName("message")]
     public string Message { get; init; } = "";
 
     /// <summary>A Cronflow error code where the failure is Cronflow's own (timeouts, limits, versioning).</summary>
+    [JsonPropertyName("code")]
     public string? Code { get; init; }
 
     /// <summary>For <c>Parallel</c> and <c>Race</c> blocks: the outcome of each branch, in branch order.</summary>
+    [JsonPropertyName("branches")]
     public IReadOnlyList<BranchOutcome>? Branches { get; init; }
 
     /// <inheritdoc />
@@ -192,17 +200,22 @@ public sealed record StepError
 public sealed record BranchOutcome
 {
     /// <summary>The branch's position, from 0.</summary>
+    [JsonPropertyName("index")]
     public int Index { get; init; }
 
     /// <summary>The branch's name (<c>block[index]</c>).</summary>
+    [JsonPropertyName("name")]
     public string Name { get; init; } = "";
 
     /// <summary>Completed, Failed, Running (still in flight when the block was decided) or Pending (never started).</summary>
+    [JsonPropertyName("status")]
     public StepStatus Status { get; init; }
 
     /// <summary>The branch's output, when it completed.</summary>
+    [JsonPropertyName("output")]
     public FlowValue? Output { get; init; }
 
     /// <summary>The branch's error, when it failed.</summary>
+    [JsonPropertyName("error")]
     public StepError? Error { get; init; }
 }

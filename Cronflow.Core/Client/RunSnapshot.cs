@@ -1,0 +1,159 @@
+using System.Text.Json;
+
+namespace Cronflow;
+
+/// <summary>The Durable Task runtime states, as either client API reports them.</summary>
+internal enum InstanceState
+{
+    Pending,
+    Running,
+    Completed,
+    Failed,
+    Terminated,
+    Suspended,
+}
+
+/// <summary>What a Durable Task client knows about an orchestration instance, independent of which client it came from.</summary>
+internal sealed record InstanceSnapshot(
+    string InstanceId,
+    InstanceState State,
+    string? SerializedInput,
+    string? SerializedOutput,
+    string? SerializedCustomStatus,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LastUpdatedAt,
+    string? FailureType,
+    string? FailureMessage);
+
+/// <summary>Turns an instance snapshot into the <see cref="RunInfo"/> users see. Shared by every host.</summary>
+internal static class RunInfoMapper
+{
+    /// <summary>Sub-orchestrations (for-each chunks) have ids with this separator; they are not runs of their own.</summary>
+    public const char ChildSeparator = '~';
+
+    public static RunInput? ReadInput(string? serializedInput) => Deserialize<RunInput>(serializedInput);
+
+    public static RunInfo ToRunInfo(InstanceSnapshot snapshot, bool includeOutputs = true)
+    {
+        var input = ReadInput(snapshot.SerializedInput);
+        var progress = Deserialize<RunProgress>(snapshot.SerializedCustomStatus);
+        RunResult? result = snapshot.State == InstanceState.Completed
+            ? Deserialize<RunResult>(snapshot.SerializedOutput)
+            : progress?.Result;
+
+        RunStatus status;
+        StepError? error = result?.Error;
+        DateTimeOffset? completedAt = null;
+        switch (snapshot.State)
+        {
+            case InstanceState.Completed when result is not null:
+            case InstanceState.Running or InstanceState.Pending or InstanceState.Suspended when result is not null:
+                status = result!.Status;
+                completedAt = result.Steps.Select(s => s.CompletedAt).Max() ?? snapshot.LastUpdatedAt;
+                if (snapshot.State == InstanceState.Completed)
+                {
+                    completedAt = snapshot.LastUpdatedAt;
+                }
+
+                break;
+            case InstanceState.Completed:
+                status = RunStatus.Completed;
+                completedAt = snapshot.LastUpdatedAt;
+                break;
+            case InstanceState.Failed:
+                status = RunStatus.Failed;
+                completedAt = snapshot.LastUpdatedAt;
+                error = new StepError { ErrorType = snapshot.FailureType ?? "Unknown", Message = snapshot.FailureMessage ?? "The orchestration failed." };
+                break;
+            case InstanceState.Terminated:
+                status = RunStatus.Cancelled;
+                completedAt = snapshot.LastUpdatedAt;
+                error = new StepError
+                {
+                    ErrorType = "Cronflow.RunCancelledException",
+                    Message = ReadReason(snapshot.SerializedOutput) ?? "The run was cancelled.",
+                };
+                break;
+            case InstanceState.Pending:
+                status = RunStatus.Pending;
+                break;
+            default:
+                status = progress?.WaitingFor is not null ? RunStatus.Waiting : RunStatus.Running;
+                break;
+        }
+
+        var steps = result?.Steps ?? progress?.Steps ?? [];
+        if (!includeOutputs)
+        {
+            steps = steps.Select(s => s with { Output = null }).ToList();
+        }
+
+        return new RunInfo
+        {
+            Id = snapshot.InstanceId,
+            WorkflowId = input?.WorkflowId ?? "",
+            Status = status,
+            Payload = FlowValue.FromOwned(input?.Payload),
+            Output = status == RunStatus.Completed ? FlowValue.FromOwned(result?.Output) : FlowValue.Null,
+            Error = error,
+            Steps = steps,
+            CreatedAt = snapshot.CreatedAt,
+            CompletedAt = completedAt,
+            WaitingFor = status == RunStatus.Waiting ? progress?.WaitingFor : null,
+            Fingerprint = input?.Fingerprint ?? progress?.Fingerprint,
+            ReplayOf = input?.ReplayOf,
+        };
+    }
+
+    public static RunInfo WithoutOutputs(RunInfo run) => new()
+    {
+        Id = run.Id,
+        WorkflowId = run.WorkflowId,
+        Status = run.Status,
+        Payload = run.Payload,
+        Output = run.Output,
+        Error = run.Error,
+        Steps = run.Steps.Select(s => s with { Output = null }).ToList(),
+        CreatedAt = run.CreatedAt,
+        CompletedAt = run.CompletedAt,
+        WaitingFor = run.WaitingFor,
+        Fingerprint = run.Fingerprint,
+        ReplayOf = run.ReplayOf,
+    };
+
+    private static string? ReadReason(string? serializedOutput)
+    {
+        if (string.IsNullOrEmpty(serializedOutput))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(serializedOutput);
+            return document.RootElement.ValueKind == JsonValueKind.String ? document.RootElement.GetString() : document.RootElement.GetRawText();
+        }
+        catch (JsonException)
+        {
+            return serializedOutput;
+        }
+    }
+
+    private static T? Deserialize<T>(string? json)
+        where T : class
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, CronflowJson.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

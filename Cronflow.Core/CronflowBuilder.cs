@@ -1,0 +1,76 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Cronflow;
+
+/// <summary>Collects the workflows (and the services their steps use) of a host.</summary>
+public sealed class CronflowBuilder
+{
+    private readonly List<WorkflowDefinition> _definitions = [];
+
+    internal CronflowBuilder(IServiceCollection services) => Services = services;
+
+    /// <summary>The host's services; step bodies resolve them through <see cref="StepContext.Services"/>.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Engine-wide limits.</summary>
+    public CronflowOptions Options { get; } = new();
+
+    /// <summary>Registers a workflow. Its definition is built (and validated) now.</summary>
+    /// <exception cref="WorkflowDefinitionException">The definition is invalid.</exception>
+    public CronflowBuilder AddWorkflow(IWorkflowBuilder workflow)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        _definitions.Add(workflow.Build());
+        return this;
+    }
+
+    /// <summary>Registers a built workflow.</summary>
+    public CronflowBuilder AddWorkflow(WorkflowDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        _definitions.Add(definition);
+        return this;
+    }
+
+    /// <summary>Changes engine-wide limits.</summary>
+    public CronflowBuilder Configure(Action<CronflowOptions> configure)
+    {
+        configure(Options);
+        return this;
+    }
+
+    internal IReadOnlyList<WorkflowDefinition> Definitions => _definitions;
+
+    internal WorkflowRegistry BuildRegistry()
+    {
+        Options.Validate();
+        return new WorkflowRegistry(_definitions);
+    }
+}
+
+/// <summary>Registration of Cronflow in any <see cref="IServiceCollection"/>.</summary>
+public static class CronflowServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the workflows and the engine's services (the orchestrator, the step activity, the registry).
+    /// All definitions are checked together now: duplicate ids, webhook collisions and invalid definitions throw one
+    /// <see cref="WorkflowDefinitionException"/> listing every problem.
+    /// </summary>
+    public static IServiceCollection AddCronflow(this IServiceCollection services, Action<CronflowBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = new CronflowBuilder(services);
+        configure(builder);
+        var registry = builder.BuildRegistry();
+        services.AddSingleton(registry);
+        services.AddSingleton(builder.Options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RunCancellations>();
+        services.TryAddSingleton<StepExecutor>();
+        services.TryAddSingleton<WorkflowOrchestrator>();
+        services.TryAddSingleton<StepActivity>();
+        return services;
+    }
+}

@@ -1,0 +1,41 @@
+namespace Cronflow;
+
+/// <summary>Engine-wide limits and settings. Set them through <see cref="CronflowBuilder.Configure"/>.</summary>
+public sealed class CronflowOptions
+{
+    /// <summary>The largest run payload accepted, in UTF-8 bytes of JSON (default 256 KiB).</summary>
+    public int MaxPayloadBytes { get; set; } = 256 * 1024;
+
+    /// <summary>The largest step output accepted, in UTF-8 bytes of JSON (default 256 KiB).</summary>
+    public int MaxOutputBytes { get; set; } = 256 * 1024;
+
+    /// <summary>The largest event payload accepted (<c>RaiseEventAsync</c>, <c>ResumeAsync</c>, published events), in bytes (default 256 KiB).</summary>
+    public int MaxEventBytes { get; set; } = 256 * 1024;
+
+    internal void Validate()
+    {
+        foreach (var (name, value) in new[] { (nameof(MaxPayloadBytes), MaxPayloadBytes), (nameof(MaxOutputBytes), MaxOutputBytes), (nameof(MaxEventBytes), MaxEventBytes) })
+        {
+            if (value < 1)
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"CronflowOptions.{name} must be positive.");
+            }
+        }
+    }
+
+    /// <summary>Throws <see cref="PayloadTooLargeException"/> when <paramref name="json"/> is over <paramref name="limit"/>.</summary>
+    internal static void CheckSize(string what, string json, int limit, string limitName)
+    {
+        // Quick exit: a UTF-8 byte count is at most three times the UTF-16 length.
+        if (json.Length * 3L <= limit)
+        {
+            return;
+        }
+
+        var size = System.Text.Encoding.UTF8.GetByteCount(json);
+        if (size > limit)
+        {
+            throw new PayloadTooLargeException(what, size, limit, $"CronflowOptions.{limitName}");
+        }
+    }
+}

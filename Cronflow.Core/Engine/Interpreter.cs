@@ -1,0 +1,775 @@
+using System.Text.Json;
+using Microsoft.DurableTask;
+
+namespace Cronflow;
+
+/// <summary>
+/// Walks a workflow's nodes inside one orchestration execution. Everything here is deterministic: time comes from
+/// the orchestration, waiting is done with durable timers, and step bodies run only in the step activity.
+/// </summary>
+internal sealed class Interpreter
+{
+    private readonly TaskOrchestrationContext _context;
+    private readonly WorkflowRegistry _registry;
+    private readonly RunInput _input;
+    private readonly RunProgress _progress = new();
+    private readonly List<FlowValue?> _recordOutputs = [];
+    private readonly List<Task> _actions = [];
+    private WorkflowDefinition _definition = null!;
+    private FlowValue _payload = FlowValue.Null;
+    private TriggerInfo _trigger = TriggerInfo.Manual;
+    private string _runId = "";
+    private DateTimeOffset _startedAt;
+
+    public Interpreter(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input)
+    {
+        _context = context;
+        _registry = registry;
+        _input = input ?? new RunInput();
+    }
+
+    private DateTimeOffset Now => new(_context.CurrentUtcDateTime, TimeSpan.Zero);
+
+    public async Task<RunResult> RunAsync()
+    {
+        if (!_registry.TryGet(_input.WorkflowId, out var definition))
+        {
+            return Failed(new StepError
+            {
+                ErrorType = typeof(WorkflowNotFoundException).FullName!,
+                Message = $"No workflow with id '{_input.WorkflowId}' is registered in this host.",
+            });
+        }
+
+        _definition = definition;
+        _payload = FlowValue.FromOwned(_input.Payload);
+        _trigger = _input.Trigger ?? TriggerInfo.Manual;
+        _runId = _input.Chunk?.RunId ?? _context.InstanceId;
+        _startedAt = _input.Chunk?.StartedAt ?? Now;
+        _progress.Fingerprint = definition.Fingerprint;
+        _context.SetCustomStatus(_progress);
+
+        if (_input.Fingerprint is { } fingerprint && fingerprint != definition.Fingerprint)
+        {
+            return Failed(new StepError
+            {
+                Code = ErrorCodes.VersionMismatch,
+                ErrorType = "Cronflow.WorkflowVersionMismatchException",
+                Message = $"Workflow '{definition.Id}' changed while run '{_runId}' was in flight: the run started with definition {fingerprint}, " +
+                          $"the host has {definition.Fingerprint}. The run cannot be replayed safely on the new definition.",
+            });
+        }
+
+        if (_input.Chunk is { } chunk)
+        {
+            return await RunChunkAsync(chunk);
+        }
+
+        var scope = new Scope(_payload, null, [], record: true);
+        RunResult result;
+        try
+        {
+            var output = await ExecuteListAsync(definition.Nodes, scope, CancellationToken.None);
+            await Task.WhenAll(_actions);
+            result = Completed(output);
+        }
+        catch (NodeFailure failure)
+        {
+            await Task.WhenAll(_actions);
+            result = Failed(failure.Error);
+        }
+
+        _progress.Result = result;
+        return result;
+    }
+
+    // ---- sequencing -------------------------------------------------------------------------
+
+    private async Task<FlowValue> ExecuteListAsync(IReadOnlyList<Node> nodes, Scope scope, CancellationToken cancel)
+    {
+        foreach (var node in nodes)
+        {
+            ThrowIfAbandoned(cancel);
+            if (node is StepNode { IsAction: true } action)
+            {
+                _actions.Add(RunActionAsync(action, scope.Snapshot(), cancel));
+                continue;
+            }
+
+            var output = await ExecuteNodeAsync(node, scope, cancel);
+            ThrowIfAbandoned(cancel);
+            scope.Last = output;
+            if (node is not IfNode)
+            {
+                scope.Outputs[node.Name] = output;
+            }
+        }
+
+        return scope.Last;
+    }
+
+    private async Task RunActionAsync(StepNode action, Scope scope, CancellationToken cancel)
+    {
+        try
+        {
+            await ExecuteNodeAsync(action, scope, cancel);
+        }
+        catch (NodeFailure)
+        {
+            // Recorded by ExecuteNodeAsync; a failing action does not fail the run.
+        }
+    }
+
+    /// <summary>Runs one node with its retry policy, timeout and error handler, keeping its step record.</summary>
+    private async Task<FlowValue> ExecuteNodeAsync(Node node, Scope scope, CancellationToken cancel)
+    {
+        var record = scope.Record ? StartRecord(node) : -1;
+        var attempts = Math.Max(1, node.Policy.Retry?.Attempts ?? 1);
+        for (var attempt = 1; ; attempt++)
+        {
+            UpdateRecord(record, r => r with { Attempts = attempt });
+            StepError error;
+            try
+            {
+                var output = await RunWithTimeoutAsync(node, scope, attempt, cancel);
+                UpdateRecord(record, r => r with { Status = StepStatus.Completed, CompletedAt = Now }, output);
+                return output;
+            }
+            catch (NodeFailure) when (cancel.IsCancellationRequested)
+            {
+                UpdateRecord(record, r => r with { Status = StepStatus.Skipped, CompletedAt = Now });
+                throw;
+            }
+            catch (NodeFailure failure)
+            {
+                error = failure.Error;
+            }
+
+            if (attempt < attempts && ShouldRetry(node.Policy.Retry!, error))
+            {
+                var delay = node.Policy.Retry!.Backoff?.DelayBefore(attempt) ?? TimeSpan.Zero;
+                if (delay > TimeSpan.Zero)
+                {
+                    await _context.CreateTimer(delay, cancel);
+                }
+
+                continue;
+            }
+
+            if (node.Policy.OnError is not null)
+            {
+                var handled = await CallStepAsync(node.Path + WorkflowDefinition.OnErrorSuffix, node.Name, scope, 1, error, null, cancel);
+                UpdateRecord(record, r => r with { Status = StepStatus.Completed, CompletedAt = Now, Error = error }, handled);
+                return handled;
+            }
+
+            UpdateRecord(record, r => r with { Status = StepStatus.Failed, CompletedAt = Now, Error = error });
+            throw new NodeFailure(error);
+        }
+    }
+
+    private static bool ShouldRetry(RetryOptions retry, StepError error)
+    {
+        if (retry.RetryOn.Count == 0)
+        {
+            return true;
+        }
+
+        var details = new TaskFailureDetails(error.ErrorType, error.Message, null, null, null);
+        return retry.RetryOn.Any(details.IsCausedBy);
+    }
+
+    private async Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, CancellationToken cancel)
+    {
+        if (node.Policy.Timeout is not { } timeout)
+        {
+            return await RunNodeAsync(node, scope, attempt, cancel);
+        }
+
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var task = RunNodeAsync(node, scope, attempt, work.Token);
+        var timer = _context.CreateTimer(timeout, timerCancel.Token);
+        var winner = await Task.WhenAny(task, timer);
+        if (winner == task)
+        {
+            timerCancel.Cancel();
+            return await task;
+        }
+
+        work.Cancel();
+        Observe(task);
+        throw new NodeFailure(new StepError
+        {
+            Step = node.Name,
+            Code = ErrorCodes.Timeout,
+            ErrorType = typeof(StepTimeoutException).FullName!,
+            Message = $"{Describe(node)} timed out after {timeout}.",
+        });
+    }
+
+    private Task<FlowValue> RunNodeAsync(Node node, Scope scope, int attempt, CancellationToken cancel) => node switch
+    {
+        StepNode step => CallStepAsync(step.Path, step.Name, scope, attempt, null, step.Policy.Timeout, cancel),
+        ParallelNode parallel => RunParallelAsync(parallel, scope, attempt, cancel),
+        RaceNode race => RunRaceAsync(race, scope, attempt, cancel),
+        IfNode ifNode => RunIfAsync(ifNode, scope, cancel),
+        ForEachNode forEach => RunForEachAsync(forEach, scope, cancel),
+        _ => throw new InvalidOperationException($"Unknown node kind {node.Kind} at {node.Path}."),
+    };
+
+    // ---- steps ------------------------------------------------------------------------------
+
+    private async Task<FlowValue> CallStepAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, CancellationToken cancel)
+    {
+        var request = new StepRequest
+        {
+            WorkflowId = _definition.Id,
+            Path = path,
+            Name = name,
+            Attempt = attempt,
+            ItemChain = scope.Items.Count == 0 ? null : [.. scope.Items],
+            Payload = _payload.ToNullableJson(),
+            Last = scope.Last.ToNullableJson(),
+            Steps = scope.Flatten(),
+            RunId = _runId,
+            StartedAt = _startedAt,
+            Trigger = _trigger.Kind == TriggerKind.Manual && _trigger.Headers.Count == 0 ? null : _trigger,
+            Error = error,
+            TimeoutMs = timeout is { } t ? (long)t.TotalMilliseconds : null,
+        };
+
+        try
+        {
+            var result = await _context.CallActivityAsync<JsonElement?>(StepActivity.Name, request);
+            return FlowValue.FromOwned(result);
+        }
+        catch (TaskFailedException ex)
+        {
+            throw new NodeFailure(ToError(name, ex.FailureDetails));
+        }
+    }
+
+    private static StepError ToError(string step, TaskFailureDetails details) => new()
+    {
+        Step = step,
+        ErrorType = details.ErrorType,
+        Message = details.ErrorMessage,
+        Code = details.ErrorType switch
+        {
+            "Cronflow.StepTimeoutException" => ErrorCodes.Timeout,
+            "Cronflow.PayloadTooLargeException" => ErrorCodes.PayloadTooLarge,
+            "Cronflow.StepOutputException" => ErrorCodes.OutputNotSerializable,
+            _ => null,
+        },
+    };
+
+    // ---- parallel and race ------------------------------------------------------------------
+
+    private async Task<FlowValue> RunParallelAsync(ParallelNode node, Scope scope, int attempt, CancellationToken cancel)
+    {
+        var count = node.Branches.Count;
+        var window = Math.Min(node.MaxConcurrency ?? count, count);
+        var results = new FlowValue[count];
+        var states = new BranchState[count];
+        var inFlight = new Dictionary<Task<FlowValue>, int>();
+        using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var next = 0;
+
+        void StartNext()
+        {
+            var index = next++;
+            states[index] = BranchState.Running;
+            inFlight[CallStepAsync($"{node.Path}/{index}", BranchName(node, index), scope, attempt, null, null, block.Token)] = index;
+        }
+
+        while (next < window)
+        {
+            StartNext();
+        }
+
+        while (inFlight.Count > 0)
+        {
+            var done = await Task.WhenAny(inFlight.Keys);
+            var index = inFlight[done];
+            inFlight.Remove(done);
+            if (done.Exception?.InnerException is NodeFailure failure)
+            {
+                block.Cancel();
+                foreach (var pending in inFlight.Keys)
+                {
+                    Observe(pending);
+                }
+
+                states[index] = BranchState.Failed;
+                var outcomes = Outcomes(node, states, results, (index, failure.Error));
+                throw new NodeFailure(new StepError
+                {
+                    Step = BranchName(node, index),
+                    Code = ErrorCodes.StepFailed,
+                    ErrorType = failure.Error.ErrorType,
+                    Message = $"Branch {index} of parallel block '{node.Name}' failed: {failure.Error.Message}",
+                    Branches = outcomes,
+                });
+            }
+
+            results[index] = await done;
+            states[index] = BranchState.Completed;
+            if (next < count && !block.IsCancellationRequested)
+            {
+                StartNext();
+            }
+        }
+
+        return FlowValues.Array(results);
+    }
+
+    private async Task<FlowValue> RunRaceAsync(RaceNode node, Scope scope, int attempt, CancellationToken cancel)
+    {
+        var count = node.Branches.Count;
+        var errors = new StepError?[count];
+        var states = new BranchState[count];
+        var results = new FlowValue[count];
+        var inFlight = new Dictionary<Task<FlowValue>, int>();
+        using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        for (var i = 0; i < count; i++)
+        {
+            states[i] = BranchState.Running;
+            inFlight[CallStepAsync($"{node.Path}/{i}", BranchName(node, i), scope, attempt, null, null, block.Token)] = i;
+        }
+
+        while (inFlight.Count > 0)
+        {
+            var done = await Task.WhenAny(inFlight.Keys);
+            var index = inFlight[done];
+            inFlight.Remove(done);
+            if (done.Exception?.InnerException is NodeFailure failure)
+            {
+                states[index] = BranchState.Failed;
+                errors[index] = failure.Error;
+                continue;
+            }
+
+            // The first success decides the race. Losing activities cannot be stopped; their results are ignored.
+            block.Cancel();
+            foreach (var loser in inFlight.Keys)
+            {
+                Observe(loser);
+            }
+
+            return await done;
+        }
+
+        var outcomes = Enumerable.Range(0, count)
+            .Select(i => new BranchOutcome { Index = i, Name = BranchName(node, i), Status = StepStatus.Failed, Error = errors[i] })
+            .ToList();
+        throw new NodeFailure(new StepError
+        {
+            Step = node.Name,
+            Code = ErrorCodes.StepFailed,
+            ErrorType = "Cronflow.RaceFailedException",
+            Message = $"All {count} branches of race '{node.Name}' failed: " +
+                      string.Join("; ", outcomes.Select(o => $"[{o.Index}] {o.Error?.ErrorType}: {o.Error?.Message}")),
+            Branches = outcomes,
+        });
+    }
+
+    private static string BranchName(Node node, int index) => $"{node.Name}[{index}]";
+
+    private static List<BranchOutcome> Outcomes(Node node, BranchState[] states, FlowValue[] results, (int Index, StepError Error) failed) =>
+        Enumerable.Range(0, states.Length).Select(i => new BranchOutcome
+        {
+            Index = i,
+            Name = BranchName(node, i),
+            Status = states[i] switch
+            {
+                BranchState.Completed => StepStatus.Completed,
+                BranchState.Failed => StepStatus.Failed,
+                BranchState.Running => StepStatus.Running,
+                _ => StepStatus.Pending,
+            },
+            Output = states[i] == BranchState.Completed ? results[i] : null,
+            Error = i == failed.Index ? failed.Error : null,
+        }).ToList();
+
+    // ---- conditions -------------------------------------------------------------------------
+
+    private async Task<FlowValue> RunIfAsync(IfNode node, Scope scope, CancellationToken cancel)
+    {
+        var flow = scope.FlowContext(_payload, Run);
+        foreach (var branch in node.Branches)
+        {
+            if (Evaluate(node, branch.Name, () => branch.Condition(flow)))
+            {
+                SetDetail(scope, node, $"branch {branch.Name}");
+                return await ExecuteListAsync(branch.Nodes, scope, cancel);
+            }
+        }
+
+        if (node.Else is { } otherwise)
+        {
+            SetDetail(scope, node, "branch else");
+            return await ExecuteListAsync(otherwise, scope, cancel);
+        }
+
+        SetDetail(scope, node, "no branch matched");
+        return scope.Last;
+    }
+
+    private static T Evaluate<T>(Node node, string what, Func<T> evaluate)
+    {
+        try
+        {
+            return evaluate();
+        }
+        catch (Exception ex) when (ex is not NodeFailure)
+        {
+            throw new NodeFailure(new StepError
+            {
+                Step = node.Name,
+                Code = ErrorCodes.ConditionFailed,
+                ErrorType = ex.GetType().FullName!,
+                Message = $"Evaluating '{what}' of {Describe(node)} threw: {ex.Message}",
+            });
+        }
+    }
+
+    // ---- for-each ---------------------------------------------------------------------------
+
+    private async Task<FlowValue> RunForEachAsync(ForEachNode node, Scope scope, CancellationToken cancel)
+    {
+        var flow = scope.FlowContext(_payload, Run);
+        var items = Evaluate(node, "items", () => node.SelectItems(flow));
+        SetDetail(scope, node, $"{items.Count} items");
+        if (items.Count > node.ChunkSize)
+        {
+            return await RunChunksAsync(node, items, scope, cancel);
+        }
+
+        return await RunItemsAsync(node, items, 0, node.MaxConcurrency ?? items.Count, scope, cancel);
+    }
+
+    private async Task<FlowValue> RunItemsAsync(ForEachNode node, IReadOnlyList<JsonElement> items, int firstIndex, int maxConcurrency, Scope scope, CancellationToken cancel)
+    {
+        var results = new FlowValue[items.Count];
+        var inFlight = new Dictionary<Task<FlowValue>, int>();
+        using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var window = Math.Max(1, Math.Min(maxConcurrency, items.Count));
+        var next = 0;
+
+        void StartNext()
+        {
+            var index = next++;
+            inFlight[RunItemAsync(node, items[index], firstIndex + index, scope, block.Token)] = index;
+        }
+
+        while (next < window)
+        {
+            StartNext();
+        }
+
+        while (inFlight.Count > 0)
+        {
+            var done = await Task.WhenAny(inFlight.Keys);
+            var index = inFlight[done];
+            inFlight.Remove(done);
+            if (done.Exception?.InnerException is NodeFailure failure)
+            {
+                block.Cancel();
+                foreach (var pending in inFlight.Keys)
+                {
+                    Observe(pending);
+                }
+
+                throw new NodeFailure(failure.Error with
+                {
+                    Step = failure.Error.Step ?? node.Name,
+                    Message = $"Item {firstIndex + index} of for-each '{node.Name}' failed: {failure.Error.Message}",
+                });
+            }
+
+            results[index] = await done;
+            if (next < items.Count && !block.IsCancellationRequested)
+            {
+                StartNext();
+            }
+        }
+
+        return FlowValues.Array(results);
+    }
+
+    private async Task<FlowValue> RunItemAsync(ForEachNode node, JsonElement item, int index, Scope scope, CancellationToken cancel)
+    {
+        var body = Evaluate(node, $"body for item {index}", () => node.BuildBody(_definition.Id, item));
+        var child = scope.Child(FlowValue.FromOwned(item), item);
+        return await ExecuteListAsync(body, child, cancel);
+    }
+
+    private async Task<FlowValue> RunChunksAsync(ForEachNode node, IReadOnlyList<JsonElement> items, Scope scope, CancellationToken cancel)
+    {
+        var perChunk = Math.Min(node.MaxConcurrency ?? node.ChunkSize, node.ChunkSize);
+        var chunksInFlight = node.MaxConcurrency is { } max ? Math.Max(1, max / perChunk) : int.MaxValue;
+        var chunks = items.Chunk(node.ChunkSize).ToList();
+        var results = new FlowValue[chunks.Count];
+        var inFlight = new Dictionary<Task<RunResult>, int>();
+        var steps = scope.Flatten() ?? [];
+        var next = 0;
+
+        void StartNext()
+        {
+            var index = next++;
+            var input = new RunInput
+            {
+                WorkflowId = _definition.Id,
+                Fingerprint = _definition.Fingerprint,
+                Payload = _payload.ToNullableJson(),
+                Trigger = _input.Trigger,
+                Chunk = new ChunkInput
+                {
+                    Path = node.Path,
+                    ItemChain = [.. scope.Items],
+                    Items = [.. chunks[index]],
+                    Start = index * node.ChunkSize,
+                    MaxConcurrency = perChunk,
+                    Last = scope.Last.ToNullableJson(),
+                    Steps = steps,
+                    RunId = _runId,
+                    StartedAt = _startedAt,
+                },
+            };
+            var options = new SubOrchestrationOptions { InstanceId = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~{index}" };
+            inFlight[_context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, options)] = index;
+        }
+
+        while (next < chunks.Count && inFlight.Count < chunksInFlight)
+        {
+            StartNext();
+        }
+
+        while (inFlight.Count > 0)
+        {
+            var done = await Task.WhenAny(inFlight.Keys);
+            var index = inFlight[done];
+            inFlight.Remove(done);
+            RunResult result;
+            try
+            {
+                result = await done;
+            }
+            catch (TaskFailedException ex)
+            {
+                result = Failed(ToError(node.Name, ex.FailureDetails));
+            }
+
+            ThrowIfAbandoned(cancel);
+            if (result.Status != RunStatus.Completed)
+            {
+                foreach (var pending in inFlight.Keys)
+                {
+                    Observe(pending);
+                }
+
+                throw new NodeFailure(result.Error ?? new StepError { Step = node.Name, Message = $"Chunk {index} of for-each '{node.Name}' failed." });
+            }
+
+            results[index] = FlowValue.FromOwned(result.Output);
+            if (next < chunks.Count)
+            {
+                StartNext();
+            }
+        }
+
+        return FlowValues.Concat(results);
+    }
+
+    private async Task<RunResult> RunChunkAsync(ChunkInput chunk)
+    {
+        try
+        {
+            if (_definition.FindNode(chunk.Path, chunk.ItemChain) is not ForEachNode node)
+            {
+                throw new NodeFailure(new StepError { Message = $"No for-each at {chunk.Path} in workflow '{_definition.Id}'.", ErrorType = "Cronflow.WorkflowVersionMismatchException", Code = ErrorCodes.VersionMismatch });
+            }
+
+            var parent = new Scope(FlowValue.FromOwned(chunk.Last), null, chunk.ItemChain, record: false);
+            foreach (var (name, value) in chunk.Steps)
+            {
+                parent.Outputs[name] = FlowValue.FromOwned(value);
+            }
+
+            var output = await RunItemsAsync(node, chunk.Items, chunk.Start, chunk.MaxConcurrency, parent, CancellationToken.None);
+            return Completed(output);
+        }
+        catch (NodeFailure failure)
+        {
+            return Failed(failure.Error);
+        }
+    }
+
+    // ---- records ----------------------------------------------------------------------------
+
+    private RunDetails Run => new(_runId, _definition.Id, _startedAt);
+
+    private int StartRecord(Node node)
+    {
+        _progress.Steps.Add(new StepRecord { Name = node.Name, Kind = node.Kind, Path = node.Path, Status = StepStatus.Running, StartedAt = Now });
+        _recordOutputs.Add(null);
+        return _progress.Steps.Count - 1;
+    }
+
+    private void UpdateRecord(int index, Func<StepRecord, StepRecord> update, FlowValue? output = null)
+    {
+        if (index < 0)
+        {
+            return;
+        }
+
+        _progress.Steps[index] = update(_progress.Steps[index]);
+        if (output is not null)
+        {
+            _recordOutputs[index] = output;
+        }
+    }
+
+    private void SetDetail(Scope scope, Node node, string detail)
+    {
+        if (!scope.Record)
+        {
+            return;
+        }
+
+        for (var i = _progress.Steps.Count - 1; i >= 0; i--)
+        {
+            if (_progress.Steps[i].Path == node.Path)
+            {
+                _progress.Steps[i] = _progress.Steps[i] with { Detail = detail };
+                return;
+            }
+        }
+    }
+
+    private RunResult Completed(FlowValue output) => new()
+    {
+        Status = RunStatus.Completed,
+        Output = output.ToNullableJson(),
+        Steps = RecordsWithOutputs(),
+    };
+
+    private RunResult Failed(StepError error) => new()
+    {
+        Status = RunStatus.Failed,
+        Error = error,
+        Steps = RecordsWithOutputs(),
+    };
+
+    private List<StepRecord> RecordsWithOutputs()
+    {
+        var records = new List<StepRecord>(_progress.Steps.Count);
+        for (var i = 0; i < _progress.Steps.Count; i++)
+        {
+            records.Add(_recordOutputs[i] is { } output ? _progress.Steps[i] with { Output = output } : _progress.Steps[i]);
+        }
+
+        return records;
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    private static void ThrowIfAbandoned(CancellationToken cancel)
+    {
+        if (cancel.IsCancellationRequested)
+        {
+            throw new NodeFailure(new StepError { ErrorType = "Cronflow.BlockAbandonedException", Message = "The enclosing block was already decided." });
+        }
+    }
+
+    /// <summary>Marks a task whose result is no longer needed as observed, so its failure is not reported as unobserved.</summary>
+    private static async void Observe(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception)
+        {
+            // The block was decided without this task; its failure changes nothing.
+        }
+    }
+
+    private static string Describe(Node node) => node switch
+    {
+        StepNode { IsAction: true } => $"action '{node.Name}'",
+        StepNode => $"step '{node.Name}'",
+        _ => $"{node.Kind} '{node.Name}'",
+    };
+
+    private enum BranchState
+    {
+        Pending,
+        Running,
+        Completed,
+        Failed,
+    }
+
+    /// <summary>Where a sequence of nodes reads and writes <c>Last</c> and step outputs.</summary>
+    private sealed class Scope
+    {
+        private readonly Scope? _parent;
+
+        public Scope(FlowValue last, Scope? parent, IReadOnlyList<JsonElement> items, bool record)
+        {
+            Last = last;
+            _parent = parent;
+            Items = items;
+            Record = record;
+        }
+
+        public FlowValue Last { get; set; }
+
+        public Dictionary<string, FlowValue> Outputs { get; } = new(StringComparer.Ordinal);
+
+        public IReadOnlyList<JsonElement> Items { get; }
+
+        /// <summary>Whether nodes in this scope get step records (not inside for-each items).</summary>
+        public bool Record { get; }
+
+        public Scope Child(FlowValue last, JsonElement item) => new(last, this, [.. Items, item], record: false);
+
+        public Scope Snapshot()
+        {
+            var copy = new Scope(Last, _parent, Items, Record);
+            foreach (var (name, value) in Outputs)
+            {
+                copy.Outputs[name] = value;
+            }
+
+            return copy;
+        }
+
+        public StepOutputs View() => new(Outputs, _parent?.View());
+
+        public FlowContext FlowContext(FlowValue payload, RunDetails run) => new(payload, Last, View(), run);
+
+        public Dictionary<string, JsonElement?>? Flatten()
+        {
+            if (Outputs.Count == 0 && _parent is null)
+            {
+                return null;
+            }
+
+            var all = _parent?.Flatten() ?? new Dictionary<string, JsonElement?>(StringComparer.Ordinal);
+            foreach (var (name, value) in Outputs)
+            {
+                all[name] = value.ToNullableJson();
+            }
+
+            return all;
+        }
+    }
+}
+
+/// <summary>A node failed; carries the error as data, the way failures cross the activity boundary.</summary>
+internal sealed class NodeFailure(StepError error) : Exception(error.Message)
+{
+    public StepError Error { get; } = error;
+}

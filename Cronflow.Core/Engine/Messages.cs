@@ -1,0 +1,133 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Cronflow;
+
+/// <summary>The orchestration input of a run (or of one chunk of a for-each).</summary>
+internal sealed class RunInput
+{
+    [JsonPropertyName("wf")]
+    public string WorkflowId { get; set; } = "";
+
+    [JsonPropertyName("payload")]
+    public JsonElement? Payload { get; set; }
+
+    [JsonPropertyName("fp")]
+    public string? Fingerprint { get; set; }
+
+    [JsonPropertyName("trigger")]
+    public TriggerInfo? Trigger { get; set; }
+
+    [JsonPropertyName("replayOf")]
+    public string? ReplayOf { get; set; }
+
+    [JsonPropertyName("chunk")]
+    public ChunkInput? Chunk { get; set; }
+}
+
+/// <summary>A slice of a for-each's items, run as a sub-orchestration.</summary>
+internal sealed class ChunkInput
+{
+    [JsonPropertyName("path")]
+    public string Path { get; set; } = "";
+
+    [JsonPropertyName("scope")]
+    public List<JsonElement> ItemChain { get; set; } = [];
+
+    [JsonPropertyName("items")]
+    public List<JsonElement> Items { get; set; } = [];
+
+    [JsonPropertyName("start")]
+    public int Start { get; set; }
+
+    [JsonPropertyName("max")]
+    public int MaxConcurrency { get; set; }
+
+    [JsonPropertyName("last")]
+    public JsonElement? Last { get; set; }
+
+    [JsonPropertyName("steps")]
+    public Dictionary<string, JsonElement?> Steps { get; set; } = [];
+
+    [JsonPropertyName("runId")]
+    public string RunId { get; set; } = "";
+
+    [JsonPropertyName("startedAt")]
+    public DateTimeOffset StartedAt { get; set; }
+}
+
+/// <summary>The orchestration output: how the run ended, with every step record.</summary>
+internal sealed class RunResult
+{
+    [JsonPropertyName("status")]
+    public RunStatus Status { get; set; }
+
+    [JsonPropertyName("output")]
+    public JsonElement? Output { get; set; }
+
+    [JsonPropertyName("error")]
+    public StepError? Error { get; set; }
+
+    [JsonPropertyName("steps")]
+    public List<StepRecord> Steps { get; set; } = [];
+}
+
+/// <summary>The custom status of a running orchestration: progress that clients can read while it runs.</summary>
+internal sealed class RunProgress
+{
+    [JsonPropertyName("fp")]
+    public string? Fingerprint { get; set; }
+
+    [JsonPropertyName("steps")]
+    public List<StepRecord> Steps { get; set; } = [];
+
+    [JsonPropertyName("waitingFor")]
+    public string? WaitingFor { get; set; }
+
+    /// <summary>Set once the run's outcome is decided, while activities it no longer needs (race losers) are still finishing.</summary>
+    [JsonPropertyName("result")]
+    public RunResult? Result { get; set; }
+}
+
+/// <summary>The input of the step activity.</summary>
+internal sealed class StepRequest
+{
+    [JsonPropertyName("wf")]
+    public string WorkflowId { get; set; } = "";
+
+    [JsonPropertyName("path")]
+    public string Path { get; set; } = "";
+
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    [JsonPropertyName("attempt")]
+    public int Attempt { get; set; } = 1;
+
+    [JsonPropertyName("scope")]
+    public List<JsonElement>? ItemChain { get; set; }
+
+    [JsonPropertyName("payload")]
+    public JsonElement? Payload { get; set; }
+
+    [JsonPropertyName("last")]
+    public JsonElement? Last { get; set; }
+
+    [JsonPropertyName("steps")]
+    public Dictionary<string, JsonElement?>? Steps { get; set; }
+
+    [JsonPropertyName("runId")]
+    public string RunId { get; set; } = "";
+
+    [JsonPropertyName("startedAt")]
+    public DateTimeOffset StartedAt { get; set; }
+
+    [JsonPropertyName("trigger")]
+    public TriggerInfo? Trigger { get; set; }
+
+    [JsonPropertyName("error")]
+    public StepError? Error { get; set; }
+
+    [JsonPropertyName("timeoutMs")]
+    public long? TimeoutMs { get; set; }
+}

@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cronflow;
+
+/// <summary>
+/// Runs one step body for the step activity: finds the body in the definition, builds its <see cref="StepContext"/>
+/// with a fresh DI scope, enforces the step timeout through the context's cancellation token, and turns the result
+/// into JSON (checking its size). Exceptions propagate: the activity boundary records them as failure details.
+/// </summary>
+internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider services, CronflowOptions options, RunCancellations cancellations)
+{
+    private readonly StepMocks? _mocks = services.GetService<StepMocks>();
+
+    public async Task<JsonElement?> ExecuteAsync(StepRequest request, CancellationToken cancellationToken = default)
+    {
+        var definition = registry.Get(request.WorkflowId);
+        var callable = definition.Resolve(request.Path, request.ItemChain)
+            ?? throw new CronflowException(
+                $"Workflow '{request.WorkflowId}' has no step at {request.Path} ('{request.Name}'); the definition changed while the run was in flight.");
+        var body = _mocks?.Find(request.WorkflowId, callable.Name) ?? callable.Body;
+
+        using var timeout = request.TimeoutMs is { } ms ? new CancellationTokenSource(TimeSpan.FromMilliseconds(ms)) : null;
+        using var registration = cancellations.Register(request.RunId);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(
+            cancellationToken, registration.Token, timeout?.Token ?? CancellationToken.None);
+
+        var steps = new Dictionary<string, FlowValue>(StringComparer.Ordinal);
+        foreach (var (name, output) in request.Steps ?? [])
+        {
+            steps[name] = FlowValue.FromOwned(output);
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var context = new StepContext(
+            FlowValue.FromOwned(request.Payload),
+            FlowValue.FromOwned(request.Last),
+            new StepOutputs(steps),
+            new RunDetails(request.RunId, request.WorkflowId, request.StartedAt),
+            callable.Name,
+            scope.ServiceProvider,
+            request.Trigger ?? TriggerInfo.Manual,
+            request.Attempt,
+            request.Error,
+            linked.Token);
+
+        object? value;
+        try
+        {
+            value = await body(context).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout?.IsCancellationRequested == true)
+        {
+            throw new StepTimeoutException($"Step '{callable.Name}' timed out after {TimeSpan.FromMilliseconds(request.TimeoutMs!.Value)}.");
+        }
+
+        if (value is null)
+        {
+            return null;
+        }
+
+        JsonElement json;
+        try
+        {
+            json = CronflowJson.ToElement(value);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            throw new StepOutputException(
+                $"Step '{callable.Name}' returned a {value.GetType().Name} that cannot be serialized to JSON: {ex.Message}", ex);
+        }
+
+        if (json.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        CronflowOptions.CheckSize($"The output of step '{callable.Name}'", json.GetRawText(), options.MaxOutputBytes, nameof(CronflowOptions.MaxOutputBytes));
+        return json;
+    }
+}
+
+/// <summary>Lets a caller cancel the in-process step bodies of a run (their <see cref="StepContext.CancellationToken"/> fires).</summary>
+internal sealed class RunCancellations
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Registration, byte>> _active = new(StringComparer.Ordinal);
+
+    public Registration Register(string runId)
+    {
+        var registration = new Registration(this, runId);
+        _active.GetOrAdd(runId, _ => new()).TryAdd(registration, 0);
+        return registration;
+    }
+
+    /// <summary>Cancels every step of <paramref name="runId"/> running in this process.</summary>
+    public void Cancel(string runId)
+    {
+        if (_active.TryGetValue(runId, out var registrations))
+        {
+            foreach (var registration in registrations.Keys)
+            {
+                registration.Cancel();
+            }
+        }
+    }
+
+    private void Remove(Registration registration)
+    {
+        if (_active.TryGetValue(registration.RunId, out var registrations))
+        {
+            registrations.TryRemove(registration, out _);
+            if (registrations.IsEmpty)
+            {
+                _active.TryRemove(new KeyValuePair<string, ConcurrentDictionary<Registration, byte>>(registration.RunId, registrations));
+            }
+        }
+    }
+
+    internal sealed class Registration(RunCancellations owner, string runId) : IDisposable
+    {
+        private readonly CancellationTokenSource _source = new();
+
+        public string RunId { get; } = runId;
+
+        public CancellationToken Token => _source.Token;
+
+        public void Cancel() => _source.Cancel();
+
+        public void Dispose()
+        {
+            owner.Remove(this);
+            _source.Dispose();
+        }
+    }
+}
+
+/// <summary>Replacement bodies for named steps, used by the test harness.</summary>
+internal sealed class StepMocks
+{
+    private readonly Dictionary<(string Workflow, string Step), StepBody> _mocks = [];
+    private readonly Dictionary<string, StepBody> _anyWorkflow = new(StringComparer.Ordinal);
+
+    public void Add(string? workflowId, string stepName, StepBody body)
+    {
+        if (workflowId is null)
+        {
+            _anyWorkflow[stepName] = body;
+        }
+        else
+        {
+            _mocks[(workflowId, stepName)] = body;
+        }
+    }
+
+    public StepBody? Find(string workflowId, string stepName) =>
+        _mocks.TryGetValue((workflowId, stepName), out var body) ? body : _anyWorkflow.GetValueOrDefault(stepName);
+}

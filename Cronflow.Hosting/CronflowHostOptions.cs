@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Logging;
+
+namespace Cronflow;
+
+/// <summary>How a <see cref="CronflowHost"/> runs: its backend, its HTTP listener and its concurrency.</summary>
+public sealed class CronflowHostOptions
+{
+    internal AzureStorageBackendOptions? AzureStorage { get; private set; }
+
+    internal List<string> ListenUrls { get; } = [];
+
+    /// <summary>Activities (step bodies) run at once by this host. Default: 100 per processor, as the Durable SDK worker.</summary>
+    public int MaxConcurrentActivities { get; set; } = 100 * Environment.ProcessorCount;
+
+    /// <summary>Orchestration episodes run at once by this host. Default: 100 per processor.</summary>
+    public int MaxConcurrentOrchestrations { get; set; } = 100 * Environment.ProcessorCount;
+
+    /// <summary>Where the engine logs. Default: nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Runs fully in memory (the default): fast, no storage, nothing survives the process.</summary>
+    public CronflowHostOptions UseInMemory()
+    {
+        AzureStorage = null;
+        return this;
+    }
+
+    /// <summary>
+    /// Runs on the Durable Task Azure Storage backend (Azure Storage or the Azurite emulator), the same one Azure Functions uses.
+    /// Runs survive restarts, and several hosts on one task hub share the work. The task hub is created if missing.
+    /// </summary>
+    /// <param name="connectionString">A storage connection string, such as <c>UseDevelopmentStorage=true</c> for Azurite.</param>
+    /// <param name="taskHub">The task hub name (3–45 letters and digits, starting with a letter).</param>
+    /// <param name="configure">Tunes polling and recovery (defaults suit local use).</param>
+    public CronflowHostOptions UseAzureStorage(string connectionString, string taskHub = "cronflow", Action<AzureStorageBackendOptions>? configure = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        ArgumentException.ThrowIfNullOrWhiteSpace(taskHub);
+        var options = new AzureStorageBackendOptions { ConnectionString = connectionString, TaskHub = taskHub };
+        configure?.Invoke(options);
+        AzureStorage = options;
+        return this;
+    }
+
+    /// <summary>Also serves the HTTP API at <paramref name="url"/> (for example <c>http://127.0.0.1:7071</c>; port 0 picks a free port).</summary>
+    public CronflowHostOptions ListenOn(string url)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(url);
+        ListenUrls.Add(url);
+        return this;
+    }
+
+    internal void Validate()
+    {
+        if (MaxConcurrentActivities < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrentActivities), MaxConcurrentActivities, "Must be at least 1.");
+        }
+
+        if (MaxConcurrentOrchestrations < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrentOrchestrations), MaxConcurrentOrchestrations, "Must be at least 1.");
+        }
+    }
+}
+
+/// <summary>Settings of the Azure Storage backend. The defaults suit local development against Azurite.</summary>
+public sealed class AzureStorageBackendOptions
+{
+    /// <summary>The storage connection string.</summary>
+    public string ConnectionString { get; set; } = "UseDevelopmentStorage=true";
+
+    /// <summary>The task hub name.</summary>
+    public string TaskHub { get; set; } = "cronflow";
+
+    /// <summary>The longest pause between queue polls when idle (default 500 ms; the backend's own default is 30 s).</summary>
+    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How long a dequeued message stays hidden (default 20 s; the backend's own default is 5 min). After a crash,
+    /// the work the crashed host held becomes visible to other hosts after this long.
+    /// </summary>
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Control-queue partitions (default 4).</summary>
+    public int PartitionCount { get; set; } = 4;
+}

@@ -1,0 +1,50 @@
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Microsoft.DurableTask.Testing.Sidecar;
+using Microsoft.Extensions.Logging;
+
+namespace Cronflow.Hosting;
+
+/// <summary>The orchestration service a host runs on, with the client side of the same service.</summary>
+internal sealed class Backend
+{
+    private Backend(IOrchestrationService service, IOrchestrationServiceClient client, bool durable)
+    {
+        Service = service;
+        Client = client;
+        IsDurable = durable;
+    }
+
+    public IOrchestrationService Service { get; }
+
+    public IOrchestrationServiceClient Client { get; }
+
+    /// <summary>Whether runs survive the process (Azure Storage) or not (in memory).</summary>
+    public bool IsDurable { get; }
+
+    public static async Task<Backend> CreateAsync(CronflowHostOptions options, ILoggerFactory loggerFactory)
+    {
+        if (options.AzureStorage is { } azure)
+        {
+            var settings = new AzureStorageOrchestrationServiceSettings
+            {
+                TaskHubName = azure.TaskHub,
+                StorageAccountClientProvider = new StorageAccountClientProvider(azure.ConnectionString),
+                MaxQueuePollingInterval = azure.MaxQueuePollingInterval,
+                WorkItemQueueVisibilityTimeout = azure.VisibilityTimeout,
+                ControlQueueVisibilityTimeout = azure.VisibilityTimeout,
+                PartitionCount = azure.PartitionCount,
+                MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
+                MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations,
+                LoggerFactory = loggerFactory,
+            };
+            var service = new AzureStorageOrchestrationService(settings);
+            await service.CreateIfNotExistsAsync().ConfigureAwait(false);
+            return new Backend(service, service, durable: true);
+        }
+
+        var memory = new InMemoryOrchestrationService(loggerFactory);
+        var limited = new SlotLimitedOrchestrationService(memory, options.MaxConcurrentOrchestrations, options.MaxConcurrentActivities);
+        return new Backend(limited, memory, durable: false);
+    }
+}

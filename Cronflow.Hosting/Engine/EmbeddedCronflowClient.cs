@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using DurableTask.Core;
+using DurableTask.Core.Exceptions;
+
+namespace Cronflow.Hosting;
+
+/// <summary><see cref="ICronflowClient"/> over DurableTask.Core's <see cref="TaskHubClient"/>, for the embedded engine.</summary>
+internal sealed class EmbeddedCronflowClient : ICronflowClient
+{
+    private static readonly OrchestrationStatus[] AnyStatus =
+    [
+        OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.ContinuedAsNew, OrchestrationStatus.Suspended,
+        OrchestrationStatus.Completed, OrchestrationStatus.Failed, OrchestrationStatus.Canceled, OrchestrationStatus.Terminated,
+    ];
+
+    private readonly TaskHubClient _client;
+    private readonly WorkflowRegistry _registry;
+    private readonly CronflowOptions _options;
+    private readonly RunCancellations _cancellations;
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _startedHere = new(StringComparer.Ordinal);
+
+    public EmbeddedCronflowClient(IOrchestrationServiceClient service, WorkflowRegistry registry, CronflowOptions options, RunCancellations cancellations)
+    {
+        _client = new TaskHubClient(service, StjDataConverter.Instance);
+        _registry = registry;
+        _options = options;
+        _cancellations = cancellations;
+    }
+
+    public Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null) =>
+        TriggerAsync(workflowId, payload, runId, TriggerInfo.Manual);
+
+    public async Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger)
+    {
+        var input = RunRequests.Create(_registry, _options, workflowId, payload, trigger);
+        return await StartAsync(input, runId).ConfigureAwait(false);
+    }
+
+    private async Task<string> StartAsync(RunInput input, string? runId)
+    {
+        if (runId is not null)
+        {
+            RunRequests.ValidateRunId(runId);
+            var existing = await _client.GetOrchestrationStateAsync(runId).ConfigureAwait(false);
+            if (existing is not null)
+            {
+                RunRequests.EnsureSameRun(runId, RunInfoMapper.ReadInput(existing.Input), input);
+                return runId;
+            }
+        }
+
+        var id = runId ?? RunRequests.NewRunId();
+        try
+        {
+            await _client.CreateOrchestrationInstanceAsync(
+                WorkflowOrchestrator.Name,
+                string.Empty,
+                id,
+                input,
+                new Dictionary<string, string> { ["workflowId"] = input.WorkflowId },
+                AnyStatus).ConfigureAwait(false);
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            // Another caller started the same run id at the same moment.
+            var existing = await _client.GetOrchestrationStateAsync(id).ConfigureAwait(false);
+            RunRequests.EnsureSameRun(id, RunInfoMapper.ReadInput(existing?.Input), input);
+        }
+
+        _startedHere.TryAdd(id, DateTimeOffset.UtcNow);
+        return id;
+    }
+
+    public async Task<RunInfo?> GetRunAsync(string runId)
+    {
+        var state = await GetStateAsync(runId).ConfigureAwait(false);
+        return state is null ? null : RunInfoMapper.ToRunInfo(ToSnapshot(state));
+    }
+
+    public async Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        var delay = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            var run = await GetRunAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+            if (run.IsFinished)
+            {
+                return run;
+            }
+
+            var left = deadline - DateTimeOffset.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new RunWaitTimeoutException(runId, timeout, run.Status);
+            }
+
+            await Task.Delay(delay < left ? delay : left).ConfigureAwait(false);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 50));
+        }
+    }
+
+    public async Task CancelAsync(string runId, string? reason = null)
+    {
+        var run = await GetRunAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+        if (run.IsFinished)
+        {
+            return;
+        }
+
+        await _client.TerminateInstanceAsync(new OrchestrationInstance { InstanceId = runId }, reason ?? "Cancelled.").ConfigureAwait(false);
+        _cancellations.Cancel(runId);
+    }
+
+    public async Task RaiseEventAsync(string runId, string eventName, object? payload)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
+        var json = RunRequests.ToEventPayload(_options, $"The payload of event '{eventName}'", payload);
+        _ = await GetStateAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+        await _client.RaiseEventAsync(new OrchestrationInstance { InstanceId = runId }, eventName, json!).ConfigureAwait(false);
+    }
+
+    public Task ResumeAsync(string token, object? payload) =>
+        throw new NotSupportedException("Human-in-the-loop tokens are not supported by this engine version.");
+
+    public async Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
+        var trigger = new TriggerInfo { Kind = TriggerKind.Event, Source = eventName };
+        var ids = new List<string>();
+        foreach (var workflow in _registry.SubscribedTo(eventName))
+        {
+            ids.Add(await TriggerAsync(workflow.Id, payload, null, trigger).ConfigureAwait(false));
+        }
+
+        return ids;
+    }
+
+    public async Task<string> ReplayAsync(string runId)
+    {
+        var state = await GetStateAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+        var original = RunInfoMapper.ReadInput(state.Input) ?? throw new CronflowException($"The input of run '{runId}' cannot be read.");
+        var input = RunRequests.Create(_registry, _options, original.WorkflowId, FlowValue.FromOwned(original.Payload), original.Trigger, replayOf: runId);
+        return await StartAsync(input, null).ConfigureAwait(false);
+    }
+
+    public async Task<RunPage> ListRunsAsync(RunQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var pageSize = Math.Clamp(query.PageSize, 1, 1000);
+        var ids = _startedHere.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToList();
+        var start = int.TryParse(query.ContinuationToken, out var offset) ? offset : 0;
+        var runs = new List<RunInfo>();
+        var position = start;
+        for (; position < ids.Count && runs.Count < pageSize; position++)
+        {
+            var run = await GetRunAsync(ids[position]).ConfigureAwait(false);
+            if (run is null || (query.WorkflowId is { } wf && run.WorkflowId != wf) || (query.Status is { } status && run.Status != status))
+            {
+                continue;
+            }
+
+            runs.Add(RunInfoMapper.WithoutOutputs(run));
+        }
+
+        return new RunPage(runs, position < ids.Count ? position.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+    }
+
+    private async Task<OrchestrationState?> GetStateAsync(string runId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        return await _client.GetOrchestrationStateAsync(runId).ConfigureAwait(false);
+    }
+
+    internal static InstanceSnapshot ToSnapshot(OrchestrationState state) => new(
+        state.OrchestrationInstance.InstanceId,
+        state.OrchestrationStatus switch
+        {
+            OrchestrationStatus.Pending => InstanceState.Pending,
+            OrchestrationStatus.Completed => InstanceState.Completed,
+            OrchestrationStatus.Failed => InstanceState.Failed,
+            OrchestrationStatus.Terminated or OrchestrationStatus.Canceled => InstanceState.Terminated,
+            OrchestrationStatus.Suspended => InstanceState.Suspended,
+            _ => InstanceState.Running,
+        },
+        state.Input,
+        state.Output,
+        state.Status,
+        new DateTimeOffset(DateTime.SpecifyKind(state.CreatedTime, DateTimeKind.Utc)),
+        new DateTimeOffset(DateTime.SpecifyKind(state.LastUpdatedTime, DateTimeKind.Utc)),
+        state.FailureDetails?.ErrorType,
+        state.FailureDetails?.ErrorMessage);
+}
