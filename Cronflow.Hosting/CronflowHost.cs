@@ -67,7 +67,7 @@ public sealed class CronflowHost : IAsyncDisposable
         try
         {
             backend = await Backend.CreateAsync(hostOptions, loggerFactory).ConfigureAwait(false);
-            worker = new TaskHubWorker(backend.Service, loggerFactory);
+            worker = new TaskHubWorker(backend.Service, loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
             ShimRegistration.Register(
                 worker,
                 provider.GetRequiredService<WorkflowOrchestrator>(),

@@ -302,6 +302,16 @@ internal sealed class Interpreter
                 }
 
                 states[index] = BranchState.Failed;
+                foreach (var (pending, pendingIndex) in inFlight)
+                {
+                    if (pending.IsCompletedSuccessfully)
+                    {
+                        // Its result arrived in the same batch of events: it did finish.
+                        results[pendingIndex] = pending.Result;
+                        states[pendingIndex] = BranchState.Completed;
+                    }
+                }
+
                 var outcomes = Outcomes(node, states, results, (index, failure.Error));
                 throw new NodeFailure(new StepError
                 {

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using DurableTask.Core.Query;
 using DurableTask.Core;
 using DurableTask.Core.Exceptions;
 
@@ -17,11 +17,13 @@ internal sealed class EmbeddedCronflowClient : ICronflowClient
     private readonly WorkflowRegistry _registry;
     private readonly CronflowOptions _options;
     private readonly RunCancellations _cancellations;
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _startedHere = new(StringComparer.Ordinal);
+    private readonly IOrchestrationServiceQueryClient _query;
 
     public EmbeddedCronflowClient(IOrchestrationServiceClient service, WorkflowRegistry registry, CronflowOptions options, RunCancellations cancellations)
     {
         _client = new TaskHubClient(service, StjDataConverter.Instance);
+        _query = service as IOrchestrationServiceQueryClient
+            ?? throw new ArgumentException("The orchestration service cannot list instances.", nameof(service));
         _registry = registry;
         _options = options;
         _cancellations = cancellations;
@@ -67,7 +69,6 @@ internal sealed class EmbeddedCronflowClient : ICronflowClient
             RunRequests.EnsureSameRun(id, RunInfoMapper.ReadInput(existing?.Input), input);
         }
 
-        _startedHere.TryAdd(id, DateTimeOffset.UtcNow);
         return id;
     }
 
@@ -148,22 +149,37 @@ internal sealed class EmbeddedCronflowClient : ICronflowClient
     {
         ArgumentNullException.ThrowIfNull(query);
         var pageSize = Math.Clamp(query.PageSize, 1, 1000);
-        var ids = _startedHere.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToList();
-        var start = int.TryParse(query.ContinuationToken, out var offset) ? offset : 0;
+        var continuation = query.ContinuationToken;
         var runs = new List<RunInfo>();
-        var position = start;
-        for (; position < ids.Count && runs.Count < pageSize; position++)
+
+        // Filters on workflow and Cronflow status are applied after the engine's query, so a page is filled from
+        // as many engine pages as it takes.
+        do
         {
-            var run = await GetRunAsync(ids[position]).ConfigureAwait(false);
-            if (run is null || (query.WorkflowId is { } wf && run.WorkflowId != wf) || (query.Status is { } status && run.Status != status))
+            var result = await _query.GetOrchestrationWithQueryAsync(
+                new OrchestrationQuery { PageSize = pageSize, ContinuationToken = continuation, FetchInputsAndOutputs = true },
+                CancellationToken.None).ConfigureAwait(false);
+            foreach (var state in result.OrchestrationState)
             {
-                continue;
+                if (state.OrchestrationInstance.InstanceId.Contains(RunInfoMapper.ChildSeparator, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var run = RunInfoMapper.ToRunInfo(ToSnapshot(state), includeOutputs: false);
+                if ((query.WorkflowId is { } wf && run.WorkflowId != wf) || (query.Status is { } status && run.Status != status))
+                {
+                    continue;
+                }
+
+                runs.Add(run);
             }
 
-            runs.Add(RunInfoMapper.WithoutOutputs(run));
+            continuation = string.IsNullOrEmpty(result.ContinuationToken) ? null : result.ContinuationToken;
         }
+        while (continuation is not null && runs.Count < pageSize);
 
-        return new RunPage(runs, position < ids.Count ? position.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+        return new RunPage(runs.OrderByDescending(r => r.CreatedAt).ToList(), continuation);
     }
 
     private async Task<OrchestrationState?> GetStateAsync(string runId)

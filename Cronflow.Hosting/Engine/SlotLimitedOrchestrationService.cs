@@ -53,8 +53,17 @@ internal sealed class SlotLimitedOrchestrationService(IOrchestrationService inne
         IList<TaskMessage> orchestratorMessages,
         IList<TaskMessage> timerMessages,
         TaskMessage continuedAsNewMessage,
-        OrchestrationState orchestrationState) =>
-        inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState);
+        OrchestrationState orchestrationState)
+    {
+        // A work item for an instance that does not exist (an event raised to an unknown id) has no runtime state to
+        // save; the in-memory service would throw and retry it every second forever. Drop it instead.
+        if (string.IsNullOrEmpty(newOrchestrationRuntimeState.OrchestrationInstance?.InstanceId))
+        {
+            return Task.CompletedTask;
+        }
+
+        return inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState);
+    }
 
     public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => inner.AbandonTaskOrchestrationWorkItemAsync(workItem);
 
