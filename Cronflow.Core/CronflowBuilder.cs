@@ -6,7 +6,7 @@ namespace Cronflow;
 /// <summary>Collects the workflows (and the services their steps use) of a host.</summary>
 public sealed class CronflowBuilder
 {
-    private readonly List<WorkflowDefinition> _definitions = [];
+    private readonly List<Func<WorkflowDefinition>> _definitions = [];
 
     internal CronflowBuilder(IServiceCollection services) => Services = services;
 
@@ -16,12 +16,14 @@ public sealed class CronflowBuilder
     /// <summary>Engine-wide limits.</summary>
     public CronflowOptions Options { get; } = new();
 
-    /// <summary>Registers a workflow. Its definition is built (and validated) now.</summary>
-    /// <exception cref="WorkflowDefinitionException">The definition is invalid.</exception>
+    /// <summary>
+    /// Registers a workflow. It is built (and validated) with all the others when registration ends, so that one
+    /// <see cref="WorkflowDefinitionException"/> lists the problems of every workflow.
+    /// </summary>
     public CronflowBuilder AddWorkflow(IWorkflowBuilder workflow)
     {
         ArgumentNullException.ThrowIfNull(workflow);
-        _definitions.Add(workflow.Build());
+        _definitions.Add(workflow.Build);
         return this;
     }
 
@@ -29,7 +31,7 @@ public sealed class CronflowBuilder
     public CronflowBuilder AddWorkflow(WorkflowDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        _definitions.Add(definition);
+        _definitions.Add(() => definition);
         return this;
     }
 
@@ -40,12 +42,33 @@ public sealed class CronflowBuilder
         return this;
     }
 
-    internal IReadOnlyList<WorkflowDefinition> Definitions => _definitions;
-
     internal WorkflowRegistry BuildRegistry()
     {
         Options.Validate();
-        return new WorkflowRegistry(_definitions);
+        var errors = new List<DefinitionError>();
+        var definitions = new List<WorkflowDefinition>();
+        foreach (var build in _definitions)
+        {
+            try
+            {
+                definitions.Add(build());
+            }
+            catch (WorkflowDefinitionException ex)
+            {
+                errors.AddRange(ex.Errors);
+            }
+        }
+
+        try
+        {
+            var registry = new WorkflowRegistry(definitions);
+            return errors.Count == 0 ? registry : throw new WorkflowDefinitionException(errors);
+        }
+        catch (WorkflowDefinitionException ex) when (!ReferenceEquals(ex.Errors, errors))
+        {
+            errors.AddRange(ex.Errors);
+            throw new WorkflowDefinitionException(errors);
+        }
     }
 }
 

@@ -27,6 +27,14 @@ internal sealed class WorkflowRegistry
             }
         }
 
+        foreach (var definition in _workflows.Values)
+        {
+            foreach (var subflow in definition.Subflows.Where(s => !_workflows.ContainsKey(s.WorkflowId)))
+            {
+                errors.Add(new DefinitionError(ErrorCodes.UnknownSubflow, definition.Id, subflow.Path, $"Subflow '{subflow.Name}' runs workflow '{subflow.WorkflowId}', which is not registered."));
+            }
+        }
+
         if (errors.Count > 0)
         {
             throw new WorkflowDefinitionException(errors);

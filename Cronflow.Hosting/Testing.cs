@@ -118,6 +118,7 @@ public sealed class TestRun : RunInfo
         CreatedAt = run.CreatedAt;
         CompletedAt = run.CompletedAt;
         WaitingFor = run.WaitingFor;
+        Pauses = run.Pauses;
         Fingerprint = run.Fingerprint;
         ReplayOf = run.ReplayOf;
     }

@@ -81,6 +81,9 @@ public class RunInfo
     /// <summary>What the run is waiting for, while <see cref="Status"/> is <see cref="RunStatus.Waiting"/>.</summary>
     public string? WaitingFor { get; init; }
 
+    /// <summary>The human-in-the-loop pauses the run is waiting on, with their resume tokens.</summary>
+    public IReadOnlyList<PauseInfo> Pauses { get; init; } = [];
+
     /// <summary>The fingerprint of the definition the run started with.</summary>
     public string? Fingerprint { get; init; }
 
@@ -134,4 +137,24 @@ public sealed record StepRecord
     /// <summary>Its error, if it failed (also set when it failed and <c>OnError</c> recovered).</summary>
     [JsonPropertyName("error")]
     public StepError? Error { get; init; }
+}
+
+/// <summary>A human-in-the-loop pause a run is waiting on.</summary>
+public sealed record PauseInfo
+{
+    /// <summary>The token that resumes this pause (<see cref="ICronflowClient.ResumeAsync"/>); unique to the run.</summary>
+    [JsonPropertyName("token")]
+    public required string Token { get; init; }
+
+    /// <summary>The paused step.</summary>
+    [JsonPropertyName("step")]
+    public required string Step { get; init; }
+
+    /// <summary>What is to be decided.</summary>
+    [JsonPropertyName("description")]
+    public string Description { get; init; } = "";
+
+    /// <summary>When the pause times out, if it does.</summary>
+    [JsonPropertyName("expiresAt")]
+    public DateTimeOffset? ExpiresAt { get; init; }
 }

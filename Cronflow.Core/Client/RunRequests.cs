@@ -60,6 +60,32 @@ internal static class RunRequests
         }
     }
 
+    /// <summary>
+    /// Finds the instance and event a resume token addresses, checking that the instance is waiting on exactly that
+    /// token (compared in constant time). Throws <see cref="ResumeTokenNotFoundException"/> otherwise.
+    /// </summary>
+    public static async Task<(string InstanceId, string EventName)> ResolveResumeAsync(string token, Func<string, Task<InstanceSnapshot?>> getInstance)
+    {
+        if (!ResumeTokens.TryParse(token, out var instanceId, out var secret))
+        {
+            throw new ResumeTokenNotFoundException();
+        }
+
+        var snapshot = await getInstance(instanceId).ConfigureAwait(false);
+        var progress = snapshot is { State: InstanceState.Running or InstanceState.Pending or InstanceState.Suspended }
+            ? RunInfoMapper.ReadProgress(snapshot.SerializedCustomStatus)
+            : null;
+        var expected = System.Text.Encoding.UTF8.GetBytes(token);
+        var waiting = progress?.Pauses?.Any(p => System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(p.Token), expected)) == true;
+        if (!waiting || progress?.Result is not null)
+        {
+            throw new ResumeTokenNotFoundException();
+        }
+
+        return (instanceId, ResumeTokens.EventName(secret));
+    }
+
     public static void ValidateRunId(string runId)
     {
         if (string.IsNullOrWhiteSpace(runId) || runId.Length > 200 || runId.Any(c => char.IsControl(c) || c is '/' or '\\' or '#' or '?' or RunInfoMapper.ChildSeparator))

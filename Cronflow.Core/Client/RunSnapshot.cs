@@ -33,6 +33,8 @@ internal static class RunInfoMapper
 
     public static RunInput? ReadInput(string? serializedInput) => Deserialize<RunInput>(serializedInput);
 
+    public static RunProgress? ReadProgress(string? serializedCustomStatus) => Deserialize<RunProgress>(serializedCustomStatus);
+
     public static RunInfo ToRunInfo(InstanceSnapshot snapshot, bool includeOutputs = true)
     {
         var input = ReadInput(snapshot.SerializedInput);
@@ -78,7 +80,12 @@ internal static class RunInfoMapper
                 status = RunStatus.Pending;
                 break;
             default:
-                status = progress?.WaitingFor is not null ? RunStatus.Waiting : RunStatus.Running;
+                status = progress switch
+                {
+                    { Queued: true } => RunStatus.Pending,
+                    { WaitingFor: not null } or { Pauses.Count: > 0 } => RunStatus.Waiting,
+                    _ => RunStatus.Running,
+                };
                 break;
         }
 
@@ -99,7 +106,8 @@ internal static class RunInfoMapper
             Steps = steps,
             CreatedAt = snapshot.CreatedAt,
             CompletedAt = completedAt,
-            WaitingFor = status == RunStatus.Waiting ? progress?.WaitingFor : null,
+            WaitingFor = status is RunStatus.Waiting or RunStatus.Pending ? progress?.WaitingFor : null,
+            Pauses = status == RunStatus.Waiting ? progress?.Pauses ?? [] : [],
             Fingerprint = input?.Fingerprint ?? progress?.Fingerprint,
             ReplayOf = input?.ReplayOf,
         };
@@ -117,6 +125,7 @@ internal static class RunInfoMapper
         CreatedAt = run.CreatedAt,
         CompletedAt = run.CompletedAt,
         WaitingFor = run.WaitingFor,
+        Pauses = run.Pauses,
         Fingerprint = run.Fingerprint,
         ReplayOf = run.ReplayOf,
     };

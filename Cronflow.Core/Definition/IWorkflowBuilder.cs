@@ -82,6 +82,41 @@ public interface IWorkflowBuilder
     /// </summary>
     IWorkflowBuilder ForEach<TItem>(string name, Func<FlowContext, IEnumerable<TItem>> items, Action<TItem, IWorkflowBuilder> body, ForEachOptions? options = null);
 
+    // ---- durable waits and composition ----------------------------------------------------
+
+    /// <summary>Pauses the run for <paramref name="duration"/> on a durable timer (it survives restarts). <c>Last</c> is unchanged.</summary>
+    IWorkflowBuilder Sleep(TimeSpan duration);
+
+    /// <summary>
+    /// Waits for <paramref name="eventName"/> to be raised for this run (<see cref="ICronflowClient.RaiseEventAsync"/>);
+    /// its payload becomes the output. When <paramref name="timeout"/> passes first, the step fails with a timeout
+    /// error (code CRONFLOW1002), which <c>OnError</c> can turn into a fallback value. Events raised early are kept.
+    /// </summary>
+    IWorkflowBuilder WaitForEvent(string eventName, TimeSpan? timeout = null);
+
+    /// <summary>
+    /// Pauses for a human decision. The run gets its own resume token, handed to <see cref="HumanInTheLoopOptions.OnPause"/>;
+    /// <see cref="ICronflowClient.ResumeAsync"/> with that token continues the run. The output is
+    /// <c>{ approved, reason, approvedBy, approvedAt, status, timedOut }</c>.
+    /// </summary>
+    IWorkflowBuilder HumanInTheLoop(Action<HumanInTheLoopOptions> configure);
+
+    /// <summary>Runs another registered workflow as a sub-orchestration; its output becomes <c>Last</c>, its failure is this step's failure.</summary>
+    /// <param name="name">The step's name.</param>
+    /// <param name="workflowId">The workflow to run (checked at registration).</param>
+    /// <param name="input">Selects its payload (pure, evaluated in the orchestration). Default: <c>Last</c>.</param>
+    IWorkflowBuilder Subflow(string name, string workflowId, Func<FlowContext, object?>? input = null);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> as a step while <paramref name="condition"/> holds (checked before each iteration,
+    /// with <c>Last</c> the previous iteration's output). More than <paramref name="maxIterations"/> iterations fail the run.
+    /// A top-level loop continues as new every 100 iterations, so its history stays small; pending events are kept.
+    /// </summary>
+    IWorkflowBuilder While<T>(string name, Func<FlowContext, bool> condition, Func<StepContext, Task<T>> body, int maxIterations = 1000);
+
+    /// <summary>Ends the run as <see cref="RunStatus.Cancelled"/> with <paramref name="reason"/> (typically inside an <c>If</c>).</summary>
+    IWorkflowBuilder Cancel(string reason);
+
     // ---- modifiers of the preceding step or block ----------------------------------------
 
     /// <summary>Retries the preceding step or block: <paramref name="attempts"/> in total, with an optional backoff.</summary>

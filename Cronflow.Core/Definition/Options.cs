@@ -147,3 +147,22 @@ public sealed class RetryOptions
     /// </summary>
     public IReadOnlyList<Type> RetryOn { get; set; } = [];
 }
+
+/// <summary>Options of a <c>HumanInTheLoop</c> pause.</summary>
+public sealed class HumanInTheLoopOptions
+{
+    /// <summary>The step's name. Defaults to <c>approval-N</c>.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>What the human is asked to decide; shown with the paused run.</summary>
+    public string? Description { get; set; }
+
+    /// <summary>How long to wait. When it passes, <see cref="OnTimeout"/> runs and the output says <c>timedOut: true</c>. Default: wait forever.</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>Runs (as an activity) when the run pauses, with the run's own resume token: send it to whoever decides.</summary>
+    public Func<StepContext, string, Task>? OnPause { get; set; }
+
+    /// <summary>Runs (as an activity) when the timeout passes without a decision.</summary>
+    public Func<StepContext, Task>? OnTimeout { get; set; }
+}

@@ -122,21 +122,21 @@ internal sealed partial class WorkflowBuilder : IWorkflowBuilder
 
     // ---- steps ----------------------------------------------------------------------------
 
-    public IWorkflowBuilder Step<T>(string name, Func<StepContext, T> body) => AddStep(name, Wrap(body), isAction: false);
+    public IWorkflowBuilder Step<T>(string name, Func<StepContext, T> body) => AddStep(name, body is null ? null : Wrap(body), isAction: false);
 
-    public IWorkflowBuilder Step<T>(string name, Func<StepContext, Task<T>> body) => AddStep(name, Wrap(body), isAction: false);
+    public IWorkflowBuilder Step<T>(string name, Func<StepContext, Task<T>> body) => AddStep(name, body is null ? null : Wrap(body), isAction: false);
 
-    public IWorkflowBuilder Step(string name, Func<StepContext, Task> body) => AddStep(name, Wrap(body), isAction: false);
+    public IWorkflowBuilder Step(string name, Func<StepContext, Task> body) => AddStep(name, body is null ? null : Wrap(body), isAction: false);
 
-    public IWorkflowBuilder Step(string name, Action<StepContext> body) => AddStep(name, Wrap(body), isAction: false);
+    public IWorkflowBuilder Step(string name, Action<StepContext> body) => AddStep(name, body is null ? null : Wrap(body), isAction: false);
 
-    public IWorkflowBuilder Action<T>(string name, Func<StepContext, T> body) => AddStep(name, Wrap(body), isAction: true);
+    public IWorkflowBuilder Action<T>(string name, Func<StepContext, T> body) => AddStep(name, body is null ? null : Wrap(body), isAction: true);
 
-    public IWorkflowBuilder Action<T>(string name, Func<StepContext, Task<T>> body) => AddStep(name, Wrap(body), isAction: true);
+    public IWorkflowBuilder Action<T>(string name, Func<StepContext, Task<T>> body) => AddStep(name, body is null ? null : Wrap(body), isAction: true);
 
-    public IWorkflowBuilder Action(string name, Func<StepContext, Task> body) => AddStep(name, Wrap(body), isAction: true);
+    public IWorkflowBuilder Action(string name, Func<StepContext, Task> body) => AddStep(name, body is null ? null : Wrap(body), isAction: true);
 
-    public IWorkflowBuilder Action(string name, Action<StepContext> body) => AddStep(name, Wrap(body), isAction: true);
+    public IWorkflowBuilder Action(string name, Action<StepContext> body) => AddStep(name, body is null ? null : Wrap(body), isAction: true);
 
     // ---- blocks ---------------------------------------------------------------------------
 
@@ -199,7 +199,7 @@ internal sealed partial class WorkflowBuilder : IWorkflowBuilder
     {
         EnsureOpen();
         var path = NextPath;
-        CheckName(name, path);
+        CheckName(name, path, "An if");
         if (condition is null)
         {
             Error(ErrorCodes.MissingDelegate, path, $"The condition of if '{name}' is null.");
@@ -223,7 +223,7 @@ internal sealed partial class WorkflowBuilder : IWorkflowBuilder
         }
 
         var frame = _ifs.Peek();
-        CheckName(name, frame.Node.Path);
+        CheckName(name, frame.Node.Path, "An else-if");
         if (frame.SawElse)
         {
             Error(ErrorCodes.BranchAfterElse, frame.Node.Path, $"ElseIf '{name}' comes after the Else of if '{frame.Node.Name}'.");
@@ -275,7 +275,7 @@ internal sealed partial class WorkflowBuilder : IWorkflowBuilder
         EnsureOpen();
         options ??= new ForEachOptions();
         var path = NextPath;
-        CheckName(name, path);
+        CheckName(name, path, "A for-each");
         if (items is null)
         {
             Error(ErrorCodes.MissingDelegate, path, $"The item selector of for-each '{name}' is null.");
@@ -313,6 +313,103 @@ internal sealed partial class WorkflowBuilder : IWorkflowBuilder
         };
 
         CurrentList.Add(new ForEachNode(path, name ?? "", select, build, options));
+        return this;
+    }
+
+    // ---- durable waits and composition ----------------------------------------------------
+
+    public IWorkflowBuilder Sleep(TimeSpan duration)
+    {
+        EnsureOpen();
+        var path = NextPath;
+        CheckTimeout(duration, path, "The sleep duration");
+        CurrentList.Add(new SleepNode(path, duration));
+        return this;
+    }
+
+    public IWorkflowBuilder WaitForEvent(string eventName, TimeSpan? timeout = null)
+    {
+        EnsureOpen();
+        var path = NextPath;
+        if (string.IsNullOrWhiteSpace(eventName) || eventName.Length > 200)
+        {
+            Error(ErrorCodes.InvalidEventName, path, $"The event name '{eventName}' must be 1 to 200 characters.");
+        }
+
+        if (timeout is { } t)
+        {
+            CheckTimeout(t, path, "The event wait's timeout");
+        }
+
+        CurrentList.Add(new WaitForEventNode(path, eventName ?? "", timeout));
+        return this;
+    }
+
+    public IWorkflowBuilder HumanInTheLoop(Action<HumanInTheLoopOptions> configure)
+    {
+        EnsureOpen();
+        var path = NextPath;
+        var options = new HumanInTheLoopOptions();
+        configure?.Invoke(options);
+        CheckName(options.Name, path);
+        if (options.Timeout is { } timeout)
+        {
+            CheckTimeout(timeout, path, "The human-in-the-loop timeout");
+        }
+
+        StepBody? onPause = options.OnPause is { } pause ? async ctx => { await pause(ctx, ctx.ResumeToken ?? "").ConfigureAwait(false); return null; } : null;
+        StepBody? onTimeout = options.OnTimeout is { } expired ? Wrap(expired) : null;
+        CurrentList.Add(new HumanNode(path, options.Name, options, onPause, onTimeout));
+        return this;
+    }
+
+    public IWorkflowBuilder Subflow(string name, string workflowId, Func<FlowContext, object?>? input = null)
+    {
+        EnsureOpen();
+        var path = NextPath;
+        CheckName(name, path);
+        if (name is null)
+        {
+            Error(ErrorCodes.InvalidStepName, path, "A subflow has no name.");
+        }
+
+        if (string.IsNullOrWhiteSpace(workflowId))
+        {
+            Error(ErrorCodes.UnknownSubflow, path, $"Subflow '{name}' names no workflow.");
+        }
+
+        CurrentList.Add(new SubflowNode(path, name ?? "", workflowId ?? "", input));
+        return this;
+    }
+
+    public IWorkflowBuilder While<T>(string name, Func<FlowContext, bool> condition, Func<StepContext, Task<T>> body, int maxIterations = 1000)
+    {
+        EnsureOpen();
+        var path = NextPath;
+        CheckName(name, path);
+        if (name is null)
+        {
+            Error(ErrorCodes.InvalidStepName, path, "A while loop has no name.");
+        }
+
+        if (condition is null || body is null)
+        {
+            Error(ErrorCodes.MissingDelegate, path, $"The {(condition is null ? "condition" : "body")} of while '{name}' is null.");
+        }
+
+        if (maxIterations < 1)
+        {
+            Error(ErrorCodes.InvalidWhile, path, $"While '{name}' has maxIterations {maxIterations}; it must be at least 1.");
+        }
+
+        CurrentList.Add(new WhileNode(path, name ?? "", condition ?? (_ => false), body is null ? _ => Task.FromResult<object?>(null) : Wrap(body), maxIterations));
+        return this;
+    }
+
+    public IWorkflowBuilder Cancel(string reason)
+    {
+        EnsureOpen();
+        CurrentList.Add(new CancelNode(NextPath, string.IsNullOrWhiteSpace(reason) ? "Cancelled by the workflow." : reason));
         return this;
     }
 
@@ -412,7 +509,7 @@ internal sealed partial class WorkflowBuilder : IWorkflowBuilder
         FinishTree("workflow");
         if (_errors.Count > 0)
         {
-            _failure = new WorkflowDefinitionException(_errors.ToList());
+            _failure = new WorkflowDefinitionException(InDefinitionOrder(_errors));
             throw _failure;
         }
 
@@ -443,7 +540,7 @@ internal sealed partial class WorkflowBuilder : IWorkflowBuilder
         FinishTree($"for-each '{forEachName}'");
         if (_errors.Count > 0)
         {
-            throw new WorkflowDefinitionException(_errors.ToList());
+            throw new WorkflowDefinitionException(InDefinitionOrder(_errors));
         }
 
         return _root;
@@ -543,6 +640,54 @@ internal sealed partial class WorkflowBuilder : IWorkflowBuilder
         }
     }
 
+    /// <summary>
+    /// Orders problems as they appear in the definition: workflow-level problems (id, options, triggers) first,
+    /// then by node path (outer before inner, branches in order). The sort is stable.
+    /// </summary>
+    internal static List<DefinitionError> InDefinitionOrder(IEnumerable<DefinitionError> errors) =>
+        errors.Select((error, index) => (error, index))
+            .OrderBy(e => e.error.Path.Length > 0 && char.IsDigit(e.error.Path[0]) ? 1 : 0)
+            .ThenBy(e => e.error.Path, PathComparer.Instance)
+            .ThenBy(e => e.index)
+            .Select(e => e.error)
+            .ToList();
+
+    /// <summary>Compares node paths segment by segment: numbers numerically, <c>b0</c> &lt; <c>b1</c> &lt; <c>else</c>.</summary>
+    private sealed class PathComparer : IComparer<string>
+    {
+        public static PathComparer Instance { get; } = new();
+
+        public int Compare(string? x, string? y)
+        {
+            if (x is null || y is null || x.Length == 0 || !char.IsDigit(x[0]) || y.Length == 0 || !char.IsDigit(y[0]))
+            {
+                return 0;
+            }
+
+            var a = x.Split('/', '#');
+            var b = y.Split('/', '#');
+            for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
+            {
+                var order = Rank(a[i]).CompareTo(Rank(b[i]));
+                if (order != 0)
+                {
+                    return order;
+                }
+            }
+
+            return a.Length.CompareTo(b.Length);
+        }
+
+        private static long Rank(string segment) => segment switch
+        {
+            "else" => int.MaxValue,
+            "each" => 0,
+            _ when segment.StartsWith('b') && int.TryParse(segment.AsSpan(1), out var branch) => branch,
+            _ when long.TryParse(segment, out var index) => index,
+            _ => int.MaxValue + 1L,
+        };
+    }
+
     /// <summary>Every node of a tree, depth first, not descending into for-each bodies (their own scope).</summary>
     internal static IEnumerable<Node> Walk(IEnumerable<Node> nodes)
     {
@@ -631,10 +776,15 @@ internal sealed partial class WorkflowBuilder : IWorkflowBuilder
         return bodies;
     }
 
-    private void CheckName(string? name, string path)
+    private void CheckName(string? name, string path, string? requiredFor = null)
     {
         if (name is null)
         {
+            if (requiredFor is not null)
+            {
+                Error(ErrorCodes.InvalidStepName, path, $"{requiredFor} has no name.");
+            }
+
             return;
         }
 

@@ -20,6 +20,11 @@ internal sealed class Interpreter
     private TriggerInfo _trigger = TriggerInfo.Manual;
     private string _runId = "";
     private DateTimeOffset _startedAt;
+    private DateTimeOffset? _deadline;
+    private int? _resumeIteration;
+    private int? _resumeRecord;
+    private bool _holdsSlot;
+    private int _generation;
 
     public Interpreter(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input)
     {
@@ -51,12 +56,12 @@ internal sealed class Interpreter
 
         if (_input.Fingerprint is { } fingerprint && fingerprint != definition.Fingerprint)
         {
+            var mismatch = new WorkflowVersionMismatchException(definition.Id, fingerprint, definition.Fingerprint);
             return Failed(new StepError
             {
-                Code = ErrorCodes.VersionMismatch,
-                ErrorType = "Cronflow.WorkflowVersionMismatchException",
-                Message = $"Workflow '{definition.Id}' changed while run '{_runId}' was in flight: the run started with definition {fingerprint}, " +
-                          $"the host has {definition.Fingerprint}. The run cannot be replayed safely on the new definition.",
+                Code = mismatch.Code,
+                ErrorType = typeof(WorkflowVersionMismatchException).FullName!,
+                Message = mismatch.Message + " The run cannot be replayed safely on the new definition; see docs/versioning.md.",
             });
         }
 
@@ -66,29 +71,124 @@ internal sealed class Interpreter
         }
 
         var scope = new Scope(_payload, null, [], record: true);
+        var startIndex = 0;
+        if (_input.Resume is { } resume)
+        {
+            RestoreFrom(resume, scope);
+            startIndex = resume.NodeIndex;
+        }
+
         RunResult result;
         try
         {
-            var output = await ExecuteListAsync(definition.Nodes, scope, CancellationToken.None);
+            var output = await RunRootAsync(definition, scope, startIndex);
             await Task.WhenAll(_actions);
             result = Completed(output);
+            await RunHookAsync(WorkflowDefinition.OnSuccessPath, "onSuccess", definition.HasOnSuccess, scope, null);
         }
         catch (NodeFailure failure)
         {
             await Task.WhenAll(_actions);
             result = Failed(failure.Error);
+            await RunHookAsync(WorkflowDefinition.OnFailurePath, "onFailure", definition.HasOnFailure, scope, failure.Error);
+        }
+        catch (RunCancelledSignal cancelled)
+        {
+            await Task.WhenAll(_actions);
+            result = Cancelled(cancelled.Error);
+        }
+        catch (ContinueAsNewSignal next)
+        {
+            await Task.WhenAll(_actions);
+            _context.ContinueAsNew(next.Input, preserveUnprocessedEvents: true);
+            return new RunResult { Status = RunStatus.Running };
         }
 
+        // Refresh the records: hooks may have added some after the result was built.
+        result.Steps = RecordsWithOutputs();
         _progress.Result = result;
         return result;
     }
 
+    private async Task<FlowValue> RunRootAsync(WorkflowDefinition definition, Scope scope, int startIndex)
+    {
+        var deadline = _input.Resume?.Deadline ?? (definition.Timeout is { } timeout ? _startedAt + timeout : null);
+        _deadline = deadline;
+        if (deadline is null)
+        {
+            return await ExecuteListAsync(definition.Nodes, scope, CancellationToken.None, startIndex);
+        }
+
+        using var work = new CancellationTokenSource();
+        using var timerCancel = new CancellationTokenSource();
+        var task = ExecuteListAsync(definition.Nodes, scope, work.Token, startIndex);
+        var timer = _context.CreateTimer(deadline.Value.UtcDateTime, timerCancel.Token);
+        var winner = await Task.WhenAny(task, timer);
+        if (winner == task)
+        {
+            timerCancel.Cancel();
+            return await task;
+        }
+
+        work.Cancel();
+        Observe(task);
+        throw new NodeFailure(new StepError
+        {
+            Code = ErrorCodes.Timeout,
+            ErrorType = typeof(StepTimeoutException).FullName!,
+            Message = $"Workflow '{definition.Id}' timed out after {definition.Timeout}.",
+        });
+    }
+
+    private async Task RunHookAsync(string path, string name, bool present, Scope scope, StepError? error)
+    {
+        if (!present)
+        {
+            return;
+        }
+
+        var record = StartRecord(name, "hook", path);
+        try
+        {
+            await CallStepAsync(path, name, scope, 1, error, null, CancellationToken.None);
+            UpdateRecord(record, r => r with { Status = StepStatus.Completed, CompletedAt = Now, Attempts = 1 });
+        }
+        catch (NodeFailure failure)
+        {
+            // A failing hook is recorded; it does not change the run's outcome.
+            UpdateRecord(record, r => r with { Status = StepStatus.Failed, CompletedAt = Now, Attempts = 1, Error = failure.Error });
+        }
+    }
+
+    private void RestoreFrom(ResumeState resume, Scope scope)
+    {
+        _runId = resume.RunId;
+        _startedAt = resume.StartedAt;
+        _holdsSlot = resume.HoldsSlot;
+        _generation = resume.Generation;
+        scope.Last = FlowValue.FromOwned(resume.Last);
+        foreach (var (name, value) in resume.Steps)
+        {
+            scope.Outputs[name] = FlowValue.FromOwned(value);
+        }
+
+        foreach (var record in resume.Records)
+        {
+            _progress.Steps.Add(record with { Output = null });
+            _recordOutputs.Add(record.Output);
+        }
+
+        _resumeIteration = resume.Iteration;
+        _resumeRecord = _progress.Steps.FindLastIndex(r => r.Status == StepStatus.Running);
+    }
+
     // ---- sequencing -------------------------------------------------------------------------
 
-    private async Task<FlowValue> ExecuteListAsync(IReadOnlyList<Node> nodes, Scope scope, CancellationToken cancel)
+    private async Task<FlowValue> ExecuteListAsync(IReadOnlyList<Node> nodes, Scope scope, CancellationToken cancel, int startIndex = 0)
     {
-        foreach (var node in nodes)
+        for (var index = startIndex; index < nodes.Count; index++)
         {
+            var node = nodes[index];
             ThrowIfAbandoned(cancel);
             if (node is StepNode { IsAction: true } action)
             {
@@ -98,10 +198,13 @@ internal sealed class Interpreter
 
             var output = await ExecuteNodeAsync(node, scope, cancel);
             ThrowIfAbandoned(cancel);
-            scope.Last = output;
-            if (node is not IfNode)
+            if (node.ProducesOutput)
             {
-                scope.Outputs[node.Name] = output;
+                scope.Last = output;
+                if (node is not IfNode)
+                {
+                    scope.Outputs[node.Name] = output;
+                }
             }
         }
 
@@ -123,7 +226,7 @@ internal sealed class Interpreter
     /// <summary>Runs one node with its retry policy, timeout and error handler, keeping its step record.</summary>
     private async Task<FlowValue> ExecuteNodeAsync(Node node, Scope scope, CancellationToken cancel)
     {
-        var record = scope.Record ? StartRecord(node) : -1;
+        var record = !scope.Record ? -1 : TakeResumeRecord(node) ?? StartRecord(node.Name, node.Kind, node.Path);
         var attempts = Math.Max(1, node.Policy.Retry?.Attempts ?? 1);
         for (var attempt = 1; ; attempt++)
         {
@@ -215,12 +318,23 @@ internal sealed class Interpreter
         RaceNode race => RunRaceAsync(race, scope, attempt, cancel),
         IfNode ifNode => RunIfAsync(ifNode, scope, cancel),
         ForEachNode forEach => RunForEachAsync(forEach, scope, cancel),
+        SleepNode sleep => RunSleepAsync(sleep, scope, cancel),
+        WaitForEventNode wait => RunWaitForEventAsync(wait, scope, cancel),
+        HumanNode human => RunHumanAsync(human, scope, cancel),
+        SubflowNode subflow => RunSubflowAsync(subflow, scope, attempt, cancel),
+        WhileNode loop => RunWhileAsync(loop, scope, cancel),
+        CancelNode cancelNode => throw new RunCancelledSignal(new StepError
+        {
+            Step = cancelNode.Name,
+            ErrorType = "Cronflow.RunCancelledException",
+            Message = cancelNode.Reason,
+        }),
         _ => throw new InvalidOperationException($"Unknown node kind {node.Kind} at {node.Path}."),
     };
 
     // ---- steps ------------------------------------------------------------------------------
 
-    private async Task<FlowValue> CallStepAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, CancellationToken cancel)
+    private async Task<FlowValue> CallStepAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, CancellationToken cancel, string? resumeToken = null)
     {
         var request = new StepRequest
         {
@@ -237,6 +351,7 @@ internal sealed class Interpreter
             Trigger = _trigger.Kind == TriggerKind.Manual && _trigger.Headers.Count == 0 ? null : _trigger,
             Error = error,
             TimeoutMs = timeout is { } t ? (long)t.TotalMilliseconds : null,
+            ResumeToken = resumeToken,
         };
 
         try
@@ -260,7 +375,7 @@ internal sealed class Interpreter
             "Cronflow.StepTimeoutException" => ErrorCodes.Timeout,
             "Cronflow.PayloadTooLargeException" => ErrorCodes.PayloadTooLarge,
             "Cronflow.StepOutputException" => ErrorCodes.OutputNotSerializable,
-            _ => null,
+            _ => ErrorCodes.StepFailed,
         },
     };
 
@@ -444,6 +559,257 @@ internal sealed class Interpreter
         }
     }
 
+    // ---- durable waits -----------------------------------------------------------------------
+
+    private async Task<FlowValue> RunSleepAsync(SleepNode node, Scope scope, CancellationToken cancel)
+    {
+        var until = Now + node.Duration;
+        MarkWaiting(scope, node, $"sleep until {until:O}");
+        await _context.CreateTimer(until.UtcDateTime, cancel);
+        ClearWaiting(scope, node);
+        return scope.Last;
+    }
+
+    private async Task<FlowValue> RunWaitForEventAsync(WaitForEventNode node, Scope scope, CancellationToken cancel)
+    {
+        MarkWaiting(scope, node, $"event {node.EventName}");
+        var payload = await WaitForEventAsync(node.EventName, node.WaitTimeout, cancel);
+        ClearWaiting(scope, node);
+        if (payload is null)
+        {
+            throw new NodeFailure(new StepError
+            {
+                Step = node.Name,
+                Code = ErrorCodes.Timeout,
+                ErrorType = typeof(StepTimeoutException).FullName!,
+                Message = $"No '{node.EventName}' event arrived within {node.WaitTimeout}.",
+            });
+        }
+
+        return payload;
+    }
+
+    /// <summary>Waits for an external event; null when the timeout passes first. The losing timer or wait is always cancelled.</summary>
+    private async Task<FlowValue?> WaitForEventAsync(string eventName, TimeSpan? timeout, CancellationToken cancel)
+    {
+        using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var wait = _context.WaitForExternalEvent<JsonElement?>(eventName, waitCancel.Token);
+        if (timeout is { } limit)
+        {
+            using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            var timer = _context.CreateTimer(limit, timerCancel.Token);
+            var winner = await Task.WhenAny(wait, timer);
+            if (winner != wait)
+            {
+                waitCancel.Cancel();
+                ThrowIfAbandoned(cancel);
+                return null;
+            }
+
+            timerCancel.Cancel();
+        }
+
+        try
+        {
+            return FlowValue.FromOwned(await wait);
+        }
+        catch (TaskCanceledException)
+        {
+            ThrowIfAbandoned(cancel);
+            throw;
+        }
+    }
+
+    private async Task<FlowValue> RunHumanAsync(HumanNode node, Scope scope, CancellationToken cancel)
+    {
+        var secret = _context.NewGuid().ToString("N");
+        var token = ResumeTokens.Create(_context.InstanceId, secret);
+        var pause = new PauseInfo
+        {
+            Token = token,
+            Step = node.Name,
+            Description = node.Description,
+            ExpiresAt = node.WaitTimeout is { } t ? Now + t : null,
+        };
+        (_progress.Pauses ??= []).Add(pause);
+        MarkWaiting(scope, node, $"human: {node.Description}");
+        try
+        {
+            if (node.OnPause is not null)
+            {
+                await CallStepAsync(node.Path + WorkflowDefinition.OnPauseSuffix, node.Name, scope, 1, null, null, cancel, token);
+            }
+
+            var decision = await WaitForEventAsync(ResumeTokens.EventName(secret), node.WaitTimeout, cancel);
+            if (decision is null)
+            {
+                if (node.OnTimeout is not null)
+                {
+                    await CallStepAsync(node.Path + WorkflowDefinition.OnTimeoutSuffix, node.Name, scope, 1, null, null, cancel);
+                }
+
+                return FlowValue.From(new HumanDecision(false, null, null, null, "timeout", true));
+            }
+
+            return FlowValue.From(new HumanDecision(
+                decision["approved"].Json.ValueKind == JsonValueKind.True,
+                StringOrNull(decision["reason"]),
+                StringOrNull(decision["approvedBy"]),
+                decision["approvedAt"].IsNull ? Now : decision["approvedAt"].As<DateTimeOffset?>() ?? Now,
+                "resumed",
+                false));
+        }
+        finally
+        {
+            _progress.Pauses.Remove(pause);
+            if (_progress.Pauses.Count == 0)
+            {
+                _progress.Pauses = null;
+            }
+
+            ClearWaiting(scope, node);
+        }
+    }
+
+    private static string? StringOrNull(FlowValue value) => value.Json.ValueKind switch
+    {
+        JsonValueKind.String => value.Json.GetString(),
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        _ => value.ToString(),
+    };
+
+    private void MarkWaiting(Scope scope, Node node, string what)
+    {
+        _progress.WaitingFor = what;
+        if (scope.Record)
+        {
+            UpdateRecordByPath(node.Path, r => r with { Status = StepStatus.Waiting, Detail = what });
+        }
+    }
+
+    private void ClearWaiting(Scope scope, Node node)
+    {
+        _progress.WaitingFor = null;
+        if (scope.Record)
+        {
+            UpdateRecordByPath(node.Path, r => r with { Status = StepStatus.Running });
+        }
+    }
+
+    // ---- composition ------------------------------------------------------------------------
+
+    private async Task<FlowValue> RunSubflowAsync(SubflowNode node, Scope scope, int attempt, CancellationToken cancel)
+    {
+        if (!_registry.TryGet(node.WorkflowId, out var target))
+        {
+            throw new NodeFailure(new StepError { Step = node.Name, ErrorType = typeof(WorkflowNotFoundException).FullName!, Message = $"Subflow '{node.Name}' runs workflow '{node.WorkflowId}', which is not registered in this host." });
+        }
+
+        var payload = node.Input is { } select
+            ? Evaluate(node, "input", () => FlowValue.From(select(scope.FlowContext(_payload, Run))))
+            : scope.Last;
+        var input = new RunInput
+        {
+            WorkflowId = target.Id,
+            Payload = payload.ToNullableJson(),
+            Fingerprint = target.Fingerprint,
+            Trigger = new TriggerInfo { Kind = TriggerKind.Workflow, Source = _runId },
+        };
+        var instanceId = scope.Items.Count == 0 && attempt == 1
+            ? $"{_context.InstanceId}:{node.Name}"
+            : $"{_context.InstanceId}:{node.Name}:{_context.NewGuid():N}";
+        MarkWaiting(scope, node, $"subflow {target.Id} ({instanceId})");
+        RunResult result;
+        try
+        {
+            result = await _context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, new SubOrchestrationOptions { InstanceId = instanceId });
+        }
+        catch (TaskFailedException ex)
+        {
+            result = Failed(ToError(node.Name, ex.FailureDetails));
+        }
+
+        ClearWaiting(scope, node);
+        if (result.Status == RunStatus.Completed)
+        {
+            return FlowValue.FromOwned(result.Output);
+        }
+
+        throw new NodeFailure(new StepError
+        {
+            Step = node.Name,
+            Code = result.Error?.Code ?? ErrorCodes.StepFailed,
+            ErrorType = result.Error?.ErrorType ?? "Cronflow.SubflowFailedException",
+            Message = $"Subflow '{node.Name}' (workflow '{target.Id}', run '{instanceId}') {(result.Status == RunStatus.Cancelled ? "was cancelled" : "failed")}: {result.Error?.Message}",
+        });
+    }
+
+    private async Task<FlowValue> RunWhileAsync(WhileNode node, Scope scope, CancellationToken cancel)
+    {
+        var iteration = _resumeIteration ?? 0;
+        _resumeIteration = null;
+        var topLevel = scope.Record && !node.Path.Contains('/', StringComparison.Ordinal);
+        for (var guard = 0; guard <= node.MaxIterations + 1; guard++)
+        {
+            var flow = scope.FlowContext(_payload, Run);
+            if (!Evaluate(node, node.Name, () => node.Condition(flow)))
+            {
+                break;
+            }
+
+            iteration++;
+            if (iteration > node.MaxIterations)
+            {
+                throw new NodeFailure(new StepError
+                {
+                    Step = node.Name,
+                    Code = ErrorCodes.MaxIterationsExceeded,
+                    ErrorType = "Cronflow.MaxIterationsExceededException",
+                    Message = $"While '{node.Name}' reached its limit of {node.MaxIterations} iterations and its condition still holds.",
+                });
+            }
+
+            var output = await CallStepAsync(node.Path, node.Name, scope, 1, null, node.Policy.Timeout, cancel);
+            ThrowIfAbandoned(cancel);
+            scope.Last = output;
+            scope.Outputs[node.Name] = output;
+            if (scope.Record)
+            {
+                UpdateRecordByPath(node.Path, r => r with { Detail = $"{iteration} iterations" });
+            }
+
+            if (topLevel && iteration % ContinueAsNewEvery == 0)
+            {
+                throw new ContinueAsNewSignal(new RunInput
+                {
+                    WorkflowId = _definition.Id,
+                    Payload = _payload.ToNullableJson(),
+                    Fingerprint = _definition.Fingerprint,
+                    Trigger = _input.Trigger,
+                    ReplayOf = _input.ReplayOf,
+                    Resume = new ResumeState
+                    {
+                        NodeIndex = int.Parse(node.Path, System.Globalization.CultureInfo.InvariantCulture),
+                        Iteration = iteration,
+                        Last = scope.Last.ToNullableJson(),
+                        Steps = scope.Flatten() ?? [],
+                        Records = RecordsWithOutputs(),
+                        RunId = _runId,
+                        StartedAt = _startedAt,
+                        Deadline = _deadline,
+                        HoldsSlot = _holdsSlot,
+                        Generation = _generation + 1,
+                    },
+                });
+            }
+        }
+
+        return scope.Last;
+    }
+
+    /// <summary>A top-level loop continues as new after this many iterations, so that its history stays small.</summary>
+    internal const int ContinueAsNewEvery = 100;
+
     // ---- for-each ---------------------------------------------------------------------------
 
     private async Task<FlowValue> RunForEachAsync(ForEachNode node, Scope scope, CancellationToken cancel)
@@ -572,6 +938,11 @@ internal sealed class Interpreter
             }
 
             ThrowIfAbandoned(cancel);
+            if (result.Status == RunStatus.Cancelled && result.Error is { } reason)
+            {
+                throw new RunCancelledSignal(reason);
+            }
+
             if (result.Status != RunStatus.Completed)
             {
                 foreach (var pending in inFlight.Keys)
@@ -614,17 +985,32 @@ internal sealed class Interpreter
         {
             return Failed(failure.Error);
         }
+        catch (RunCancelledSignal cancelled)
+        {
+            return Cancelled(cancelled.Error);
+        }
     }
 
     // ---- records ----------------------------------------------------------------------------
 
     private RunDetails Run => new(_runId, _definition.Id, _startedAt);
 
-    private int StartRecord(Node node)
+    private int StartRecord(string name, string kind, string path)
     {
-        _progress.Steps.Add(new StepRecord { Name = node.Name, Kind = node.Kind, Path = node.Path, Status = StepStatus.Running, StartedAt = Now });
+        _progress.Steps.Add(new StepRecord { Name = name, Kind = kind, Path = path, Status = StepStatus.Running, StartedAt = Now });
         _recordOutputs.Add(null);
         return _progress.Steps.Count - 1;
+    }
+
+    private int? TakeResumeRecord(Node node)
+    {
+        if (_resumeRecord is { } index && index >= 0 && _progress.Steps[index].Path == node.Path)
+        {
+            _resumeRecord = null;
+            return index;
+        }
+
+        return null;
     }
 
     private void UpdateRecord(int index, Func<StepRecord, StepRecord> update, FlowValue? output = null)
@@ -643,16 +1029,19 @@ internal sealed class Interpreter
 
     private void SetDetail(Scope scope, Node node, string detail)
     {
-        if (!scope.Record)
+        if (scope.Record)
         {
-            return;
+            UpdateRecordByPath(node.Path, r => r with { Detail = detail });
         }
+    }
 
+    private void UpdateRecordByPath(string path, Func<StepRecord, StepRecord> update)
+    {
         for (var i = _progress.Steps.Count - 1; i >= 0; i--)
         {
-            if (_progress.Steps[i].Path == node.Path)
+            if (_progress.Steps[i].Path == path)
             {
-                _progress.Steps[i] = _progress.Steps[i] with { Detail = detail };
+                _progress.Steps[i] = update(_progress.Steps[i]);
                 return;
             }
         }
@@ -668,6 +1057,13 @@ internal sealed class Interpreter
     private RunResult Failed(StepError error) => new()
     {
         Status = RunStatus.Failed,
+        Error = error,
+        Steps = RecordsWithOutputs(),
+    };
+
+    private RunResult Cancelled(StepError error) => new()
+    {
+        Status = RunStatus.Cancelled,
         Error = error,
         Steps = RecordsWithOutputs(),
     };
@@ -777,6 +1173,21 @@ internal sealed class Interpreter
         }
     }
 }
+
+/// <summary>A <c>Cancel</c> step ended the run.</summary>
+internal sealed class RunCancelledSignal(StepError error) : Exception(error.Message)
+{
+    public StepError Error { get; } = error;
+}
+
+/// <summary>A loop asked for the run to continue as new with this input.</summary>
+internal sealed class ContinueAsNewSignal(RunInput input) : Exception("continue as new")
+{
+    public RunInput Input { get; } = input;
+}
+
+/// <summary>The output of a human-in-the-loop step.</summary>
+internal sealed record HumanDecision(bool Approved, string? Reason, string? ApprovedBy, DateTimeOffset? ApprovedAt, string Status, bool TimedOut);
 
 /// <summary>A node failed; carries the error as data, the way failures cross the activity boundary.</summary>
 internal sealed class NodeFailure(StepError error) : Exception(error.Message)

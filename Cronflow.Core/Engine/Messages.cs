@@ -23,6 +23,43 @@ internal sealed class RunInput
 
     [JsonPropertyName("chunk")]
     public ChunkInput? Chunk { get; set; }
+
+    [JsonPropertyName("resume")]
+    public ResumeState? Resume { get; set; }
+}
+
+/// <summary>Where a run continued as new: the state it carries into its next execution.</summary>
+internal sealed class ResumeState
+{
+    [JsonPropertyName("index")]
+    public int NodeIndex { get; set; }
+
+    [JsonPropertyName("iteration")]
+    public int Iteration { get; set; }
+
+    [JsonPropertyName("last")]
+    public JsonElement? Last { get; set; }
+
+    [JsonPropertyName("steps")]
+    public Dictionary<string, JsonElement?> Steps { get; set; } = [];
+
+    [JsonPropertyName("records")]
+    public List<StepRecord> Records { get; set; } = [];
+
+    [JsonPropertyName("runId")]
+    public string RunId { get; set; } = "";
+
+    [JsonPropertyName("startedAt")]
+    public DateTimeOffset StartedAt { get; set; }
+
+    [JsonPropertyName("deadline")]
+    public DateTimeOffset? Deadline { get; set; }
+
+    [JsonPropertyName("slot")]
+    public bool HoldsSlot { get; set; }
+
+    [JsonPropertyName("generation")]
+    public int Generation { get; set; }
 }
 
 /// <summary>A slice of a for-each's items, run as a sub-orchestration.</summary>
@@ -84,6 +121,12 @@ internal sealed class RunProgress
     [JsonPropertyName("waitingFor")]
     public string? WaitingFor { get; set; }
 
+    [JsonPropertyName("queued")]
+    public bool Queued { get; set; }
+
+    [JsonPropertyName("pauses")]
+    public List<PauseInfo>? Pauses { get; set; }
+
     /// <summary>Set once the run's outcome is decided, while activities it no longer needs (race losers) are still finishing.</summary>
     [JsonPropertyName("result")]
     public RunResult? Result { get; set; }
@@ -130,4 +173,7 @@ internal sealed class StepRequest
 
     [JsonPropertyName("timeoutMs")]
     public long? TimeoutMs { get; set; }
+
+    [JsonPropertyName("token")]
+    public string? ResumeToken { get; set; }
 }

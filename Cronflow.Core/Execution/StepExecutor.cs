@@ -43,7 +43,10 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
             request.Trigger ?? TriggerInfo.Manual,
             request.Attempt,
             request.Error,
-            linked.Token);
+            linked.Token)
+        {
+            ResumeToken = request.ResumeToken,
+        };
 
         object? value;
         try

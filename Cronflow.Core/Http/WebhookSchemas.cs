@@ -98,12 +98,9 @@ internal static class WebhookSchemas
             return node;
         }
 
+        // The exporter marks every constructor parameter required; the rule here is the documented one instead:
+        // `required` members, [JsonRequired] and non-nullable reference properties.
         var required = new List<string>();
-        if (schema["required"] is JsonArray existing)
-        {
-            required.AddRange(existing.Select(n => n!.GetValue<string>()));
-        }
-
         foreach (var property in context.TypeInfo.Properties)
         {
             var settable = property.Set is not null || property.AssociatedParameter is not null;
@@ -114,6 +111,7 @@ internal static class WebhookSchemas
             }
         }
 
+        schema.Remove("required");
         if (required.Count > 0)
         {
             schema["required"] = new JsonArray(required.Distinct(StringComparer.Ordinal).Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
@@ -127,7 +125,6 @@ internal static class WebhookSchemas
         var options = new JsonSerializerOptions(CronflowJson.Options)
         {
             RespectNullableAnnotations = true,
-            RespectRequiredConstructorParameters = true,
         };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

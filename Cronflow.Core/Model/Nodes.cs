@@ -141,3 +141,77 @@ internal sealed class ForEachNode(
 
 /// <summary>A for-each body threw while building its steps for an item.</summary>
 internal sealed class ForEachBodyException(string message, Exception inner) : CronflowException(message, inner);
+
+internal sealed class SleepNode(string path, TimeSpan duration) : Node(path, null)
+{
+    public TimeSpan Duration { get; } = duration;
+
+    public override string Kind => "sleep";
+
+    public override bool ProducesOutput => false;
+
+    public override string Describe() => $"{base.Describe()}|duration={Duration.Ticks}";
+}
+
+internal sealed class WaitForEventNode(string path, string eventName, TimeSpan? timeout) : Node(path, null)
+{
+    public string EventName { get; } = eventName;
+
+    public TimeSpan? WaitTimeout { get; } = timeout;
+
+    public override string Kind => "waitForEvent";
+
+    public override string AutoNamePrefix => "wait";
+
+    public override string Describe() => $"{base.Describe()}|event={EventName}|timeout={WaitTimeout?.Ticks}";
+}
+
+internal sealed class HumanNode(string path, string? name, HumanInTheLoopOptions options, StepBody? onPause, StepBody? onTimeout) : Node(path, name)
+{
+    public string Description { get; } = options.Description ?? "";
+
+    public TimeSpan? WaitTimeout { get; } = options.Timeout;
+
+    public StepBody? OnPause { get; } = onPause;
+
+    public StepBody? OnTimeout { get; } = onTimeout;
+
+    public override string Kind => "humanInTheLoop";
+
+    public override string AutoNamePrefix => "approval";
+
+    public override string Describe() => $"{base.Describe()}|timeout={WaitTimeout?.Ticks}|onPause={OnPause is not null}|onTimeout={OnTimeout is not null}";
+}
+
+internal sealed class SubflowNode(string path, string name, string workflowId, Func<FlowContext, object?>? input) : Node(path, name)
+{
+    public string WorkflowId { get; } = workflowId;
+
+    public Func<FlowContext, object?>? Input { get; } = input;
+
+    public override string Kind => "subflow";
+
+    public override string Describe() => $"{base.Describe()}|workflow={WorkflowId}";
+}
+
+internal sealed class WhileNode(string path, string name, Func<FlowContext, bool> condition, StepBody body, int maxIterations) : Node(path, name)
+{
+    public Func<FlowContext, bool> Condition { get; } = condition;
+
+    public StepBody Body { get; } = body;
+
+    public int MaxIterations { get; } = maxIterations;
+
+    public override string Kind => "while";
+
+    public override string Describe() => $"{base.Describe()}|max={MaxIterations}";
+}
+
+internal sealed class CancelNode(string path, string reason) : Node(path, null)
+{
+    public string Reason { get; } = reason;
+
+    public override string Kind => "cancel";
+
+    public override bool ProducesOutput => false;
+}

@@ -12,6 +12,8 @@ public sealed class WorkflowDefinition
     internal const string OnSuccessPath = "#onSuccess";
     internal const string OnFailurePath = "#onFailure";
     internal const string OnErrorSuffix = "#onError";
+    internal const string OnPauseSuffix = "#onPause";
+    internal const string OnTimeoutSuffix = "#onTimeout";
 
     private readonly Dictionary<string, Callable> _callables = new(StringComparer.Ordinal);
     private readonly List<ForEachNode> _forEachNodes;
@@ -83,6 +85,9 @@ public sealed class WorkflowDefinition
 
     internal IReadOnlyList<Node> Nodes { get; }
 
+    /// <summary>The workflows this one starts as subflows (outside for-each bodies).</summary>
+    internal IEnumerable<SubflowNode> Subflows => WorkflowBuilder.Walk(Nodes).OfType<SubflowNode>();
+
     internal bool HasOnSuccess { get; }
 
     internal bool HasOnFailure { get; }
@@ -148,6 +153,21 @@ public sealed class WorkflowDefinition
                     for (var i = 0; i < parallel.Branches.Count; i++)
                     {
                         callables[$"{parallel.Path}/{i}"] = new Callable($"{parallel.Name}[{i}]", parallel.Branches[i]);
+                    }
+
+                    break;
+                case WhileNode loop:
+                    callables[loop.Path] = new Callable(loop.Name, loop.Body);
+                    break;
+                case HumanNode human:
+                    if (human.OnPause is { } onPause)
+                    {
+                        callables[human.Path + OnPauseSuffix] = new Callable(human.Name, onPause);
+                    }
+
+                    if (human.OnTimeout is { } onTimeout)
+                    {
+                        callables[human.Path + OnTimeoutSuffix] = new Callable(human.Name, onTimeout);
                     }
 
                     break;

@@ -70,6 +70,9 @@ public sealed class StepContext : FlowContext
 
     /// <summary>The failure being handled, inside <c>OnError</c> handlers and <c>OnFailure</c> hooks; otherwise null.</summary>
     public StepError? Error { get; }
+
+    /// <summary>The run's resume token, inside a human-in-the-loop <c>OnPause</c> callback.</summary>
+    internal string? ResumeToken { get; init; }
 }
 
 /// <summary>The run a context belongs to.</summary>

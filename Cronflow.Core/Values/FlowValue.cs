@@ -131,7 +131,27 @@ public sealed class FlowValue : IEquatable<FlowValue>
     internal JsonElement? ToNullableJson() => IsNull ? null : Json;
 
     /// <summary>The value as compact JSON text.</summary>
-    public override string ToString() => Json.ValueKind == JsonValueKind.Undefined ? "null" : Json.GetRawText();
+    public override string ToString()
+    {
+        if (IsNull)
+        {
+            return "null";
+        }
+
+        var raw = Json.GetRawText();
+        if (!raw.Any(char.IsWhiteSpace))
+        {
+            return raw;
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            Json.WriteTo(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
 
     /// <inheritdoc />
     public bool Equals(FlowValue? other) =>

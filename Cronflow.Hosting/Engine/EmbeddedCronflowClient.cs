@@ -38,7 +38,7 @@ internal sealed class EmbeddedCronflowClient : ICronflowClient
         return await StartAsync(input, runId).ConfigureAwait(false);
     }
 
-    private async Task<string> StartAsync(RunInput input, string? runId)
+    internal async Task<string> StartAsync(RunInput input, string? runId)
     {
         if (runId is not null)
         {
@@ -121,8 +121,16 @@ internal sealed class EmbeddedCronflowClient : ICronflowClient
         await _client.RaiseEventAsync(new OrchestrationInstance { InstanceId = runId }, eventName, json!).ConfigureAwait(false);
     }
 
-    public Task ResumeAsync(string token, object? payload) =>
-        throw new NotSupportedException("Human-in-the-loop tokens are not supported by this engine version.");
+    public async Task ResumeAsync(string token, object? payload)
+    {
+        var json = RunRequests.ToEventPayload(_options, "The resume payload", payload);
+        var (instanceId, eventName) = await RunRequests.ResolveResumeAsync(token, async id =>
+        {
+            var state = await _client.GetOrchestrationStateAsync(id).ConfigureAwait(false);
+            return state is null ? null : ToSnapshot(state);
+        }).ConfigureAwait(false);
+        await _client.RaiseEventAsync(new OrchestrationInstance { InstanceId = instanceId }, eventName, json!).ConfigureAwait(false);
+    }
 
     public async Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload)
     {

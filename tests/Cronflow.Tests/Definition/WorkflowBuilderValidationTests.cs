@@ -132,7 +132,7 @@ public sealed class WorkflowBuilderValidationTests
         Assert.All(ex.Errors, e => AssertErrorIn(e, ErrorCodes.DuplicateWorkflowId, "orders", "id", "'orders' is already registered"));
     }
 
-    [Fact(Skip = "Gap: CronflowBuilder.AddWorkflow(IWorkflowBuilder) builds eagerly, so AddCronflow stops at the first invalid workflow instead of listing every problem of every workflow as its documentation promises.")]
+    [Fact]
     public void AddCronflow_TwoInvalidWorkflows_ReportsProblemsOfBoth()
     {
         var first = Workflow.Define("one");
@@ -302,7 +302,7 @@ public sealed class WorkflowBuilderValidationTests
         AssertError(SingleError(workflow), ErrorCodes.InvalidStepName, "0", "The name ''");
     }
 
-    [Fact(Skip = "Bug: If(null, …) is accepted; WorkflowBuilder.If passes a null name to CheckName, which ignores null, and the IfNode gets an empty explicit name.")]
+    [Fact]
     public void If_NullName_ReportsInvalidStepName()
     {
         var workflow = Workflow.Define(Id).If(null!, _ => true).Step("x", _ => 1).EndIf();
@@ -310,7 +310,7 @@ public sealed class WorkflowBuilderValidationTests
         AssertError(SingleError(workflow), ErrorCodes.InvalidStepName, "0");
     }
 
-    [Fact(Skip = "Bug: ElseIf(null, …) is accepted; WorkflowBuilder.ElseIf passes a null name to CheckName, which ignores null.")]
+    [Fact]
     public void ElseIf_NullName_ReportsInvalidStepName()
     {
         var workflow = Workflow.Define(Id).If("a", _ => true).Step("x", _ => 1).ElseIf(null!, _ => true).Step("y", _ => 2).EndIf();
@@ -318,7 +318,7 @@ public sealed class WorkflowBuilderValidationTests
         AssertError(SingleError(workflow), ErrorCodes.InvalidStepName, "0");
     }
 
-    [Fact(Skip = "Bug: ForEach(null, …) is accepted; WorkflowBuilder.ForEach passes a null name to CheckName, which ignores null, and the ForEachNode gets an empty explicit name.")]
+    [Fact]
     public void ForEach_NullName_ReportsInvalidStepName()
     {
         var workflow = Workflow.Define(Id).ForEach<int>(null!, _ => [1], (item, flow) => flow.Step("x", _ => item));
@@ -763,7 +763,7 @@ public sealed class WorkflowBuilderValidationTests
 
     // ---- CRONFLOW0019 missing delegate ----------------------------------------------------
 
-    [Fact(Skip = "Bug: WorkflowBuilder.Step/Action wrap the body before AddStep checks it, so a null body is never reported (the run fails later with a NullReferenceException).")]
+    [Fact]
     public void Step_NullBody_ReportsMissingDelegate()
     {
         var error = SingleError(Workflow.Define(Id).Step("a", (Func<StepContext, int>)null!));
@@ -771,7 +771,7 @@ public sealed class WorkflowBuilderValidationTests
         AssertError(error, ErrorCodes.MissingDelegate, "0", "The body of step 'a' is null.");
     }
 
-    [Fact(Skip = "Bug: WorkflowBuilder.Step/Action wrap the body before AddStep checks it, so a null body is never reported (the run fails later with a NullReferenceException).")]
+    [Fact]
     public void Action_NullBody_ReportsMissingDelegate()
     {
         var error = SingleError(Workflow.Define(Id).Step("a", _ => 1).Action("notify", (Action<StepContext>)null!));
@@ -1075,7 +1075,7 @@ public sealed class WorkflowBuilderValidationTests
         Assert.Contains("CRONFLOW0015 bad id! at 0: Retry of 'fetch' has 0 attempts; it needs at least 1.", ex.Message, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "Gap: problems found when Build walks the tree (duplicate names, empty branches, unclosed If, for-each bodies) are appended after those recorded while chaining, so Errors is not in definition order as WorkflowDefinitionException.Errors documents.")]
+    [Fact]
     public void Build_DuplicateNameBeforeEmptyParallel_ReportsInDefinitionOrder()
     {
         var workflow = Workflow.Define(Id).Step("a", _ => 1).Step("a", _ => 2).Parallel();
