@@ -15,6 +15,8 @@ internal sealed class Interpreter
     private readonly RunProgress _progress = new();
     private readonly List<FlowValue?> _recordOutputs = [];
     private readonly List<Task> _actions = [];
+    private readonly StepOutputCache? _cache;
+    private readonly int _inlineOutputBytes;
     private WorkflowDefinition _definition = null!;
     private FlowValue _payload = FlowValue.Null;
     private TriggerInfo _trigger = TriggerInfo.Manual;
@@ -26,12 +28,17 @@ internal sealed class Interpreter
     private bool _holdsSlot;
     private int _generation;
 
-    public Interpreter(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input)
+    public Interpreter(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input, StepOutputCache? cache = null, int inlineOutputBytes = DefaultInlineOutputBytes)
     {
         _context = context;
         _registry = registry;
         _input = input ?? new RunInput();
+        _cache = cache;
+        _inlineOutputBytes = inlineOutputBytes;
     }
+
+    /// <summary>Below this many bytes of earlier outputs, steps receive them all in their input.</summary>
+    internal const int DefaultInlineOutputBytes = 4096;
 
     private DateTimeOffset Now => new(_context.CurrentUtcDateTime, TimeSpan.Zero);
 
@@ -70,7 +77,7 @@ internal sealed class Interpreter
             return await RunChunkAsync(chunk);
         }
 
-        var scope = new Scope(_payload, null, [], record: true);
+        var scope = new Scope(this, _payload, null, [], "", record: true);
         var startIndex = 0;
         if (_input.Resume is { } resume)
         {
@@ -107,6 +114,7 @@ internal sealed class Interpreter
         // Refresh the records: hooks may have added some after the result was built.
         result.Steps = RecordsWithOutputs();
         _progress.Result = result;
+        _cache?.Remove(_context.InstanceId);
         return result;
     }
 
@@ -122,7 +130,7 @@ internal sealed class Interpreter
         using var work = new CancellationTokenSource();
         using var timerCancel = new CancellationTokenSource();
         var task = ExecuteListAsync(definition.Nodes, scope, work.Token, startIndex);
-        var timer = _context.CreateTimer(deadline.Value.UtcDateTime, timerCancel.Token);
+        var timer = TimerAsync(deadline.Value.UtcDateTime, timerCancel.Token);
         var winner = await Task.WhenAny(task, timer);
         if (winner == task)
         {
@@ -169,7 +177,7 @@ internal sealed class Interpreter
         scope.Last = FlowValue.FromOwned(resume.Last);
         foreach (var (name, value) in resume.Steps)
         {
-            scope.Outputs[name] = FlowValue.FromOwned(value);
+            scope.Set(name, FlowValue.FromOwned(value));
         }
 
         foreach (var record in resume.Records)
@@ -203,7 +211,7 @@ internal sealed class Interpreter
                 scope.Last = output;
                 if (node is not IfNode)
                 {
-                    scope.Outputs[node.Name] = output;
+                    scope.Set(node.Name, output);
                 }
             }
         }
@@ -253,7 +261,7 @@ internal sealed class Interpreter
                 var delay = node.Policy.Retry!.Backoff?.DelayBefore(attempt) ?? TimeSpan.Zero;
                 if (delay > TimeSpan.Zero)
                 {
-                    await _context.CreateTimer(delay, cancel);
+                    await TimerAsync(_context.CurrentUtcDateTime + delay, cancel);
                 }
 
                 continue;
@@ -286,13 +294,14 @@ internal sealed class Interpreter
     {
         if (node.Policy.Timeout is not { } timeout)
         {
-            return await RunNodeAsync(node, scope, attempt, cancel);
+            return await RunNodeAsync(node, scope, attempt, null, cancel);
         }
 
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var task = RunNodeAsync(node, scope, attempt, work.Token);
-        var timer = _context.CreateTimer(timeout, timerCancel.Token);
+        var block = new BlockState();
+        var task = RunNodeAsync(node, scope, attempt, block, work.Token);
+        var timer = TimerAsync(_context.CurrentUtcDateTime + timeout, timerCancel.Token);
         var winner = await Task.WhenAny(task, timer);
         if (winner == task)
         {
@@ -300,6 +309,7 @@ internal sealed class Interpreter
             return await task;
         }
 
+        var branches = block.Snapshot?.Invoke();
         work.Cancel();
         Observe(task);
         throw new NodeFailure(new StepError
@@ -307,15 +317,16 @@ internal sealed class Interpreter
             Step = node.Name,
             Code = ErrorCodes.Timeout,
             ErrorType = typeof(StepTimeoutException).FullName!,
-            Message = $"{Describe(node)} timed out after {timeout}.",
+            Message = $"{char.ToUpperInvariant(Describe(node)[0])}{Describe(node)[1..]} timed out after {timeout}.",
+            Branches = branches,
         });
     }
 
-    private Task<FlowValue> RunNodeAsync(Node node, Scope scope, int attempt, CancellationToken cancel) => node switch
+    private Task<FlowValue> RunNodeAsync(Node node, Scope scope, int attempt, BlockState? block, CancellationToken cancel) => node switch
     {
         StepNode step => CallStepAsync(step.Path, step.Name, scope, attempt, null, step.Policy.Timeout, cancel),
-        ParallelNode parallel => RunParallelAsync(parallel, scope, attempt, cancel),
-        RaceNode race => RunRaceAsync(race, scope, attempt, cancel),
+        ParallelNode parallel => RunParallelAsync(parallel, scope, attempt, block, cancel),
+        RaceNode race => RunRaceAsync(race, scope, attempt, block, cancel),
         IfNode ifNode => RunIfAsync(ifNode, scope, cancel),
         ForEachNode forEach => RunForEachAsync(forEach, scope, cancel),
         SleepNode sleep => RunSleepAsync(sleep, scope, cancel),
@@ -336,6 +347,21 @@ internal sealed class Interpreter
 
     private async Task<FlowValue> CallStepAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, CancellationToken cancel, string? resumeToken = null)
     {
+        // Earlier outputs travel in the input only while they are small; beyond that the step reads them from the
+        // output cache of the host that runs it, so inputs do not grow with every step (see StepOutputCache).
+        var inline = _cache is null || scope.Bytes <= _inlineOutputBytes;
+        try
+        {
+            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline);
+        }
+        catch (NodeFailure failure) when (!inline && failure.Error.ErrorType == StepOutputsMissingException.TypeName)
+        {
+            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: true);
+        }
+    }
+
+    private async Task<FlowValue> CallActivityAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, bool inline)
+    {
         var request = new StepRequest
         {
             WorkflowId = _definition.Id,
@@ -345,7 +371,10 @@ internal sealed class Interpreter
             ItemChain = scope.Items.Count == 0 ? null : [.. scope.Items],
             Payload = _payload.ToNullableJson(),
             Last = scope.Last.ToNullableJson(),
-            Steps = scope.Flatten(),
+            Steps = inline ? scope.Flatten() : null,
+            OtherStepNames = inline ? null : scope.Names(),
+            CacheInstance = inline ? null : _context.InstanceId,
+            CacheScope = inline || scope.Key.Length == 0 ? null : scope.Key,
             RunId = _runId,
             StartedAt = _startedAt,
             Trigger = _trigger.Kind == TriggerKind.Manual && _trigger.Headers.Count == 0 ? null : _trigger,
@@ -381,21 +410,41 @@ internal sealed class Interpreter
 
     // ---- parallel and race ------------------------------------------------------------------
 
-    private async Task<FlowValue> RunParallelAsync(ParallelNode node, Scope scope, int attempt, CancellationToken cancel)
+    private async Task<FlowValue> RunParallelAsync(ParallelNode node, Scope scope, int attempt, BlockState? block, CancellationToken cancel)
     {
         var count = node.Branches.Count;
         var window = Math.Min(node.MaxConcurrency ?? count, count);
         var results = new FlowValue[count];
         var states = new BranchState[count];
         var inFlight = new Dictionary<Task<FlowValue>, int>();
-        using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        using var blockCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var next = 0;
 
         void StartNext()
         {
             var index = next++;
             states[index] = BranchState.Running;
-            inFlight[CallStepAsync($"{node.Path}/{index}", BranchName(node, index), scope, attempt, null, null, block.Token)] = index;
+            inFlight[CallStepAsync($"{node.Path}/{index}", BranchName(node, index), scope, attempt, null, null, blockCancel.Token)] = index;
+        }
+
+        // Each branch's outcome as of now; results that arrived in the same batch of events count as completed.
+        List<BranchOutcome> Snapshot(int? failedIndex, StepError? failedError)
+        {
+            foreach (var (pending, pendingIndex) in inFlight)
+            {
+                if (pending.IsCompletedSuccessfully)
+                {
+                    results[pendingIndex] = pending.Result;
+                    states[pendingIndex] = BranchState.Completed;
+                }
+            }
+
+            return Outcomes(node, states, results, failedIndex, failedError);
+        }
+
+        if (block is not null)
+        {
+            block.Snapshot = () => Snapshot(null, null);
         }
 
         while (next < window)
@@ -410,37 +459,26 @@ internal sealed class Interpreter
             inFlight.Remove(done);
             if (done.Exception?.InnerException is NodeFailure failure)
             {
-                block.Cancel();
+                blockCancel.Cancel();
                 foreach (var pending in inFlight.Keys)
                 {
                     Observe(pending);
                 }
 
                 states[index] = BranchState.Failed;
-                foreach (var (pending, pendingIndex) in inFlight)
-                {
-                    if (pending.IsCompletedSuccessfully)
-                    {
-                        // Its result arrived in the same batch of events: it did finish.
-                        results[pendingIndex] = pending.Result;
-                        states[pendingIndex] = BranchState.Completed;
-                    }
-                }
-
-                var outcomes = Outcomes(node, states, results, (index, failure.Error));
                 throw new NodeFailure(new StepError
                 {
                     Step = BranchName(node, index),
                     Code = ErrorCodes.StepFailed,
                     ErrorType = failure.Error.ErrorType,
                     Message = $"Branch {index} of parallel block '{node.Name}' failed: {failure.Error.Message}",
-                    Branches = outcomes,
+                    Branches = Snapshot(index, failure.Error),
                 });
             }
 
             results[index] = await done;
             states[index] = BranchState.Completed;
-            if (next < count && !block.IsCancellationRequested)
+            if (next < count && !blockCancel.IsCancellationRequested)
             {
                 StartNext();
             }
@@ -449,7 +487,7 @@ internal sealed class Interpreter
         return FlowValues.Array(results);
     }
 
-    private async Task<FlowValue> RunRaceAsync(RaceNode node, Scope scope, int attempt, CancellationToken cancel)
+    private async Task<FlowValue> RunRaceAsync(RaceNode node, Scope scope, int attempt, BlockState? blockState, CancellationToken cancel)
     {
         var count = node.Branches.Count;
         var errors = new StepError?[count];
@@ -461,6 +499,13 @@ internal sealed class Interpreter
         {
             states[i] = BranchState.Running;
             inFlight[CallStepAsync($"{node.Path}/{i}", BranchName(node, i), scope, attempt, null, null, block.Token)] = i;
+        }
+
+        if (blockState is not null)
+        {
+            blockState.Snapshot = () => Enumerable.Range(0, count)
+                .Select(i => new BranchOutcome { Index = i, Name = BranchName(node, i), Status = states[i] == BranchState.Failed ? StepStatus.Failed : StepStatus.Running, Error = errors[i] })
+                .ToList();
         }
 
         while (inFlight.Count > 0)
@@ -501,7 +546,7 @@ internal sealed class Interpreter
 
     private static string BranchName(Node node, int index) => $"{node.Name}[{index}]";
 
-    private static List<BranchOutcome> Outcomes(Node node, BranchState[] states, FlowValue[] results, (int Index, StepError Error) failed) =>
+    private static List<BranchOutcome> Outcomes(Node node, BranchState[] states, FlowValue[] results, int? failedIndex, StepError? failedError) =>
         Enumerable.Range(0, states.Length).Select(i => new BranchOutcome
         {
             Index = i,
@@ -514,7 +559,7 @@ internal sealed class Interpreter
                 _ => StepStatus.Pending,
             },
             Output = states[i] == BranchState.Completed ? results[i] : null,
-            Error = i == failed.Index ? failed.Error : null,
+            Error = i == failedIndex ? failedError : null,
         }).ToList();
 
     // ---- conditions -------------------------------------------------------------------------
@@ -565,7 +610,7 @@ internal sealed class Interpreter
     {
         var until = Now + node.Duration;
         MarkWaiting(scope, node, $"sleep until {until:O}");
-        await _context.CreateTimer(until.UtcDateTime, cancel);
+        await TimerAsync(until.UtcDateTime, cancel);
         ClearWaiting(scope, node);
         return scope.Last;
     }
@@ -597,7 +642,7 @@ internal sealed class Interpreter
         if (timeout is { } limit)
         {
             using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            var timer = _context.CreateTimer(limit, timerCancel.Token);
+            var timer = TimerAsync(_context.CurrentUtcDateTime + limit, timerCancel.Token);
             var winner = await Task.WhenAny(wait, timer);
             if (winner != wait)
             {
@@ -772,7 +817,7 @@ internal sealed class Interpreter
             var output = await CallStepAsync(node.Path, node.Name, scope, 1, null, node.Policy.Timeout, cancel);
             ThrowIfAbandoned(cancel);
             scope.Last = output;
-            scope.Outputs[node.Name] = output;
+            scope.Set(node.Name, output);
             if (scope.Record)
             {
                 UpdateRecordByPath(node.Path, r => r with { Detail = $"{iteration} iterations" });
@@ -877,7 +922,7 @@ internal sealed class Interpreter
     private async Task<FlowValue> RunItemAsync(ForEachNode node, JsonElement item, int index, Scope scope, CancellationToken cancel)
     {
         var body = Evaluate(node, $"body for item {index}", () => node.BuildBody(_definition.Id, item));
-        var child = scope.Child(FlowValue.FromOwned(item), item);
+        var child = scope.Child(FlowValue.FromOwned(item), item, $"{node.Path}#{index}");
         return await ExecuteListAsync(body, child, cancel);
     }
 
@@ -972,13 +1017,14 @@ internal sealed class Interpreter
                 throw new NodeFailure(new StepError { Message = $"No for-each at {chunk.Path} in workflow '{_definition.Id}'.", ErrorType = "Cronflow.WorkflowVersionMismatchException", Code = ErrorCodes.VersionMismatch });
             }
 
-            var parent = new Scope(FlowValue.FromOwned(chunk.Last), null, chunk.ItemChain, record: false);
+            var parent = new Scope(this, FlowValue.FromOwned(chunk.Last), null, chunk.ItemChain, "", record: false);
             foreach (var (name, value) in chunk.Steps)
             {
-                parent.Outputs[name] = FlowValue.FromOwned(value);
+                parent.Set(name, FlowValue.FromOwned(value));
             }
 
             var output = await RunItemsAsync(node, chunk.Items, chunk.Start, chunk.MaxConcurrency, parent, CancellationToken.None);
+            _cache?.Remove(_context.InstanceId);
             return Completed(output);
         }
         catch (NodeFailure failure)
@@ -1081,6 +1127,19 @@ internal sealed class Interpreter
 
     // ---- helpers ----------------------------------------------------------------------------
 
+    /// <summary>
+    /// A durable timer that is never early: some storage (Azurite) can deliver a timer up to a second before its
+    /// time, so the timer is re-armed until the orchestration's clock has reached <paramref name="fireAt"/>.
+    /// </summary>
+    private async Task TimerAsync(DateTime fireAt, CancellationToken cancel)
+    {
+        await _context.CreateTimer(fireAt, cancel);
+        for (var rearm = 0; rearm < 10 && _context.CurrentUtcDateTime < fireAt; rearm++)
+        {
+            await _context.CreateTimer(fireAt, cancel);
+        }
+    }
+
     private static void ThrowIfAbandoned(CancellationToken cancel)
     {
         if (cancel.IsCancellationRequested)
@@ -1109,6 +1168,12 @@ internal sealed class Interpreter
         _ => $"{node.Kind} '{node.Name}'",
     };
 
+    /// <summary>Lets a timeout report the branch outcomes of the block it interrupted.</summary>
+    private sealed class BlockState
+    {
+        public Func<List<BranchOutcome>>? Snapshot { get; set; }
+    }
+
     private enum BranchState
     {
         Pending,
@@ -1120,13 +1185,16 @@ internal sealed class Interpreter
     /// <summary>Where a sequence of nodes reads and writes <c>Last</c> and step outputs.</summary>
     private sealed class Scope
     {
+        private readonly Interpreter _owner;
         private readonly Scope? _parent;
 
-        public Scope(FlowValue last, Scope? parent, IReadOnlyList<JsonElement> items, bool record)
+        public Scope(Interpreter owner, FlowValue last, Scope? parent, IReadOnlyList<JsonElement> items, string key, bool record)
         {
+            _owner = owner;
             Last = last;
             _parent = parent;
             Items = items;
+            Key = key;
             Record = record;
         }
 
@@ -1136,14 +1204,35 @@ internal sealed class Interpreter
 
         public IReadOnlyList<JsonElement> Items { get; }
 
+        /// <summary>The scope's key in the output cache: empty for the run, then <c>|path#item</c> per for-each level.</summary>
+        public string Key { get; }
+
         /// <summary>Whether nodes in this scope get step records (not inside for-each items).</summary>
         public bool Record { get; }
 
-        public Scope Child(FlowValue last, JsonElement item) => new(last, this, [.. Items, item], record: false);
+        /// <summary>Approximate size of the outputs visible from this scope, in characters of JSON.</summary>
+        public long Bytes => _ownBytes + (_parent?.Bytes ?? 0);
+
+        private long _ownBytes;
+
+        public void Set(string name, FlowValue value)
+        {
+            if (Outputs.TryGetValue(name, out var previous))
+            {
+                _ownBytes -= Size(previous);
+            }
+
+            Outputs[name] = value;
+            _ownBytes += Size(value);
+            _owner._cache?.Put(_owner._context.InstanceId, Key, name, value);
+        }
+
+        public Scope Child(FlowValue last, JsonElement item, string keySegment) =>
+            new(_owner, last, this, [.. Items, item], Key + "|" + keySegment, record: false);
 
         public Scope Snapshot()
         {
-            var copy = new Scope(Last, _parent, Items, Record);
+            var copy = new Scope(_owner, Last, _parent, Items, Key, Record) { _ownBytes = _ownBytes };
             foreach (var (name, value) in Outputs)
             {
                 copy.Outputs[name] = value;
@@ -1171,6 +1260,19 @@ internal sealed class Interpreter
 
             return all;
         }
+
+        public List<string> Names()
+        {
+            var names = _parent?.Names() ?? [];
+            names.AddRange(Outputs.Keys);
+            return names;
+        }
+
+        private static long Size(FlowValue value) => value.IsNull ? 4 : value.Json.ValueKind switch
+        {
+            JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.String => value.Json.GetRawText().Length,
+            _ => 8,
+        };
     }
 }
 

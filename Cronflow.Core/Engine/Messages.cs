@@ -176,4 +176,15 @@ internal sealed class StepRequest
 
     [JsonPropertyName("token")]
     public string? ResumeToken { get; set; }
+
+    /// <summary>Names of earlier outputs not carried in <see cref="Steps"/>; read from the host's output cache.</summary>
+    [JsonPropertyName("more")]
+    public List<string>? OtherStepNames { get; set; }
+
+    /// <summary>The orchestration instance and scope whose cached outputs hold <see cref="OtherStepNames"/>.</summary>
+    [JsonPropertyName("cache")]
+    public string? CacheInstance { get; set; }
+
+    [JsonPropertyName("cacheScope")]
+    public string? CacheScope { get; set; }
 }

@@ -6,11 +6,11 @@ namespace Cronflow;
 /// The one generic orchestrator: it interprets any registered workflow definition. Its input names the workflow;
 /// sub-orchestrations (for-each chunks, subflows) run through it too.
 /// </summary>
-internal sealed class WorkflowOrchestrator(WorkflowRegistry registry) : TaskOrchestrator<RunInput, RunResult>
+internal sealed class WorkflowOrchestrator(WorkflowRegistry registry, StepOutputCache? cache = null) : TaskOrchestrator<RunInput, RunResult>
 {
     /// <summary>The orchestration name (also the Functions orchestrator's function name).</summary>
     public const string Name = "CronflowOrchestrator";
 
     public override Task<RunResult> RunAsync(TaskOrchestrationContext context, RunInput input) =>
-        new Interpreter(context, registry, input).RunAsync();
+        new Interpreter(context, registry, input, cache).RunAsync();
 }

@@ -9,7 +9,7 @@ namespace Cronflow;
 /// with a fresh DI scope, enforces the step timeout through the context's cancellation token, and turns the result
 /// into JSON (checking its size). Exceptions propagate: the activity boundary records them as failure details.
 /// </summary>
-internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider services, CronflowOptions options, RunCancellations cancellations)
+internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider services, CronflowOptions options, RunCancellations cancellations, StepOutputCache cache)
 {
     private readonly StepMocks? _mocks = services.GetService<StepMocks>();
 
@@ -32,11 +32,29 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
             steps[name] = FlowValue.FromOwned(output);
         }
 
+        List<string>? missing = null;
+        StepOutputs outputs = request.OtherStepNames is { Count: > 0 } others
+            ? new StepOutputs(steps, others, name =>
+            {
+                if (cache.TryGet(request.CacheInstance ?? "", request.CacheScope ?? "", name, out var cached))
+                {
+                    return cached;
+                }
+
+                lock (steps)
+                {
+                    (missing ??= []).Add(name);
+                }
+
+                return null;
+            })
+            : new StepOutputs(steps);
+
         await using var scope = services.CreateAsyncScope();
         var context = new StepContext(
             FlowValue.FromOwned(request.Payload),
             FlowValue.FromOwned(request.Last),
-            new StepOutputs(steps),
+            outputs,
             new RunDetails(request.RunId, request.WorkflowId, request.StartedAt),
             callable.Name,
             scope.ServiceProvider,
@@ -56,6 +74,17 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
         catch (OperationCanceledException) when (timeout?.IsCancellationRequested == true)
         {
             throw new StepTimeoutException($"Step '{callable.Name}' timed out after {TimeSpan.FromMilliseconds(request.TimeoutMs!.Value)}.");
+        }
+        catch (Exception) when (missing is not null)
+        {
+            // The body failed after reading an output this host could not supply: run it again with every output.
+            throw new StepOutputsMissingException(missing);
+        }
+
+        if (missing is not null)
+        {
+            // The body may have swallowed the miss; its result cannot be trusted.
+            throw new StepOutputsMissingException(missing);
         }
 
         if (value is null)

@@ -125,11 +125,21 @@ public sealed class StepOutputs
 {
     private readonly IReadOnlyDictionary<string, FlowValue> _outputs;
     private readonly StepOutputs? _parent;
+    private readonly IReadOnlyCollection<string>? _otherNames;
+    private readonly Func<string, FlowValue?>? _resolve;
 
     internal StepOutputs(IReadOnlyDictionary<string, FlowValue> outputs, StepOutputs? parent = null)
     {
         _outputs = outputs;
         _parent = parent;
+    }
+
+    /// <summary>Outputs partly held elsewhere: <paramref name="otherNames"/> exist and are fetched through <paramref name="resolve"/>.</summary>
+    internal StepOutputs(IReadOnlyDictionary<string, FlowValue> outputs, IReadOnlyCollection<string> otherNames, Func<string, FlowValue?> resolve)
+    {
+        _outputs = outputs;
+        _otherNames = otherNames;
+        _resolve = resolve;
     }
 
     internal static StepOutputs Empty { get; } = new(new Dictionary<string, FlowValue>());
@@ -143,7 +153,7 @@ public sealed class StepOutputs
                 $"No step named '{name}' has completed in this run. Completed steps: {string.Join(", ", Names.Select(n => $"'{n}'"))}.");
 
     /// <summary>Whether step <paramref name="name"/> has completed.</summary>
-    public bool Contains(string name) => TryGet(name, out _);
+    public bool Contains(string name) => _outputs.ContainsKey(name) || (_otherNames?.Contains(name) ?? false) || (_parent?.Contains(name) ?? false);
 
     /// <summary>Looks up step <paramref name="name"/>.</summary>
     public bool TryGet(string name, out StepResult result)
@@ -151,6 +161,12 @@ public sealed class StepOutputs
         if (_outputs.TryGetValue(name, out var output))
         {
             result = new StepResult(name, output);
+            return true;
+        }
+
+        if (_otherNames?.Contains(name) == true && _resolve!(name) is { } resolved)
+        {
+            result = new StepResult(name, resolved);
             return true;
         }
 
@@ -164,7 +180,8 @@ public sealed class StepOutputs
     }
 
     /// <summary>The names of the completed steps.</summary>
-    public IEnumerable<string> Names => _parent is null ? _outputs.Keys : _outputs.Keys.Concat(_parent.Names).Distinct();
+    public IEnumerable<string> Names =>
+        _outputs.Keys.Concat(_otherNames ?? []).Concat(_parent?.Names ?? []).Distinct();
 }
 
 /// <summary>A completed step as seen by later steps.</summary>

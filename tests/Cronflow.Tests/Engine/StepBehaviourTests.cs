@@ -92,7 +92,7 @@ public sealed class StepBehaviourTests
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Equal(ErrorCodes.Timeout, run.Error!.Code);
         Assert.Equal("slow", run.Error.Step);
-        Assert.Contains("step 'slow' timed out after 00:00:00.2", run.Error.Message, StringComparison.Ordinal);
+        Assert.Equal("Step 'slow' timed out after 00:00:00.2000000.", run.Error.Message);
         await observed.Wait("token-fired");
     }
 
