@@ -1,0 +1,68 @@
+using Cronflow.Http;
+using Cronflow.Scheduling;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cronflow.Functions.Engine;
+
+/// <summary>
+/// What the Functions need from Cronflow.Core: the registry, the interpreter, the step executor, and factories for
+/// the client, the HTTP API and the schedule dispatcher over the invocation's <see cref="DurableTaskClient"/>.
+/// Public only so that the function classes can take it in their constructors; its members are internal.
+/// </summary>
+public sealed class CronflowFunctionsRuntime
+{
+    private readonly ILoggerFactory _loggerFactory;
+
+    internal CronflowFunctionsRuntime(IServiceProvider services, ScheduleOptions scheduleOptions)
+    {
+        Registry = services.GetRequiredService<WorkflowRegistry>();
+        Options = services.GetRequiredService<CronflowOptions>();
+        Executor = services.GetRequiredService<StepExecutor>();
+        Orchestrator = services.GetRequiredService<WorkflowOrchestrator>();
+        Cancellations = services.GetRequiredService<RunCancellations>();
+        Time = services.GetRequiredService<TimeProvider>();
+        ScheduleOptions = scheduleOptions;
+        _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+    }
+
+    internal WorkflowRegistry Registry { get; }
+
+    internal CronflowOptions Options { get; }
+
+    internal StepExecutor Executor { get; }
+
+    internal WorkflowOrchestrator Orchestrator { get; }
+
+    internal RunCancellations Cancellations { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal ScheduleOptions ScheduleOptions { get; }
+
+    internal ILogger CreateLogger(string category) => _loggerFactory.CreateLogger(category);
+
+    internal ICronflowClient CreateClient(DurableTaskClient client) => new FunctionsCronflowClient(client, Registry, Options, Cancellations, Time);
+
+    internal CronflowHttpApi CreateApi(DurableTaskClient client) => new(CreateClient(client), Registry, Options, Time, CreateLogger("Cronflow.Http"));
+
+    internal ScheduleDispatcher CreateDispatcher(DurableTaskClient client) => new(CreateClient(client), Registry, Time, ScheduleOptions, CreateLogger("Cronflow.Schedules"));
+}
+
+/// <summary>Registration of the Functions adapters.</summary>
+internal static class CronflowFunctionsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers what the function classes use. Call after <see cref="CronflowServiceCollectionExtensions.AddCronflow"/>.
+    /// </summary>
+    public static IServiceCollection AddCronflowFunctions(this IServiceCollection services, Action<ScheduleOptions>? schedules = null)
+    {
+        var scheduleOptions = new ScheduleOptions();
+        schedules?.Invoke(scheduleOptions);
+        scheduleOptions.Validate();
+        services.AddSingleton(sp => new CronflowFunctionsRuntime(sp, scheduleOptions));
+        return services;
+    }
+}

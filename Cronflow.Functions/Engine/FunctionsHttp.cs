@@ -1,0 +1,79 @@
+using System.Net;
+using Cronflow.Http;
+using Microsoft.Azure.Functions.Worker.Http;
+
+namespace Cronflow.Functions.Engine;
+
+/// <summary>Adapts Functions HTTP requests and responses to the shared <see cref="CronflowHttpApi"/>.</summary>
+internal static class FunctionsHttp
+{
+    /// <summary>The route prefix, as set in host.json (<c>extensions.http.routePrefix</c>).</summary>
+    public const string RoutePrefix = "api";
+
+    /// <summary>Runs <paramref name="request"/> through the shared API and writes its answer.</summary>
+    public static async Task<HttpResponseData> HandleAsync(CronflowHttpApi api, HttpRequestData request, bool management)
+    {
+        var cancellationToken = request.FunctionContext.CancellationToken;
+        var apiRequest = new ApiRequest
+        {
+            Method = request.Method,
+            Path = ApiPath(request.Url),
+            Query = ApiRequest.ParseQuery(request.Url.Query),
+            Headers = ApiRequest.CollectHeaders(request.Headers),
+            Body = await ReadBodyAsync(request.Body, api.MaxBodyBytes + 1, cancellationToken).ConfigureAwait(false),
+            IsManagementAuthorized = management,
+        };
+        var response = await api.HandleAsync(apiRequest, cancellationToken).ConfigureAwait(false);
+        return await WriteAsync(request, response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The decoded path below the route prefix: <c>/api/runs/a%20b</c> → <c>/runs/a b</c>.</summary>
+    public static string ApiPath(Uri url)
+    {
+        var path = Uri.UnescapeDataString(url.AbsolutePath);
+        var prefix = "/" + RoutePrefix;
+        if (path.Equals(prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return "/";
+        }
+
+        return path.StartsWith(prefix + "/", StringComparison.OrdinalIgnoreCase) ? path[prefix.Length..] : path;
+    }
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes: enough for the API to see that a body is over its limit.</summary>
+    public static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(Stream? body, int limit, CancellationToken cancellationToken)
+    {
+        if (body is null)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        while (buffer.Length < limit)
+        {
+            var read = await body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limit - buffer.Length)), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static async Task<HttpResponseData> WriteAsync(HttpRequestData request, ApiResponse response, CancellationToken cancellationToken)
+    {
+        var http = request.CreateResponse((HttpStatusCode)response.StatusCode);
+        http.Headers.Add("Content-Type", ApiResponse.JsonContentType);
+        foreach (var (name, value) in response.Headers)
+        {
+            http.Headers.Add(name, value);
+        }
+
+        await http.Body.WriteAsync(response.Body, cancellationToken).ConfigureAwait(false);
+        return http;
+    }
+}

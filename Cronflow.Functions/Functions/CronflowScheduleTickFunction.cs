@@ -1,0 +1,56 @@
+using Cronflow.Functions.Engine;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+
+namespace Cronflow.Functions;
+
+/// <summary>
+/// The schedule timer: on each tick it starts every <c>OnSchedule</c>/<c>OnInterval</c> occurrence that is due,
+/// with run ids derived from the workflow, the trigger and the occurrence, so each occurrence runs once. Its own
+/// schedule is the app setting <c>CronflowScheduleTick</c> (an NCRONTAB expression; every minute in the shipped settings).
+/// </summary>
+public sealed partial class CronflowScheduleTickFunction(CronflowFunctionsRuntime runtime)
+{
+    /// <summary>The function name.</summary>
+    public const string Name = "CronflowScheduleTick";
+
+    /// <summary>The binding expression of the timer's schedule.</summary>
+    public const string Schedule = "%CronflowScheduleTick%";
+
+    /// <summary>Starts the due occurrences; the previous tick's time comes from the timer's schedule status when the host keeps one.</summary>
+    [Function(Name)]
+    public async Task RunAsync([TimerTrigger(Schedule)] TimerInfo timer, [DurableClient] DurableTaskClient client, FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(timer);
+        ArgumentNullException.ThrowIfNull(context);
+        var dispatcher = runtime.CreateDispatcher(client);
+        if (!dispatcher.HasSchedules)
+        {
+            return;
+        }
+
+        var result = await dispatcher.TickAsync(LastTick(timer), context.CancellationToken).ConfigureAwait(false);
+        LogTick(runtime.CreateLogger("Cronflow.Schedules"), result.Started.Count, result.Failed.Count, result.From, result.To);
+    }
+
+    /// <summary>The previous tick as UTC (the host reports it in the host's local time, which is UTC on Azure).</summary>
+    internal static DateTimeOffset? LastTick(TimerInfo timer)
+    {
+        var last = timer.ScheduleStatus?.Last;
+        if (last is not { } value || value == default)
+        {
+            return null;
+        }
+
+        return value.Kind switch
+        {
+            DateTimeKind.Utc => new DateTimeOffset(value, TimeSpan.Zero),
+            DateTimeKind.Local => new DateTimeOffset(value.ToUniversalTime(), TimeSpan.Zero),
+            _ => new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc), TimeSpan.Zero),
+        };
+    }
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "Schedule tick: {Started} occurrence(s) triggered (new or already running), {Failed} failed, window ({From:o}, {To:o}]")]
+    private static partial void LogTick(ILogger logger, int started, int failed, DateTimeOffset from, DateTimeOffset to);
+}
