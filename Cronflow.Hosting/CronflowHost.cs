@@ -1,4 +1,6 @@
 using Cronflow.Hosting;
+using Cronflow.Http;
+using Cronflow.Scheduling;
 using DurableTask.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -22,6 +24,8 @@ public sealed class CronflowHost : IAsyncDisposable
     private readonly TaskHubWorker _worker;
     private readonly Backend _backend;
     private readonly ServiceProvider _services;
+    private LocalHttpServer? _http;
+    private ScheduleTicker? _ticker;
     private int _disposed;
 
     private CronflowHost(ServiceProvider services, TaskHubWorker worker, Backend backend, ICronflowClient client)
@@ -64,6 +68,7 @@ public sealed class CronflowHost : IAsyncDisposable
 
         Backend? backend = null;
         TaskHubWorker? worker = null;
+        CronflowHost? host = null;
         try
         {
             backend = await Backend.CreateAsync(hostOptions, loggerFactory).ConfigureAwait(false);
@@ -75,31 +80,66 @@ public sealed class CronflowHost : IAsyncDisposable
                 loggerFactory);
             await worker.StartAsync().ConfigureAwait(false);
 
+            var registry = provider.GetRequiredService<WorkflowRegistry>();
             var client = new EmbeddedCronflowClient(
                 backend.Client,
-                provider.GetRequiredService<WorkflowRegistry>(),
+                registry,
                 provider.GetRequiredService<CronflowOptions>(),
                 provider.GetRequiredService<RunCancellations>());
-            return new CronflowHost(provider, worker, backend, client);
+            host = new CronflowHost(provider, worker, backend, client);
+
+            var dispatcher = new ScheduleDispatcher(client, registry, hostOptions.TimeProvider, logger: loggerFactory.CreateLogger("Cronflow.Schedules"));
+            if (hostOptions.RunSchedules && dispatcher.HasSchedules)
+            {
+                host._ticker = new ScheduleTicker(dispatcher, hostOptions.ScheduleTickInterval, hostOptions.TimeProvider, loggerFactory.CreateLogger("Cronflow.Schedules"));
+                host._ticker.Start();
+            }
+
+            if (hostOptions.ListenUrls.Count > 0)
+            {
+                var api = new CronflowHttpApi(client, registry, provider.GetRequiredService<CronflowOptions>(), hostOptions.TimeProvider, loggerFactory.CreateLogger("Cronflow.Http"));
+                host._http = await LocalHttpServer.StartAsync(api, hostOptions, loggerFactory).ConfigureAwait(false);
+                host.Urls = host._http.Urls;
+            }
+
+            return host;
         }
         catch
         {
-            if (worker is not null)
+            if (host is not null)
             {
-                await worker.StopAsync(isForced: true).ConfigureAwait(false);
+                await host.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                if (worker is not null)
+                {
+                    await worker.StopAsync(isForced: true).ConfigureAwait(false);
+                }
+
+                await provider.DisposeAsync().ConfigureAwait(false);
             }
 
-            await provider.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    /// <summary>Stops the engine. In memory, runs still in flight are lost; on Azure Storage they continue when a host starts again.</summary>
+    /// <summary>Stops the HTTP API, the schedule ticker and the engine. In memory, runs still in flight are lost; on Azure Storage they continue when a host starts again.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+
+        if (_http is not null)
+        {
+            await _http.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_ticker is not null)
+        {
+            await _ticker.DisposeAsync().ConfigureAwait(false);
         }
 
         await _worker.StopAsync(isForced: true).ConfigureAwait(false);

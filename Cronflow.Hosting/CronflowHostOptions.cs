@@ -18,6 +18,21 @@ public sealed class CronflowHostOptions
     /// <summary>Where the engine logs. Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>
+    /// A key the management routes require (header <c>x-api-key</c> or <c>Authorization: Bearer</c>), compared in
+    /// constant time. Without one, the HTTP API may only listen on loopback addresses. Webhooks follow their own rules.
+    /// </summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Whether this host fires <c>OnSchedule</c>/<c>OnInterval</c> occurrences (default true). Several hosts may all do so: each occurrence still runs once.</summary>
+    public bool RunSchedules { get; set; } = true;
+
+    /// <summary>How often the schedule ticker looks for due occurrences (default 5 s).</summary>
+    public TimeSpan ScheduleTickInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The clock of the schedule ticker and the HTTP API (default: the system clock). Tests pass a fake one.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>Runs fully in memory (the default): fast, no storage, nothing survives the process.</summary>
     public CronflowHostOptions UseInMemory()
     {
@@ -55,6 +70,16 @@ public sealed class CronflowHostOptions
         if (MaxConcurrentActivities < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxConcurrentActivities), MaxConcurrentActivities, "Must be at least 1.");
+        }
+
+        if (ScheduleTickInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ScheduleTickInterval), ScheduleTickInterval, "Must be positive.");
+        }
+
+        if (ApiKey is { Length: < 16 })
+        {
+            throw new ArgumentException("CronflowHostOptions.ApiKey must be at least 16 characters.", nameof(ApiKey));
         }
 
         if (MaxConcurrentOrchestrations < 1)

@@ -1,0 +1,66 @@
+using Cronflow.Scheduling;
+using Microsoft.Extensions.Logging;
+
+namespace Cronflow.Hosting;
+
+/// <summary>
+/// Fires due <c>OnSchedule</c>/<c>OnInterval</c> occurrences from a background loop. Every host may run one: the
+/// occurrences' run ids are derived from the workflow and the occurrence time, so each occurrence starts once.
+/// </summary>
+internal sealed partial class ScheduleTicker : IAsyncDisposable
+{
+    private readonly ScheduleDispatcher _dispatcher;
+    private readonly TimeSpan _interval;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _loop = Task.CompletedTask;
+
+    public ScheduleTicker(ScheduleDispatcher dispatcher, TimeSpan interval, TimeProvider time, ILogger logger)
+    {
+        _dispatcher = dispatcher;
+        _interval = interval;
+        _time = time;
+        _logger = logger;
+    }
+
+    public void Start() => _loop = RunAsync(_stop.Token);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        DateTimeOffset? lastTick = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var result = await _dispatcher.TickAsync(lastTick, cancellationToken).ConfigureAwait(false);
+                lastTick = result.To;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogTickFailed(_logger, ex);
+            }
+
+            await Task.Delay(_interval, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Error, Message = "A schedule tick failed; the next tick looks back over the missed window")]
+    private static partial void LogTickFailed(ILogger logger, Exception exception);
+}
