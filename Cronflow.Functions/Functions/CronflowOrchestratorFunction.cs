@@ -20,7 +20,8 @@ public sealed class CronflowOrchestratorFunction(CronflowFunctionsRuntime runtim
     public async Task<JsonElement> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var input = context.GetInput<RunInput>() ?? new RunInput();
+        // Read the input as JSON and convert it with Cronflow's own options, whatever the worker's serializer is.
+        var input = context.GetInput<JsonElement?>()?.Deserialize<RunInput>(CronflowJson.Options) ?? new RunInput();
         var result = await runtime.Orchestrator.RunAsync(context, input);
         return JsonSerializer.SerializeToElement(result, CronflowJson.Options);
     }

@@ -1,0 +1,277 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Moq;
+
+namespace Cronflow.Functions.Tests;
+
+public sealed class CronflowHttpFunctionsTests : IAsyncDisposable
+{
+    private readonly FunctionsTestHost _host = new();
+
+    private CronflowHttpFunctions Functions => new(_host.Runtime);
+
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
+
+    private static FakeHttpRequestData Request(string method, string path, string? body = null, IReadOnlyDictionary<string, string>? headers = null) =>
+        new(TestContexts.Function(), method, "https://app.example/api" + path, body, headers);
+
+    private static FakeHttpResponseData Fake(Microsoft.Azure.Functions.Worker.Http.HttpResponseData response) => Assert.IsType<FakeHttpResponseData>(response);
+
+    // ---- trigger ------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task TriggerRunAsync_ValidBody_SchedulesOrchestratorAndReturns202()
+    {
+        var response = Fake(await Functions.TriggerRunAsync(Request("POST", "/workflows/echo/runs", """{ "n": 1 }"""), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("application/json; charset=utf-8", response.Header("Content-Type"));
+        var (name, instanceId, input) = Assert.Single(_host.Started);
+        Assert.Equal("CronflowOrchestrator", name);
+        Assert.Equal("echo", input.GetProperty("wf").GetString());
+        Assert.Equal(1, input.GetProperty("payload").GetProperty("n").GetInt32());
+        Assert.Equal(instanceId, response.Json.GetProperty("runId").GetString());
+        Assert.Equal($"/api/runs/{instanceId}", response.Json.GetProperty("statusUrl").GetString());
+        Assert.Equal($"/api/runs/{instanceId}", response.Header("Location"));
+    }
+
+    [Fact]
+    public async Task TriggerRunAsync_RunIdInQuery_UsesIt()
+    {
+        var response = Fake(await Functions.TriggerRunAsync(Request("POST", "/workflows/echo/runs?runId=order-17", "{}"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("order-17", Assert.Single(_host.Started).InstanceId);
+    }
+
+    [Fact]
+    public async Task TriggerRunAsync_ExistingRunIdSamePayload_Returns202WithoutStartingAgain()
+    {
+        _host.Instances["order-18"] = FunctionsTestHost.Instance("order-18", OrchestrationRuntimeStatus.Completed, _host.InputJson("echo", new { n = 1 }));
+
+        var response = Fake(await Functions.TriggerRunAsync(Request("POST", "/workflows/echo/runs?runId=order-18", """{"n":1}"""), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Empty(_host.Started);
+    }
+
+    [Fact]
+    public async Task TriggerRunAsync_ExistingRunIdOtherPayload_Returns409()
+    {
+        _host.Instances["order-19"] = FunctionsTestHost.Instance("order-19", OrchestrationRuntimeStatus.Running, _host.InputJson("echo", new { n = 1 }));
+
+        var response = Fake(await Functions.TriggerRunAsync(Request("POST", "/workflows/echo/runs?runId=order-19", """{"n":2}"""), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("run_conflict", response.Json.GetProperty("error").GetProperty("code").GetString());
+        Assert.Empty(_host.Started);
+    }
+
+    [Fact]
+    public async Task TriggerRunAsync_StartRaceLostToSameRequest_IsIdempotent()
+    {
+        _host.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+            .Callback(() => _host.Instances["order-20"] = FunctionsTestHost.Instance("order-20", OrchestrationRuntimeStatus.Pending, _host.InputJson("echo", new { n = 1 })))
+            .ThrowsAsync(new InvalidOperationException("An orchestration with instance id 'order-20' already exists."));
+
+        var response = Fake(await Functions.TriggerRunAsync(Request("POST", "/workflows/echo/runs?runId=order-20", """{"n":1}"""), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task TriggerRunAsync_BadJson_Returns400AndStartsNothing()
+    {
+        var response = Fake(await Functions.TriggerRunAsync(Request("POST", "/workflows/echo/runs", """{ "n": """), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("bad_json", response.Json.GetProperty("error").GetProperty("code").GetString());
+        Assert.Empty(_host.Started);
+    }
+
+    [Fact]
+    public async Task TriggerRunAsync_OversizeBody_Returns413AndStartsNothing()
+    {
+        var body = JsonSerializer.Serialize(new { text = new string('x', 1_000_000) });
+
+        var response = Fake(await Functions.TriggerRunAsync(Request("POST", "/workflows/echo/runs", body), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("The body is over the limit of 2048 bytes (CronflowOptions.MaxPayloadBytes).", response.Json.GetProperty("error").GetProperty("message").GetString());
+        Assert.Empty(_host.Started);
+    }
+
+    [Fact]
+    public async Task TriggerRunAsync_UnknownWorkflow_Returns404()
+    {
+        var response = Fake(await Functions.TriggerRunAsync(Request("POST", "/workflows/missing/runs", "{}"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("workflow_not_found", response.Json.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    // ---- runs ---------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task GetRunAsync_CompletedRun_Returns200WithStatusOutputAndSteps()
+    {
+        const string output = """{"status":"Completed","output":{"n":1},"steps":[{"name":"echo","kind":"step","path":"0","status":"Completed","attempts":1}]}""";
+        _host.Instances["r-1"] = FunctionsTestHost.Instance("r-1", OrchestrationRuntimeStatus.Completed, _host.InputJson("echo", new { n = 1 }), output);
+
+        var response = Fake(await Functions.GetRunAsync(Request("GET", "/runs/r-1"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = response.Json;
+        Assert.Equal("r-1", json.GetProperty("id").GetString());
+        Assert.Equal("echo", json.GetProperty("workflowId").GetString());
+        Assert.Equal("Completed", json.GetProperty("status").GetString());
+        Assert.Equal(1, json.GetProperty("output").GetProperty("n").GetInt32());
+        Assert.Equal("echo", json.GetProperty("steps")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task GetRunAsync_UnknownRun_Returns404()
+    {
+        var response = Fake(await Functions.GetRunAsync(Request("GET", "/runs/nope"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("""{"error":{"code":"run_not_found","message":"No run with id \u0027nope\u0027 exists.","problems":[]}}""", response.BodyText);
+    }
+
+    [Fact]
+    public async Task ListRunsAsync_Instances_ListsRunsOfTheWorkflowWithoutChildren()
+    {
+        var instances = new[]
+        {
+            FunctionsTestHost.Instance("a", OrchestrationRuntimeStatus.Running, _host.InputJson("echo", 1)),
+            FunctionsTestHost.Instance("a~0", OrchestrationRuntimeStatus.Running, _host.InputJson("echo", 1)),
+            FunctionsTestHost.Instance("b", OrchestrationRuntimeStatus.Running, _host.InputJson("on-paid", 1)),
+        };
+        OrchestrationQuery? seen = null;
+        _host.Client.Setup(c => c.GetAllInstancesAsync(It.IsAny<OrchestrationQuery?>()))
+            .Callback((OrchestrationQuery? q) => seen = q)
+            .Returns(Pageable.Create((string? token, int? size, CancellationToken _) => Task.FromResult(new Page<OrchestrationMetadata>(instances, "next-page"))));
+
+        var response = Fake(await Functions.ListRunsAsync(Request("GET", "/runs?workflowId=echo&pageSize=1"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var runs = response.Json.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("id").GetString()).ToList();
+        Assert.Equal(["a"], runs);
+        Assert.True(seen!.FetchInputsAndOutputs);
+        Assert.Equal("next-page", response.Json.GetProperty("continuationToken").GetString());
+    }
+
+    [Fact]
+    public async Task ListRunsAsync_BadStatus_Returns400()
+    {
+        var response = Fake(await Functions.ListRunsAsync(Request("GET", "/runs?status=Done"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("status", response.Json.GetProperty("error").GetProperty("problems")[0].GetProperty("path").GetString());
+    }
+
+    [Fact]
+    public async Task CancelRunAsync_RunningRun_TerminatesRecursivelyWithReason()
+    {
+        _host.Instances["r-2"] = FunctionsTestHost.Instance("r-2", OrchestrationRuntimeStatus.Running, _host.InputJson("echo", 1));
+        TerminateInstanceOptions? options = null;
+        _host.Client.Setup(c => c.TerminateInstanceAsync("r-2", It.IsAny<TerminateInstanceOptions?>(), It.IsAny<CancellationToken>()))
+            .Callback((string _, TerminateInstanceOptions? o, CancellationToken _) => options = o)
+            .Returns(Task.CompletedTask);
+
+        var response = Fake(await Functions.CancelRunAsync(Request("POST", "/runs/r-2/cancel", """{ "reason": "duplicate order" }"""), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("duplicate order", options!.Output);
+        Assert.True(options.Recursive);
+    }
+
+    [Fact]
+    public async Task CancelRunAsync_UnknownRun_Returns404()
+    {
+        var response = Fake(await Functions.CancelRunAsync(Request("POST", "/runs/nope/cancel"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task RaiseEventAsync_ExistingRun_RaisesEventWithPayload()
+    {
+        _host.Instances["r-3"] = FunctionsTestHost.Instance("r-3", OrchestrationRuntimeStatus.Running, _host.InputJson("echo", 1));
+        object? raised = null;
+        _host.Client.Setup(c => c.RaiseEventAsync("r-3", "payment.settled", It.IsAny<object?>(), It.IsAny<CancellationToken>()))
+            .Callback((string _, string _, object? payload, CancellationToken _) => raised = payload)
+            .Returns(Task.CompletedTask);
+
+        var response = Fake(await Functions.RaiseEventAsync(Request("POST", "/runs/r-3/events/payment.settled", """{ "amount": 12 }"""), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(12, Assert.IsType<JsonElement>(raised).GetProperty("amount").GetInt32());
+    }
+
+    [Fact]
+    public async Task RaiseEventAsync_UnknownRun_Returns404()
+    {
+        var response = Fake(await Functions.RaiseEventAsync(Request("POST", "/runs/nope/events/e", "{}"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReplayRunAsync_ExistingRun_StartsNewRunWithOriginalPayload()
+    {
+        _host.Instances["r-4"] = FunctionsTestHost.Instance("r-4", OrchestrationRuntimeStatus.Completed, _host.InputJson("echo", new { n = 4 }));
+
+        var response = Fake(await Functions.ReplayRunAsync(Request("POST", "/runs/r-4/replay"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var (_, id, input) = Assert.Single(_host.Started);
+        Assert.Equal(id, response.Json.GetProperty("runId").GetString());
+        Assert.Equal("r-4", input.GetProperty("replayOf").GetString());
+        Assert.Equal(4, input.GetProperty("payload").GetProperty("n").GetInt32());
+    }
+
+    [Fact]
+    public async Task ResumeAsync_UnknownToken_Returns404()
+    {
+        var response = Fake(await Functions.ResumeAsync(Request("POST", "/resume/not-a-token", "{}"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("not_found", response.Json.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task PublishEventAsync_SubscribedWorkflow_StartsItWithEventTrigger()
+    {
+        var response = Fake(await Functions.PublishEventAsync(Request("POST", "/events/invoice.paid", """{ "invoice": 9 }"""), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var (_, id, input) = Assert.Single(_host.Started);
+        Assert.Equal([id], response.Json.GetProperty("runIds").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("on-paid", input.GetProperty("wf").GetString());
+        Assert.Equal("Event", input.GetProperty("trigger").GetProperty("kind").GetString());
+    }
+
+    [Fact]
+    public async Task HealthAsync_Always_Returns200WithWorkflowCount()
+    {
+        var response = Fake(await Functions.HealthAsync(Request("GET", "/health"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", response.Json.GetProperty("status").GetString());
+        Assert.Equal(5, response.Json.GetProperty("workflows").GetInt32());
+    }
+
+    [Fact]
+    public async Task GetRunAsync_StorageFails_Returns500WithoutDetails()
+    {
+        _host.Client.Setup(c => c.GetInstanceAsync("r-5", true, It.IsAny<CancellationToken>())).ThrowsAsync(new InvalidOperationException("AccountKey=secret"));
+
+        var response = Fake(await Functions.GetRunAsync(Request("GET", "/runs/r-5"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.DoesNotContain("secret", response.BodyText, StringComparison.Ordinal);
+    }
+}

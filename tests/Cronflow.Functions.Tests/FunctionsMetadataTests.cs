@@ -1,0 +1,146 @@
+using System.Reflection;
+using System.Text.Json;
+
+namespace Cronflow.Functions.Tests;
+
+/// <summary>Checks what the Functions host will index: the functions.metadata the build writes, host.json and the example settings.</summary>
+public sealed class FunctionsMetadataTests
+{
+    private static readonly string RepositoryRoot = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Cronflow.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("The repository root (Cronflow.sln) was not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>functions.metadata in the Cronflow.Functions build output of the same configuration as this test assembly.</summary>
+    private static JsonElement LoadMetadata()
+    {
+        var configuration = typeof(FunctionsMetadataTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var path = Path.Combine(RepositoryRoot, "Cronflow.Functions", "bin", configuration, "net10.0", "functions.metadata");
+        Assert.True(File.Exists(path), $"Build Cronflow.Functions first: {path} is missing.");
+        return JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone();
+    }
+
+    private static JsonElement Function(string name) =>
+        Assert.Single(LoadMetadata().EnumerateArray(), f => f.GetProperty("name").GetString() == name);
+
+    private static JsonElement Trigger(string name) =>
+        Assert.Single(Function(name).GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
+
+    [Fact]
+    public void Metadata_Functions_AreExactlyTheFixedSet()
+    {
+        var names = LoadMetadata().EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
+
+        Assert.Equal(
+            [
+                "CronflowCancelRun", "CronflowGetRun", "CronflowHealth", "CronflowListRuns", "CronflowOrchestrator", "CronflowPublishEvent",
+                "CronflowRaiseEvent", "CronflowReplayRun", "CronflowResume", "CronflowScheduleTick", "CronflowStep", "CronflowTriggerRun", "CronflowWebhook",
+            ],
+            names);
+    }
+
+    [Fact]
+    public void Metadata_Orchestrator_HasTheEngineOrchestrationName()
+    {
+        Assert.Equal("orchestrationTrigger", Trigger(WorkflowOrchestrator.Name).GetProperty("type").GetString());
+        Assert.Equal(WorkflowOrchestrator.Name, CronflowOrchestratorFunction.Name);
+        Assert.Equal("Cronflow.Functions.CronflowOrchestratorFunction.RunAsync", Function(WorkflowOrchestrator.Name).GetProperty("entryPoint").GetString());
+    }
+
+    [Fact]
+    public void Metadata_Activity_HasTheEngineActivityName()
+    {
+        Assert.Equal("activityTrigger", Trigger(StepActivity.Name).GetProperty("type").GetString());
+        Assert.Equal(StepActivity.Name, CronflowStepFunction.Name);
+    }
+
+    [Theory]
+    [InlineData("CronflowTriggerRun", "post", "workflows/{workflowId}/runs", "Function")]
+    [InlineData("CronflowListRuns", "get", "runs", "Function")]
+    [InlineData("CronflowGetRun", "get", "runs/{runId}", "Function")]
+    [InlineData("CronflowRaiseEvent", "post", "runs/{runId}/events/{eventName}", "Function")]
+    [InlineData("CronflowCancelRun", "post", "runs/{runId}/cancel", "Function")]
+    [InlineData("CronflowReplayRun", "post", "runs/{runId}/replay", "Function")]
+    [InlineData("CronflowResume", "post", "resume/{token}", "Function")]
+    [InlineData("CronflowPublishEvent", "post", "events/{eventName}", "Function")]
+    [InlineData("CronflowHealth", "get", "health", "Anonymous")]
+    [InlineData("CronflowWebhook", "get,post,put,patch,delete", CronflowWebhookFunction.Route, "Anonymous")]
+    public void Metadata_HttpFunction_HasRouteMethodsAndAuthLevel(string name, string methods, string route, string authLevel)
+    {
+        var trigger = Trigger(name);
+
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal(methods.Split(','), trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(authLevel, trigger.GetProperty("authLevel").GetString());
+        var bindings = Function(name).GetProperty("bindings").EnumerateArray().Select(b => b.GetProperty("type").GetString()).ToList();
+        Assert.Contains("http", bindings);
+        Assert.Contains("durableClient", bindings);
+    }
+
+    [Fact]
+    public void Metadata_ManagementRoutes_MatchTheSharedRouteTable()
+    {
+        var functionRoutes = LoadMetadata().EnumerateArray()
+            .Select(f => f.GetProperty("bindings")[0])
+            .Where(b => b.GetProperty("type").GetString() == "httpTrigger" && b.GetProperty("route").GetString() != CronflowWebhookFunction.Route)
+            .Select(b => $"{b.GetProperty("methods")[0].GetString()!.ToUpperInvariant()} /{b.GetProperty("route").GetString()}")
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(
+            Cronflow.Http.ApiRoutes.All.Select(r => $"{r.Method} {r.Template}").Order(StringComparer.Ordinal),
+            functionRoutes);
+    }
+
+    [Fact]
+    public void Metadata_TimerTrigger_TakesItsScheduleFromTheAppSetting()
+    {
+        var trigger = Trigger(CronflowScheduleTickFunction.Name);
+
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("%CronflowScheduleTick%", trigger.GetProperty("schedule").GetString());
+        Assert.Contains("durableClient", Function(CronflowScheduleTickFunction.Name).GetProperty("bindings").EnumerateArray().Select(b => b.GetProperty("type").GetString()));
+    }
+
+    [Fact]
+    public void HostJson_DurableTaskAndHttp_AreConfigured()
+    {
+        var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot, "host.json"))).RootElement;
+
+        Assert.Equal("2.0", host.GetProperty("version").GetString());
+        var durable = host.GetProperty("extensions").GetProperty("durableTask");
+        Assert.Equal("%CronflowTaskHub%", durable.GetProperty("hubName").GetString());
+        Assert.Equal("AzureStorage", durable.GetProperty("storageProvider").GetProperty("type").GetString());
+        Assert.Equal("AzureWebJobsStorage", durable.GetProperty("storageProvider").GetProperty("connectionName").GetString());
+        Assert.True(durable.GetProperty("maxConcurrentActivityFunctions").GetInt32() > 0);
+        Assert.True(durable.GetProperty("maxConcurrentOrchestratorFunctions").GetInt32() > 0);
+        Assert.Equal(Engine.FunctionsHttp.RoutePrefix, host.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+    }
+
+    [Fact]
+    public void HostJson_IsCopiedToTheAppOutput()
+    {
+        var configuration = typeof(FunctionsMetadataTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+        Assert.True(File.Exists(Path.Combine(RepositoryRoot, "Cronflow.Functions", "bin", configuration, "net10.0", "host.json")));
+    }
+
+    [Fact]
+    public void LocalSettingsExample_HasStorageRuntimeAndCronflowSettings()
+    {
+        var values = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot, "local.settings.json.example"))).RootElement.GetProperty("Values");
+
+        Assert.Equal("UseDevelopmentStorage=true", values.GetProperty("AzureWebJobsStorage").GetString());
+        Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
+        Assert.Equal("cronflow", values.GetProperty("CronflowTaskHub").GetString());
+        Assert.Equal("0 */1 * * * *", values.GetProperty("CronflowScheduleTick").GetString());
+    }
+}
