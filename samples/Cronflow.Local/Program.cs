@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Cronflow;
+using Cronflow.Local;
+using Cronflow.Samples;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+var arguments = Arguments.Parse(args);
+try
+{
+    return arguments.Command switch
+    {
+        "trigger" => await TriggerAsync(arguments),
+        "show" => await ShowAsync(arguments),
+        "runs" => await ListAsync(arguments),
+        "help" => Help(),
+        _ => arguments.Has("help") ? Help() : await ServeAsync(arguments),
+    };
+}
+catch (HttpRequestException ex)
+{
+    Console.Error.WriteLine($"cronflow: cannot reach the host at {BaseUrl(arguments)}: {ex.Message}. Is `cronflow serve` running?");
+    return 1;
+}
+catch (Exception ex) when (ex is CronflowException or ArgumentException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"cronflow: {ex.Message}");
+    return 1;
+}
+
+static int Help()
+{
+    Console.WriteLine("""
+        cronflow: the local Cronflow host with the sample workflows, and a client for it.
+
+          cronflow [serve] [--in-memory] [--url URL] [--connection CS] [--task-hub NAME] [--api-key KEY]
+              Serves the sample workflows and the HTTP API (default http://127.0.0.1:7071) on Azurite
+              (UseDevelopmentStorage=true, task hub "cronflow"), or fully in memory with --in-memory.
+          cronflow trigger WORKFLOW [--payload JSON] [--follow] [--url URL] [--api-key KEY]
+              Starts a run (with the sample's example payload if none is given); --follow prints each step as it
+              starts and finishes, then the run's timeline.
+          cronflow show RUN_ID [--url URL] [--api-key KEY]
+              Prints a run's timeline.
+          cronflow runs [--workflow ID] [--status STATUS] [--url URL] [--api-key KEY]
+              Lists runs, newest first.
+
+        Options can also come from environment variables: CRONFLOW_URL, CRONFLOW_API_KEY, CRONFLOW_CONNECTION, CRONFLOW_TASK_HUB.
+        """);
+    return 0;
+}
+
+static string BaseUrl(Arguments arguments) => (arguments.Get("url") ?? "http://127.0.0.1:7071").TrimEnd('/');
+
+static async Task<int> ServeAsync(Arguments arguments)
+{
+    var url = BaseUrl(arguments);
+    var inMemory = arguments.Has("in-memory");
+    var connection = arguments.Get("connection", "UseDevelopmentStorage=true")!;
+    var taskHub = arguments.Get("task-hub", "cronflow")!;
+    if (!inMemory && connection.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase) && !await AzuriteIsUpAsync())
+    {
+        Console.Error.WriteLine("cronflow: Azurite is not listening on 127.0.0.1:10000-10002. Start it with `bash scripts/azurite.sh start`, or run with --in-memory.");
+        return 1;
+    }
+
+    using var loggerFactory = LoggerFactory.Create(logging => logging
+        .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+        .SetMinimumLevel(LogLevel.Warning)
+        .AddFilter("Cronflow", LogLevel.Information)
+        .AddFilter("DurableTask", LogLevel.Error));
+
+    Console.WriteLine($"Starting Cronflow ({(inMemory ? "in memory" : $"Azure Storage: task hub '{taskHub}'")})...");
+    await using var host = await CronflowHost.StartAsync(
+        c =>
+        {
+            foreach (var workflow in SampleWorkflows.All.Concat(DurableSamples.All))
+            {
+                c.AddWorkflow(workflow);
+            }
+
+            c.Services.AddSampleServices().AddDurableSampleServices();
+            c.Services.AddLogging(logging => logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information));
+        },
+        o =>
+        {
+            o.ListenOn(url);
+            o.LoggerFactory = loggerFactory;
+            o.ApiKey = arguments.Get("api-key");
+            if (!inMemory)
+            {
+                o.UseAzureStorage(connection, taskHub);
+            }
+        });
+
+    var bound = host.Urls.Count > 0 ? host.Urls[0] : url;
+    var inbox = host.Services.GetRequiredService<ApprovalInbox>();
+    inbox.Requested += (subject, token) =>
+        Console.WriteLine($"Approval needed for {subject}. Approve with:{Environment.NewLine}  curl -X POST {bound}/api/resume/{token} -H 'content-type: application/json' -d '{{\"approved\":true,\"approvedBy\":\"you\"}}'");
+
+    PrintBanner(bound, host);
+    using var stop = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        stop.Cancel();
+    };
+    using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+    {
+        context.Cancel = true;
+        stop.Cancel();
+    });
+
+    try
+    {
+        await Task.Delay(Timeout.Infinite, stop.Token);
+    }
+    catch (OperationCanceledException)
+    {
+        Console.WriteLine("Stopping...");
+    }
+
+    return 0;
+}
+
+static void PrintBanner(string url, CronflowHost host)
+{
+    var json = "-H 'content-type: application/json'";
+    Console.WriteLine($"""
+
+        Cronflow is serving {SampleWorkflows.All.Count + DurableSamples.All.Count} sample workflows at {url}/api ({(host.IsDurable ? "durable: runs survive restarts" : "in memory")}).
+
+        Try:
+          curl -X POST {url}/api/workflows/{SampleWorkflowIds.DataFetching}/runs {json} -d '{JsonSerializer.Serialize(SamplePayloads.For(SampleWorkflowIds.DataFetching), CronflowJson.Options)}'
+          curl -X POST {url}/api/webhooks/orders {json} -d '{"{"}"orderId":"A-1","amount":25,"customer":"ada"{"}"}'
+          curl -X POST {url}/api/workflows/{DurableSampleIds.RefundApproval}/runs {json} -d '{"{"}"refundId":"r-1","amount":40,"reason":"damaged"{"}"}'
+          curl -X POST {url}/api/events/order.created {json} -d '{"{"}"orderId":"A-2"{"}"}'
+          curl {url}/api/runs
+        or follow a run step by step:
+          dotnet run --project samples/Cronflow.Local -- trigger {SampleWorkflowIds.BatchProcessing} --follow
+
+        Press Ctrl+C to stop.
+        """);
+}
+
+static async Task<bool> AzuriteIsUpAsync()
+{
+    foreach (var port in new[] { 10000, 10001, 10002 })
+    {
+        using var socket = new TcpClient();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await socket.ConnectAsync("127.0.0.1", port, timeout.Token);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    return true;
+}
+
+static HttpClient Client(Arguments arguments)
+{
+    var http = new HttpClient { BaseAddress = new Uri(BaseUrl(arguments) + "/") };
+    if (arguments.Get("api-key") is { } key)
+    {
+        http.DefaultRequestHeaders.Add("x-api-key", key);
+    }
+
+    return http;
+}
+
+static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
+{
+    var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+    if (!response.IsSuccessStatusCode)
+    {
+        var error = body.TryGetProperty("error", out var e) ? e.GetProperty("message").GetString() : body.GetRawText();
+        throw new InvalidOperationException($"{(int)response.StatusCode} {response.ReasonPhrase}: {error}");
+    }
+
+    return body;
+}
+
+static async Task<int> TriggerAsync(Arguments arguments)
+{
+    if (arguments.Positional.Count == 0)
+    {
+        throw new ArgumentException("Name the workflow to trigger: cronflow trigger WORKFLOW [--payload JSON] [--follow].");
+    }
+
+    var workflowId = arguments.Positional[0];
+    var payload = arguments.Get("payload") ?? SamplePayloadFor(workflowId);
+    using var http = Client(arguments);
+    var started = await ReadAsync(await http.PostAsync($"api/workflows/{Uri.EscapeDataString(workflowId)}/runs", new StringContent(payload, Encoding.UTF8, "application/json")));
+    var runId = started.GetProperty("runId").GetString()!;
+    Console.WriteLine($"Started run {runId} of {workflowId}.");
+    if (!arguments.Has("follow"))
+    {
+        Console.WriteLine($"Follow it with: cronflow show {runId}");
+        return 0;
+    }
+
+    var printer = new RunPrinter(Console.Out);
+    var clock = Stopwatch.StartNew();
+    var interactive = !Console.IsOutputRedirected;
+    while (true)
+    {
+        var run = await ReadAsync(await http.GetAsync($"api/runs/{Uri.EscapeDataString(runId)}"));
+        if (interactive)
+        {
+            Console.Write("\r" + new string(' ', 100) + "\r");
+        }
+
+        printer.PrintChanges(run);
+        var status = run.GetProperty("status").GetString();
+        if (status is "Completed" or "Failed" or "Cancelled")
+        {
+            Console.WriteLine();
+            printer.PrintTimeline(run);
+            return status == "Completed" ? 0 : 2;
+        }
+
+        if (interactive)
+        {
+            Console.Write(RunPrinter.Progress(run, clock.Elapsed));
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(250));
+    }
+}
+
+static string SamplePayloadFor(string workflowId)
+{
+    try
+    {
+        return JsonSerializer.Serialize(SamplePayloads.For(workflowId), CronflowJson.Options);
+    }
+    catch (KeyNotFoundException)
+    {
+        return workflowId switch
+        {
+            DurableSampleIds.RefundApproval => """{"refundId":"r-1","amount":40,"reason":"damaged"}""",
+            DurableSampleIds.Settlement => """{"paymentId":"p-1"}""",
+            DurableSampleIds.OrderIntake => """{"orderId":"A-1","amount":25,"customer":"ada"}""",
+            DurableSampleIds.Payment => """{"orderId":"A-1","amount":25}""",
+            DurableSampleIds.OrderCreated => """{"orderId":"A-2"}""",
+            _ => "{}",
+        };
+    }
+}
+
+static async Task<int> ShowAsync(Arguments arguments)
+{
+    if (arguments.Positional.Count == 0)
+    {
+        throw new ArgumentException("Name the run to show: cronflow show RUN_ID.");
+    }
+
+    using var http = Client(arguments);
+    var run = await ReadAsync(await http.GetAsync($"api/runs/{Uri.EscapeDataString(arguments.Positional[0])}"));
+    new RunPrinter(Console.Out).PrintTimeline(run);
+    return 0;
+}
+
+static async Task<int> ListAsync(Arguments arguments)
+{
+    using var http = Client(arguments);
+    var query = new List<string>();
+    if (arguments.Get("workflow") is { } workflow)
+    {
+        query.Add("workflowId=" + Uri.EscapeDataString(workflow));
+    }
+
+    if (arguments.Get("status") is { } status)
+    {
+        query.Add("status=" + Uri.EscapeDataString(status));
+    }
+
+    var page = await ReadAsync(await http.GetAsync("api/runs" + (query.Count > 0 ? "?" + string.Join('&', query) : "")));
+    foreach (var run in page.GetProperty("runs").EnumerateArray())
+    {
+        Console.WriteLine($"{run.GetProperty("id").GetString(),-40} {run.GetProperty("workflowId").GetString(),-32} {run.GetProperty("status").GetString(),-10} {run.GetProperty("createdAt").GetDateTimeOffset():u}");
+    }
+
+    return 0;
+}

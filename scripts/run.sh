@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the local Cronflow host with the sample workflows on http://127.0.0.1:7071.
+# Installs and starts Azurite (unless one is already listening, or --in-memory is given), and on Ctrl+C stops
+# what it started. Other arguments go to the host (see `dotnet run --project samples/Cronflow.Local -- help`).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 NoWarn="NU1603"
+
+in_memory=0
+for arg in "$@"; do
+  [ "$arg" = "--in-memory" ] && in_memory=1
+done
+
+started_azurite=0
+cleanup() {
+  if [ "$started_azurite" = 1 ]; then
+    bash scripts/azurite.sh stop || true
+  fi
+}
+trap cleanup EXIT
+
+if [ "$in_memory" = 0 ] && ! bash scripts/azurite.sh status >/dev/null 2>&1; then
+  bash scripts/azurite.sh start
+  started_azurite=1
+fi
+
+dotnet build samples/Cronflow.Local -c Release -nologo -clp:ErrorsOnly -p:NoWarn=NU1603
+# Ctrl+C reaches the host too (same process group); it stops, then the trap stops Azurite.
+set +e
+dotnet samples/Cronflow.Local/bin/Release/net10.0/cronflow.dll serve "$@"
+code=$?
+set -e
+exit "$code"
