@@ -90,6 +90,28 @@ public sealed class ScheduleCalculatorTests
     }
 
     [Fact]
+    public void GetDue_TimeInTheSpringForwardGap_FiresAtTheFirstValidTimeAfterIt()
+    {
+        var workflow = Define(w => w.OnSchedule("30 2 * * *", "Europe/Amsterdam"));
+        var evening = new DateTimeOffset(2026, 3, 28, 23, 0, 0, TimeSpan.Zero);
+
+        var due = Assert.Single(ScheduleCalculator.GetDue([workflow], evening, evening.AddHours(4), maxPerTrigger: 10));
+
+        Assert.Equal(new DateTimeOffset(2026, 3, 29, 1, 0, 0, TimeSpan.Zero), due.Occurrence); // 03:00 CEST
+    }
+
+    [Fact]
+    public void GetDue_FixedTimeInTheRepeatedAutumnHour_FiresOnce()
+    {
+        var workflow = Define(w => w.OnSchedule("30 2 * * *", "Europe/Amsterdam"));
+        var evening = new DateTimeOffset(2026, 10, 24, 23, 0, 0, TimeSpan.Zero);
+
+        var due = Assert.Single(ScheduleCalculator.GetDue([workflow], evening, evening.AddHours(4), maxPerTrigger: 10));
+
+        Assert.Equal(new DateTimeOffset(2026, 10, 25, 0, 30, 0, TimeSpan.Zero), due.Occurrence); // 02:30 CEST, the first 02:30
+    }
+
+    [Fact]
     public void RunId_SameOccurrence_IsTheSameEverywhereAndReadable()
     {
         var first = ScheduleCalculator.RunId("report", "cron:0 2 * * *@UTC", new DateTimeOffset(2026, 1, 5, 2, 0, 0, TimeSpan.Zero));

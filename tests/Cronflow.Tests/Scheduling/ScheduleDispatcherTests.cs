@@ -16,7 +16,8 @@ public sealed class ScheduleDispatcherTests
             kind = ctx.Trigger.Kind.ToString(),
             source = ctx.Trigger.Source,
         }))
-        .AddWorkflow(Workflow.Define("manual").Step("run", _ => 1)));
+        .AddWorkflow(Workflow.Define("manual").Step("run", _ => 1)),
+        o => o.RunSchedules = false); // only the dispatchers under test start occurrences
 
     private static ScheduleDispatcher Dispatcher(CronflowHost host, TimeProvider clock, ScheduleOptions? options = null) =>
         new(host.Client, host.Services.GetRequiredService<WorkflowRegistry>(), clock, options);
