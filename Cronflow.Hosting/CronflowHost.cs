@@ -87,6 +87,7 @@ public sealed class CronflowHost : IAsyncDisposable
                 provider.GetRequiredService<CronflowOptions>(),
                 provider.GetRequiredService<RunCancellations>());
             host = new CronflowHost(provider, worker, backend, client);
+            await client.EnsureGatesAsync().ConfigureAwait(false);
 
             var dispatcher = new ScheduleDispatcher(client, registry, hostOptions.TimeProvider, logger: loggerFactory.CreateLogger("Cronflow.Schedules"));
             if (hostOptions.RunSchedules && dispatcher.HasSchedules)

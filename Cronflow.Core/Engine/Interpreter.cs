@@ -26,6 +26,7 @@ internal sealed class Interpreter
     private int? _resumeIteration;
     private int? _resumeRecord;
     private bool _holdsSlot;
+    private bool _continuing;
     private int _generation;
 
     public Interpreter(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input, StepOutputCache? cache = null, int inlineOutputBytes = DefaultInlineOutputBytes)
@@ -85,6 +86,11 @@ internal sealed class Interpreter
             startIndex = resume.NodeIndex;
         }
 
+        if (definition.Concurrency is not null && !_holdsSlot)
+        {
+            await AcquireSlotAsync(definition);
+        }
+
         RunResult result;
         try
         {
@@ -106,9 +112,14 @@ internal sealed class Interpreter
         }
         catch (ContinueAsNewSignal next)
         {
+            _continuing = true;
             await Task.WhenAll(_actions);
             _context.ContinueAsNew(next.Input, preserveUnprocessedEvents: true);
             return new RunResult { Status = RunStatus.Running };
+        }
+        finally
+        {
+            ReleaseSlot(definition);
         }
 
         // Refresh the records: hooks may have added some after the result was built.
@@ -116,6 +127,27 @@ internal sealed class Interpreter
         _progress.Result = result;
         _cache?.Remove(_context.InstanceId);
         return result;
+    }
+
+    /// <summary>Waits for a slot from the workflow's concurrency gate; the run shows as Pending meanwhile.</summary>
+    private async Task AcquireSlotAsync(WorkflowDefinition definition)
+    {
+        _progress.Queued = true;
+        _progress.WaitingFor = $"a run slot (workflow '{definition.Id}' runs at most {definition.Concurrency} at once)";
+        _context.SendEvent(ConcurrencyGate.InstanceId(definition.Id), ConcurrencyGate.GateEvent, new GateMessage { Op = GateMessage.Acquire, RunId = _context.InstanceId });
+        await _context.WaitForExternalEvent<JsonElement?>(ConcurrencyGate.SlotEvent);
+        _progress.Queued = false;
+        _progress.WaitingFor = null;
+        _holdsSlot = true;
+    }
+
+    /// <summary>Gives the slot back, unless the run only continues as new (it keeps its slot).</summary>
+    private void ReleaseSlot(WorkflowDefinition definition)
+    {
+        if (_holdsSlot && !_continuing)
+        {
+            _context.SendEvent(ConcurrencyGate.InstanceId(definition.Id), ConcurrencyGate.GateEvent, new GateMessage { Op = GateMessage.Release, RunId = _context.InstanceId });
+        }
     }
 
     private async Task<FlowValue> RunRootAsync(WorkflowDefinition definition, Scope scope, int startIndex)

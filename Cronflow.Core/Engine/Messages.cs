@@ -26,6 +26,33 @@ internal sealed class RunInput
 
     [JsonPropertyName("resume")]
     public ResumeState? Resume { get; set; }
+
+    /// <summary>Set for the concurrency gate of a workflow: an orchestration that hands out run slots.</summary>
+    [JsonPropertyName("gate")]
+    public GateState? Gate { get; set; }
+}
+
+/// <summary>The state of a workflow's concurrency gate, carried across its continue-as-new generations.</summary>
+internal sealed class GateState
+{
+    [JsonPropertyName("running")]
+    public List<string> Running { get; set; } = [];
+
+    [JsonPropertyName("queue")]
+    public List<string> Queue { get; set; } = [];
+}
+
+/// <summary>A message to a concurrency gate.</summary>
+internal sealed class GateMessage
+{
+    public const string Acquire = "acquire";
+    public const string Release = "release";
+
+    [JsonPropertyName("op")]
+    public string Op { get; set; } = "";
+
+    [JsonPropertyName("runId")]
+    public string RunId { get; set; } = "";
 }
 
 /// <summary>Where a run continued as new: the state it carries into its next execution.</summary>

@@ -12,5 +12,7 @@ internal sealed class WorkflowOrchestrator(WorkflowRegistry registry, StepOutput
     public const string Name = "CronflowOrchestrator";
 
     public override Task<RunResult> RunAsync(TaskOrchestrationContext context, RunInput input) =>
-        new Interpreter(context, registry, input, cache).RunAsync();
+        input?.Gate is not null
+            ? ConcurrencyGate.RunAsync(context, registry, input)
+            : new Interpreter(context, registry, input!, cache).RunAsync();
 }

@@ -52,6 +52,11 @@ internal sealed class EmbeddedCronflowClient : ICronflowClient
         }
 
         var id = runId ?? RunRequests.NewRunId();
+        if (_registry.Get(input.WorkflowId).Concurrency is not null)
+        {
+            await EnsureGateAsync(input.WorkflowId).ConfigureAwait(false);
+        }
+
         try
         {
             await _client.CreateOrchestrationInstanceAsync(
@@ -71,6 +76,31 @@ internal sealed class EmbeddedCronflowClient : ICronflowClient
 
         return id;
     }
+
+    /// <summary>Starts the concurrency gates of every workflow that has a cap (hosts call this at start, so subflows find them).</summary>
+    internal async Task EnsureGatesAsync()
+    {
+        foreach (var workflow in _registry.All.Where(w => w.Concurrency is not null))
+        {
+            await EnsureGateAsync(workflow.Id).ConfigureAwait(false);
+        }
+    }
+
+    private Task EnsureGateAsync(string workflowId) => ConcurrencyGate.EnsureRunningAsync(
+        workflowId,
+        async id => await _client.GetOrchestrationStateAsync(id).ConfigureAwait(false) is { } state ? ToSnapshot(state).State : null,
+        async (id, input) =>
+        {
+            try
+            {
+                await _client.CreateOrchestrationInstanceAsync(WorkflowOrchestrator.Name, string.Empty, id, input, null,
+                    [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.ContinuedAsNew, OrchestrationStatus.Suspended]).ConfigureAwait(false);
+            }
+            catch (OrchestrationAlreadyExistsException)
+            {
+                // Another host started it first.
+            }
+        });
 
     public async Task<RunInfo?> GetRunAsync(string runId)
     {
@@ -111,6 +141,12 @@ internal sealed class EmbeddedCronflowClient : ICronflowClient
 
         await _client.TerminateInstanceAsync(new OrchestrationInstance { InstanceId = runId }, reason ?? "Cancelled.").ConfigureAwait(false);
         _cancellations.Cancel(runId);
+        if (_registry.TryGet(run.WorkflowId, out var workflow) && workflow.Concurrency is not null)
+        {
+            // A terminated run cannot give its slot back itself (or leave the queue): do it on its behalf.
+            var release = new GateMessage { Op = GateMessage.Release, RunId = runId };
+            await _client.RaiseEventAsync(new OrchestrationInstance { InstanceId = ConcurrencyGate.InstanceId(workflow.Id) }, ConcurrencyGate.GateEvent, release).ConfigureAwait(false);
+        }
     }
 
     public async Task RaiseEventAsync(string runId, string eventName, object? payload)
