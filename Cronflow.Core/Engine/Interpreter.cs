@@ -110,6 +110,11 @@ internal sealed class Interpreter
             await Task.WhenAll(_actions);
             result = Cancelled(cancelled.Error);
         }
+        catch (ReplayMismatchSignal mismatch)
+        {
+            // No hooks, no waiting for actions: the history cannot be trusted.
+            result = Failed(mismatch.Error);
+        }
         catch (ContinueAsNewSignal next)
         {
             _continuing = true;
@@ -415,15 +420,30 @@ internal sealed class Interpreter
             ResumeToken = resumeToken,
         };
 
+        StepOutcome outcome;
         try
         {
-            var result = await _context.CallActivityAsync<JsonElement?>(StepActivity.Name, request);
-            return FlowValue.FromOwned(result);
+            outcome = await _context.CallActivityAsync<StepOutcome>(StepActivity.Name, request);
         }
         catch (TaskFailedException ex)
         {
             throw new NodeFailure(ToError(name, ex.FailureDetails));
         }
+
+        if (outcome is null || !string.Equals(outcome.Path, path, StringComparison.Ordinal))
+        {
+            // Replaying a history recorded by another definition: this result belongs to another step.
+            throw new ReplayMismatchSignal(new StepError
+            {
+                Step = name,
+                Code = ErrorCodes.VersionMismatch,
+                ErrorType = typeof(WorkflowVersionMismatchException).FullName!,
+                Message = $"Run '{_runId}' of workflow '{_definition.Id}' cannot be replayed on the current definition: its history has the result of " +
+                          $"step '{outcome?.Path}' where the definition now runs step '{path}' ('{name}'). A condition or selector changed while the run was in flight; see docs/versioning.md.",
+            });
+        }
+
+        return FlowValue.FromOwned(outcome.Output);
     }
 
     private static StepError ToError(string step, TaskFailureDetails details) => new()
@@ -1310,6 +1330,12 @@ internal sealed class Interpreter
 
 /// <summary>A <c>Cancel</c> step ended the run.</summary>
 internal sealed class RunCancelledSignal(StepError error) : Exception(error.Message)
+{
+    public StepError Error { get; } = error;
+}
+
+/// <summary>The history being replayed does not match the current definition; the run fails with a versioning error.</summary>
+internal sealed class ReplayMismatchSignal(StepError error) : Exception(error.Message)
 {
     public StepError Error { get; } = error;
 }

@@ -215,3 +215,16 @@ internal sealed class StepRequest
     [JsonPropertyName("cacheScope")]
     public string? CacheScope { get; set; }
 }
+
+/// <summary>
+/// What the step activity returns: the output, and the path of the body that produced it. On replay the
+/// interpreter checks that each recorded result belongs to the step it is now replaying.
+/// </summary>
+internal sealed class StepOutcome
+{
+    [JsonPropertyName("path")]
+    public string Path { get; set; } = "";
+
+    [JsonPropertyName("output")]
+    public JsonElement? Output { get; set; }
+}

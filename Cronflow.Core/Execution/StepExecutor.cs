@@ -13,7 +13,10 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
 {
     private readonly StepMocks? _mocks = services.GetService<StepMocks>();
 
-    public async Task<JsonElement?> ExecuteAsync(StepRequest request, CancellationToken cancellationToken = default)
+    public async Task<StepOutcome> ExecuteAsync(StepRequest request, CancellationToken cancellationToken = default) =>
+        new() { Path = request.Path, Output = await RunBodyAsync(request, cancellationToken).ConfigureAwait(false) };
+
+    private async Task<JsonElement?> RunBodyAsync(StepRequest request, CancellationToken cancellationToken)
     {
         var definition = registry.Get(request.WorkflowId);
         var callable = definition.Resolve(request.Path, request.ItemChain)

@@ -12,11 +12,12 @@ public sealed class CronflowStepFunction(CronflowFunctionsRuntime runtime)
 
     /// <summary>Runs one step; its exception, if any, becomes the activity's failure details.</summary>
     [Function(Name)]
-    public Task<JsonElement?> RunAsync([ActivityTrigger] JsonElement request, FunctionContext context)
+    public async Task<JsonElement> RunAsync([ActivityTrigger] JsonElement request, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var step = request.Deserialize<StepRequest>(CronflowJson.Options)
             ?? throw new CronflowException("The step activity received no request.");
-        return runtime.Executor.ExecuteAsync(step, context.CancellationToken);
+        var outcome = await runtime.Executor.ExecuteAsync(step, context.CancellationToken).ConfigureAwait(false);
+        return JsonSerializer.SerializeToElement(outcome, CronflowJson.Options);
     }
 }

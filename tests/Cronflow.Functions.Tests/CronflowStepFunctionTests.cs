@@ -14,7 +14,8 @@ public sealed class CronflowStepFunctionTests
 
         var output = await new CronflowStepFunction(host.Runtime).RunAsync(request, TestContexts.Function());
 
-        Assert.Equal(42, output!.Value.GetInt32());
+        Assert.Equal("0", output.GetProperty("path").GetString());
+        Assert.Equal(42, output.GetProperty("output").GetInt32());
     }
 
     [Fact]
