@@ -20,7 +20,7 @@ internal static class FunctionsHttp
             Path = ApiPath(request.Url),
             Query = ApiRequest.ParseQuery(request.Url.Query),
             Headers = ApiRequest.CollectHeaders(request.Headers),
-            Body = await ReadBodyAsync(request.Body, api.MaxBodyBytes + 1, cancellationToken).ConfigureAwait(false),
+            Body = await ReadBodyAsync(request.Body, (int)Math.Min(api.MaxBodyBytes + 1L, int.MaxValue), cancellationToken).ConfigureAwait(false),
             IsManagementAuthorized = management,
         };
         var response = await api.HandleAsync(apiRequest, cancellationToken).ConfigureAwait(false);

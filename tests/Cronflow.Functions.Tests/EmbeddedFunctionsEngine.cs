@@ -87,9 +87,9 @@ internal sealed class EmbeddedFunctionsEngine : IAsyncDisposable
         public override Task<JsonElement> RunAsync(TaskOrchestrationContext context, JsonElement? input) => function.RunAsync(context);
     }
 
-    private sealed class FunctionActivity(CronflowStepFunction function) : Microsoft.DurableTask.TaskActivity<JsonElement, JsonElement?>
+    private sealed class FunctionActivity(CronflowStepFunction function) : Microsoft.DurableTask.TaskActivity<JsonElement, object?>
     {
-        public override Task<JsonElement?> RunAsync(TaskActivityContext context, JsonElement input) => function.RunAsync(input, TestContexts.Function());
+        public override async Task<object?> RunAsync(TaskActivityContext context, JsonElement input) => await function.RunAsync(input, TestContexts.Function());
     }
 
     private sealed class Creator<T> : ObjectCreator<T>
