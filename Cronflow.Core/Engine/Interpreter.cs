@@ -465,77 +465,22 @@ internal sealed class Interpreter
     private async Task<FlowValue> RunParallelAsync(ParallelNode node, Scope scope, int attempt, BlockState? block, CancellationToken cancel)
     {
         var count = node.Branches.Count;
-        var window = Math.Min(node.MaxConcurrency ?? count, count);
-        var results = new FlowValue[count];
-        var states = new BranchState[count];
-        var inFlight = new Dictionary<Task<FlowValue>, int>();
-        using var blockCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var next = 0;
-
-        void StartNext()
-        {
-            var index = next++;
-            states[index] = BranchState.Running;
-            inFlight[CallStepAsync($"{node.Path}/{index}", BranchName(node, index), scope, attempt, null, null, blockCancel.Token)] = index;
-        }
-
-        // Each branch's outcome as of now; results that arrived in the same batch of events count as completed.
-        List<BranchOutcome> Snapshot(int? failedIndex, StepError? failedError)
-        {
-            foreach (var (pending, pendingIndex) in inFlight)
-            {
-                if (pending.IsCompletedSuccessfully)
-                {
-                    results[pendingIndex] = pending.Result;
-                    states[pendingIndex] = BranchState.Completed;
-                }
-            }
-
-            return Outcomes(node, states, results, failedIndex, failedError);
-        }
-
+        var window = new SlidingWindow(count, node.MaxConcurrency ?? count, cancel);
         if (block is not null)
         {
-            block.Snapshot = () => Snapshot(null, null);
+            block.Snapshot = () => Outcomes(node, window, null, null);
         }
 
-        while (next < window)
-        {
-            StartNext();
-        }
-
-        while (inFlight.Count > 0)
-        {
-            var done = await Task.WhenAny(inFlight.Keys);
-            var index = inFlight[done];
-            inFlight.Remove(done);
-            if (done.Exception?.InnerException is NodeFailure failure)
+        var results = await window.RunAsync(
+            (index, token) => CallStepAsync($"{node.Path}/{index}", BranchName(node, index), scope, attempt, null, null, token),
+            (index, failure) => new NodeFailure(new StepError
             {
-                blockCancel.Cancel();
-                foreach (var pending in inFlight.Keys)
-                {
-                    Observe(pending);
-                }
-
-                states[index] = BranchState.Failed;
-                throw new NodeFailure(new StepError
-                {
-                    Step = BranchName(node, index),
-                    Code = ErrorCodes.StepFailed,
-                    ErrorType = failure.Error.ErrorType,
-                    Message = $"Branch {index} of parallel block '{node.Name}' failed: {failure.Error.Message}",
-                    Branches = Snapshot(index, failure.Error),
-                });
-            }
-
-            results[index] = await done;
-            states[index] = BranchState.Completed;
-            if (next < count && !blockCancel.IsCancellationRequested)
-            {
-                StartNext();
-            }
-        }
-
+                Step = BranchName(node, index),
+                Code = ErrorCodes.StepFailed,
+                ErrorType = failure.Error.ErrorType,
+                Message = $"Branch {index} of parallel block '{node.Name}' failed: {failure.Error.Message}",
+                Branches = Outcomes(node, window, index, failure.Error),
+            }));
         return FlowValues.Array(results);
     }
 
@@ -598,21 +543,25 @@ internal sealed class Interpreter
 
     private static string BranchName(Node node, int index) => $"{node.Name}[{index}]";
 
-    private static List<BranchOutcome> Outcomes(Node node, BranchState[] states, FlowValue[] results, int? failedIndex, StepError? failedError) =>
-        Enumerable.Range(0, states.Length).Select(i => new BranchOutcome
+    /// <summary>Each branch's outcome as of now; results that arrived in the same batch of events count as completed.</summary>
+    private static List<BranchOutcome> Outcomes(Node node, SlidingWindow window, int? failedIndex, StepError? failedError)
+    {
+        window.CollectArrived();
+        return Enumerable.Range(0, window.States.Length).Select(i => new BranchOutcome
         {
             Index = i,
             Name = BranchName(node, i),
-            Status = states[i] switch
+            Status = i == failedIndex ? StepStatus.Failed : window.States[i] switch
             {
                 BranchState.Completed => StepStatus.Completed,
                 BranchState.Failed => StepStatus.Failed,
                 BranchState.Running => StepStatus.Running,
                 _ => StepStatus.Pending,
             },
-            Output = states[i] == BranchState.Completed ? results[i] : null,
+            Output = window.States[i] == BranchState.Completed ? window.Results[i] : null,
             Error = i == failedIndex ? failedError : null,
         }).ToList();
+    }
 
     // ---- conditions -------------------------------------------------------------------------
 
@@ -924,50 +873,14 @@ internal sealed class Interpreter
 
     private async Task<FlowValue> RunItemsAsync(ForEachNode node, IReadOnlyList<JsonElement> items, int firstIndex, int maxConcurrency, Scope scope, CancellationToken cancel)
     {
-        var results = new FlowValue[items.Count];
-        var inFlight = new Dictionary<Task<FlowValue>, int>();
-        using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var window = Math.Max(1, Math.Min(maxConcurrency, items.Count));
-        var next = 0;
-
-        void StartNext()
-        {
-            var index = next++;
-            inFlight[RunItemAsync(node, items[index], firstIndex + index, scope, block.Token)] = index;
-        }
-
-        while (next < window)
-        {
-            StartNext();
-        }
-
-        while (inFlight.Count > 0)
-        {
-            var done = await Task.WhenAny(inFlight.Keys);
-            var index = inFlight[done];
-            inFlight.Remove(done);
-            if (done.Exception?.InnerException is NodeFailure failure)
+        var window = new SlidingWindow(items.Count, maxConcurrency, cancel);
+        var results = await window.RunAsync(
+            (index, token) => RunItemAsync(node, items[index], firstIndex + index, scope, token),
+            (index, failure) => new NodeFailure(failure.Error with
             {
-                block.Cancel();
-                foreach (var pending in inFlight.Keys)
-                {
-                    Observe(pending);
-                }
-
-                throw new NodeFailure(failure.Error with
-                {
-                    Step = failure.Error.Step ?? node.Name,
-                    Message = $"Item {firstIndex + index} of for-each '{node.Name}' failed: {failure.Error.Message}",
-                });
-            }
-
-            results[index] = await done;
-            if (next < items.Count && !block.IsCancellationRequested)
-            {
-                StartNext();
-            }
-        }
-
+                Step = failure.Error.Step ?? node.Name,
+                Message = $"Item {firstIndex + index} of for-each '{node.Name}' failed: {failure.Error.Message}",
+            }));
         return FlowValues.Array(results);
     }
 
@@ -981,16 +894,12 @@ internal sealed class Interpreter
     private async Task<FlowValue> RunChunksAsync(ForEachNode node, IReadOnlyList<JsonElement> items, Scope scope, CancellationToken cancel)
     {
         var perChunk = Math.Min(node.MaxConcurrency ?? node.ChunkSize, node.ChunkSize);
-        var chunksInFlight = node.MaxConcurrency is { } max ? Math.Max(1, max / perChunk) : int.MaxValue;
         var chunks = items.Chunk(node.ChunkSize).ToList();
-        var results = new FlowValue[chunks.Count];
-        var inFlight = new Dictionary<Task<RunResult>, int>();
+        var chunksInFlight = node.MaxConcurrency is { } max ? Math.Max(1, max / perChunk) : chunks.Count;
         var steps = scope.Flatten() ?? [];
-        var next = 0;
 
-        void StartNext()
+        async Task<FlowValue> RunChunk(int index, CancellationToken token)
         {
-            var index = next++;
             var input = new RunInput
             {
                 WorkflowId = _definition.Id,
@@ -1011,52 +920,26 @@ internal sealed class Interpreter
                 },
             };
             var options = new SubOrchestrationOptions { InstanceId = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~{index}" };
-            inFlight[_context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, options)] = index;
-        }
-
-        while (next < chunks.Count && inFlight.Count < chunksInFlight)
-        {
-            StartNext();
-        }
-
-        while (inFlight.Count > 0)
-        {
-            var done = await Task.WhenAny(inFlight.Keys);
-            var index = inFlight[done];
-            inFlight.Remove(done);
             RunResult result;
             try
             {
-                result = await done;
+                result = await _context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, options);
             }
             catch (TaskFailedException ex)
             {
                 result = Failed(ToError(node.Name, ex.FailureDetails));
             }
 
-            ThrowIfAbandoned(cancel);
-            if (result.Status == RunStatus.Cancelled && result.Error is { } reason)
+            ThrowIfAbandoned(token);
+            return result.Status switch
             {
-                throw new RunCancelledSignal(reason);
-            }
-
-            if (result.Status != RunStatus.Completed)
-            {
-                foreach (var pending in inFlight.Keys)
-                {
-                    Observe(pending);
-                }
-
-                throw new NodeFailure(result.Error ?? new StepError { Step = node.Name, Message = $"Chunk {index} of for-each '{node.Name}' failed." });
-            }
-
-            results[index] = FlowValue.FromOwned(result.Output);
-            if (next < chunks.Count)
-            {
-                StartNext();
-            }
+                RunStatus.Completed => FlowValue.FromOwned(result.Output),
+                RunStatus.Cancelled when result.Error is { } reason => throw new RunCancelledSignal(reason),
+                _ => throw new NodeFailure(result.Error ?? new StepError { Step = node.Name, Message = $"Chunk {index} of for-each '{node.Name}' failed." }),
+            };
         }
 
+        var results = await new SlidingWindow(chunks.Count, chunksInFlight, cancel).RunAsync(RunChunk, (_, failure) => failure);
         return FlowValues.Concat(results);
     }
 
@@ -1219,6 +1102,80 @@ internal sealed class Interpreter
         StepNode => $"step '{node.Name}'",
         _ => $"{node.Kind} '{node.Name}'",
     };
+
+    /// <summary>
+    /// Runs <c>count</c> tasks with at most <c>limit</c> in flight, starting the next as soon as one finishes (a sliding
+    /// window, not waves). The first failure decides: the remaining tasks are abandoned (their block token is
+    /// cancelled, so they start nothing new) and the caller's exception is thrown. Results come back in index order.
+    /// </summary>
+    private sealed class SlidingWindow(int count, int limit, CancellationToken cancel)
+    {
+        private readonly Dictionary<Task<FlowValue>, int> _inFlight = [];
+
+        public FlowValue[] Results { get; } = new FlowValue[count];
+
+        public BranchState[] States { get; } = new BranchState[count];
+
+        /// <summary>Marks tasks whose results arrived in the same batch of events as completed.</summary>
+        public void CollectArrived()
+        {
+            foreach (var (task, index) in _inFlight)
+            {
+                if (task.IsCompletedSuccessfully)
+                {
+                    Results[index] = task.Result;
+                    States[index] = BranchState.Completed;
+                }
+            }
+        }
+
+        public async Task<FlowValue[]> RunAsync(Func<int, CancellationToken, Task<FlowValue>> start, Func<int, NodeFailure, Exception> fail)
+        {
+            using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            var window = Math.Max(1, Math.Min(limit, count));
+            var next = 0;
+
+            void StartNext()
+            {
+                var index = next++;
+                States[index] = BranchState.Running;
+                _inFlight[start(index, block.Token)] = index;
+            }
+
+            while (next < window)
+            {
+                StartNext();
+            }
+
+            while (_inFlight.Count > 0)
+            {
+                var done = await Task.WhenAny(_inFlight.Keys);
+                var index = _inFlight[done];
+                _inFlight.Remove(done);
+                if (done.Exception?.InnerException is NodeFailure failure)
+                {
+                    States[index] = BranchState.Failed;
+                    var error = fail(index, failure);
+                    block.Cancel();
+                    foreach (var pending in _inFlight.Keys)
+                    {
+                        Observe(pending);
+                    }
+
+                    throw error;
+                }
+
+                Results[index] = await done;
+                States[index] = BranchState.Completed;
+                if (next < count && !block.IsCancellationRequested)
+                {
+                    StartNext();
+                }
+            }
+
+            return Results;
+        }
+    }
 
     /// <summary>Lets a timeout report the branch outcomes of the block it interrupted.</summary>
     private sealed class BlockState
