@@ -33,7 +33,7 @@ passed=0 failed=0 skipped=0 status=0
 results="$ROOT/.tools/test-results"
 rm -rf "$results"
 mkdir -p "$results"
-for project in tests/*/*.csproj; do
+for project in tests/*/*.Tests.csproj; do
   name="$(basename "$project" .csproj)"
   echo "== test $name"
   log="$results/$name.log"
