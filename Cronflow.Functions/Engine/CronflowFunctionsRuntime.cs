@@ -15,6 +15,8 @@ namespace Cronflow.Functions.Engine;
 public sealed class CronflowFunctionsRuntime
 {
     private readonly ILoggerFactory _loggerFactory;
+    private readonly bool _hasGates;
+    private volatile bool _gatesEnsured;
 
     internal CronflowFunctionsRuntime(IServiceProvider services, ScheduleOptions scheduleOptions)
     {
@@ -26,6 +28,7 @@ public sealed class CronflowFunctionsRuntime
         Time = services.GetRequiredService<TimeProvider>();
         ScheduleOptions = scheduleOptions;
         _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        _hasGates = Registry.All.Any(w => w.Concurrency is not null);
     }
 
     internal WorkflowRegistry Registry { get; }
@@ -44,11 +47,26 @@ public sealed class CronflowFunctionsRuntime
 
     internal ILogger CreateLogger(string category) => _loggerFactory.CreateLogger(category);
 
-    internal ICronflowClient CreateClient(DurableTaskClient client) => new FunctionsCronflowClient(client, Registry, Options, Cancellations, Time);
+    internal FunctionsCronflowClient CreateClient(DurableTaskClient client) => new(client, Registry, Options, Cancellations, Time);
 
     internal CronflowHttpApi CreateApi(DurableTaskClient client) => new(CreateClient(client), Registry, Options, Time, CreateLogger("Cronflow.Http"));
 
     internal ScheduleDispatcher CreateDispatcher(DurableTaskClient client) => new(CreateClient(client), Registry, Time, ScheduleOptions, CreateLogger("Cronflow.Schedules"));
+
+    /// <summary>
+    /// Makes sure the concurrency gates of capped workflows run: once per process from the first invocation that has a
+    /// client (so that subflows into a capped workflow find its gate), and again on every schedule tick.
+    /// </summary>
+    internal async Task EnsureGatesAsync(DurableTaskClient client, bool always = false)
+    {
+        if (!_hasGates || (_gatesEnsured && !always))
+        {
+            return;
+        }
+
+        await CreateClient(client).EnsureGatesAsync().ConfigureAwait(false);
+        _gatesEnsured = true;
+    }
 }
 
 /// <summary>Registration of the Functions adapters.</summary>

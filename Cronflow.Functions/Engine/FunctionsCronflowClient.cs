@@ -83,6 +83,21 @@ internal sealed class FunctionsCronflowClient : ICronflowClient
 
         await _client.TerminateInstanceAsync(runId, new TerminateInstanceOptions(reason ?? "Cancelled.", Recursive: true)).ConfigureAwait(false);
         _cancellations.Cancel(runId);
+        if (_registry.TryGet(run.WorkflowId, out var workflow) && workflow.Concurrency is not null)
+        {
+            // A terminated run cannot give its slot back (or leave the queue) itself: do it on its behalf.
+            var release = new GateMessage { Op = GateMessage.Release, RunId = runId };
+            await _client.RaiseEventAsync(ConcurrencyGate.InstanceId(workflow.Id), ConcurrencyGate.GateEvent, release).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Starts the concurrency gate of every workflow with a cap that is not running (subflows need them too).</summary>
+    public async Task EnsureGatesAsync()
+    {
+        foreach (var workflow in _registry.All.Where(w => w.Concurrency is not null))
+        {
+            await EnsureGateAsync(workflow.Id).ConfigureAwait(false);
+        }
     }
 
     public async Task RaiseEventAsync(string runId, string eventName, object? payload)
@@ -214,6 +229,11 @@ internal sealed class FunctionsCronflowClient : ICronflowClient
         }
 
         var id = runId ?? RunRequests.NewRunId();
+        if (_registry.Get(input.WorkflowId).Concurrency is not null)
+        {
+            await EnsureGateAsync(input.WorkflowId).ConfigureAwait(false);
+        }
+
         try
         {
             await _client.ScheduleNewOrchestrationInstanceAsync(
@@ -235,6 +255,29 @@ internal sealed class FunctionsCronflowClient : ICronflowClient
 
         return id;
     }
+
+    private Task EnsureGateAsync(string workflowId) => ConcurrencyGate.EnsureRunningAsync(
+        workflowId,
+        async id => await _client.GetInstanceAsync(id, getInputsAndOutputs: false).ConfigureAwait(false) is { } gate ? ToSnapshot(gate).State : null,
+        async (id, input) =>
+        {
+            try
+            {
+                await _client.ScheduleNewOrchestrationInstanceAsync(
+                    WorkflowOrchestrator.Name,
+                    input,
+                    new StartOrchestrationOptions(id).WithDedupeStatuses(OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended)).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Another instance of the app may have started it first; anything else is a real failure.
+                var gate = await _client.GetInstanceAsync(id, getInputsAndOutputs: false).ConfigureAwait(false);
+                if (gate is not { RuntimeStatus: OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Suspended })
+                {
+                    throw;
+                }
+            }
+        });
 
     private Task<OrchestrationMetadata?> GetInstanceAsync(string runId)
     {

@@ -66,9 +66,10 @@ public sealed class CronflowHttpFunctions(CronflowFunctionsRuntime runtime)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequestData request,
         [DurableClient] DurableTaskClient client) => HandleAsync(request, client);
 
-    private Task<HttpResponseData> HandleAsync(HttpRequestData request, DurableTaskClient client)
+    private async Task<HttpResponseData> HandleAsync(HttpRequestData request, DurableTaskClient client)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return FunctionsHttp.HandleAsync(runtime.CreateApi(client), request, management: true);
+        await runtime.EnsureGatesAsync(client).ConfigureAwait(false);
+        return await FunctionsHttp.HandleAsync(runtime.CreateApi(client), request, management: true).ConfigureAwait(false);
     }
 }

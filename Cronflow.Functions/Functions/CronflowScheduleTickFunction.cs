@@ -24,6 +24,7 @@ public sealed partial class CronflowScheduleTickFunction(CronflowFunctionsRuntim
     {
         ArgumentNullException.ThrowIfNull(timer);
         ArgumentNullException.ThrowIfNull(context);
+        await runtime.EnsureGatesAsync(client, always: true).ConfigureAwait(false);
         var dispatcher = runtime.CreateDispatcher(client);
         if (!dispatcher.HasSchedules)
         {

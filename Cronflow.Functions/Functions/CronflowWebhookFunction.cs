@@ -24,11 +24,12 @@ public sealed class CronflowWebhookFunction(CronflowFunctionsRuntime runtime)
 
     /// <summary>Routes the delivery by path and method, checks headers, signature and schema, and answers 202 with the run id.</summary>
     [Function(Name)]
-    public Task<HttpResponseData> RunAsync(
+    public async Task<HttpResponseData> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = Route)] HttpRequestData request,
         [DurableClient] DurableTaskClient client)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return FunctionsHttp.HandleAsync(runtime.CreateApi(client), request, management: false);
+        await runtime.EnsureGatesAsync(client).ConfigureAwait(false);
+        return await FunctionsHttp.HandleAsync(runtime.CreateApi(client), request, management: false).ConfigureAwait(false);
     }
 }

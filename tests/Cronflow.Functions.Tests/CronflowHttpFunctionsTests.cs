@@ -112,6 +112,44 @@ public sealed class CronflowHttpFunctionsTests : IAsyncDisposable
         Assert.Equal("workflow_not_found", response.Json.GetProperty("error").GetProperty("code").GetString());
     }
 
+    private static void Capped(CronflowBuilder c) => c.AddWorkflow(Workflow.Define("capped", o => o.Concurrency = 2).Step("work", ctx => ctx.Payload));
+
+    [Fact]
+    public async Task TriggerRunAsync_CappedWorkflow_StartsItsConcurrencyGateOnceThenTheRuns()
+    {
+        await using var host = new FunctionsTestHost(workflows: Capped);
+        var functions = new CronflowHttpFunctions(host.Runtime);
+
+        var first = Fake(await functions.TriggerRunAsync(Request("POST", "/workflows/capped/runs?runId=c-1", "{}"), host.Client.Object));
+        var second = Fake(await functions.TriggerRunAsync(Request("POST", "/workflows/capped/runs?runId=c-2", "{}"), host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        Assert.Equal(["cronflow-gate~capped", "c-1", "c-2"], host.Started.Select(s => s.InstanceId));
+        Assert.Equal("capped", host.Started[0].Input.GetProperty("wf").GetString());
+        Assert.Equal(JsonValueKind.Object, host.Started[0].Input.GetProperty("gate").ValueKind);
+    }
+
+    [Fact]
+    public async Task CancelRunAsync_CappedWorkflow_GivesTheSlotBack()
+    {
+        await using var host = new FunctionsTestHost(workflows: Capped);
+        host.Instances["c-3"] = FunctionsTestHost.Instance("c-3", OrchestrationRuntimeStatus.Running, host.InputJson("capped", 1));
+        host.Instances["cronflow-gate~capped"] = FunctionsTestHost.Instance("cronflow-gate~capped", OrchestrationRuntimeStatus.Running, null);
+        host.Client.Setup(c => c.TerminateInstanceAsync("c-3", It.IsAny<TerminateInstanceOptions?>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        object? released = null;
+        host.Client.Setup(c => c.RaiseEventAsync("cronflow-gate~capped", "cronflow.gate", It.IsAny<object?>(), It.IsAny<CancellationToken>()))
+            .Callback((string _, string _, object? message, CancellationToken _) => released = message)
+            .Returns(Task.CompletedTask);
+
+        var response = Fake(await new CronflowHttpFunctions(host.Runtime).CancelRunAsync(Request("POST", "/runs/c-3/cancel"), host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var message = JsonSerializer.SerializeToElement(released, released!.GetType(), CronflowJson.Options);
+        Assert.Equal("release", message.GetProperty("op").GetString());
+        Assert.Equal("c-3", message.GetProperty("runId").GetString());
+    }
+
     // ---- runs ---------------------------------------------------------------------------------
 
     [Fact]

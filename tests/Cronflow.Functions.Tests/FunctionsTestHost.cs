@@ -33,7 +33,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         _services = services.BuildServiceProvider();
         Runtime = _services.GetRequiredService<CronflowFunctionsRuntime>();
         Client = new Mock<DurableTaskClient>(MockBehavior.Strict, "test");
-        Client.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), true, It.IsAny<CancellationToken>()))
+        Client.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, bool _, CancellationToken _) => Instances.GetValueOrDefault(id));
         Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((TaskName name, object? input, StartOrchestrationOptions? options, CancellationToken _) =>
