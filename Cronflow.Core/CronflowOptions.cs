@@ -12,9 +12,20 @@ public sealed class CronflowOptions
     /// <summary>The largest event payload accepted (<c>RaiseEventAsync</c>, <c>ResumeAsync</c>, published events), in bytes (default 256 KiB).</summary>
     public int MaxEventBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// While a run's earlier step outputs total at most this many bytes, each step receives them all in its input;
+    /// beyond that a step receives only <c>Payload</c> and <c>Last</c> and reads earlier outputs from the output
+    /// cache of the host that runs the orchestration (see docs/architecture.md). A step whose host does not hold an
+    /// output it reads runs again with every output. Default 4 KiB; <see cref="int.MaxValue"/> always copies every
+    /// output (best when orchestrations and activities usually run on different machines).
+    /// </summary>
+    public int InlineOutputBytes { get; set; } = DefaultInlineOutputBytes;
+
+    internal const int DefaultInlineOutputBytes = 4096;
+
     internal void Validate()
     {
-        foreach (var (name, value) in new[] { (nameof(MaxPayloadBytes), MaxPayloadBytes), (nameof(MaxOutputBytes), MaxOutputBytes), (nameof(MaxEventBytes), MaxEventBytes) })
+        foreach (var (name, value) in new[] { (nameof(MaxPayloadBytes), MaxPayloadBytes), (nameof(MaxOutputBytes), MaxOutputBytes), (nameof(MaxEventBytes), MaxEventBytes), (nameof(InlineOutputBytes), InlineOutputBytes) })
         {
             if (value < 1)
             {

@@ -22,6 +22,10 @@ internal static class AppServices
             {
                 c.AddWorkflow(workflow);
             }
+
+            // A scaled-out Functions app rarely runs a step on the instance that ran its orchestration episode, so
+            // the per-process output cache would miss: copy earlier outputs into every step instead.
+            c.Configure(o => o.InlineOutputBytes = int.MaxValue);
         });
         services.AddCronflowFunctions();
         return services;

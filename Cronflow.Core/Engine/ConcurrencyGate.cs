@@ -13,6 +13,12 @@ internal static class ConcurrencyGate
     public const string GateEvent = "cronflow.gate";
     public const string SlotEvent = "cronflow.slot";
 
+    /// <summary>How often a waiting run repeats its request for a slot.</summary>
+    public static readonly TimeSpan RequestInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>How many times a run asks before it gives up (a week of waiting).</summary>
+    public const int MaxRequestRounds = 7 * 24 * 60;
+
     /// <summary>Messages handled per generation before the gate continues as new, keeping its history small.</summary>
     private const int MessagesPerGeneration = 100;
 

@@ -27,9 +27,10 @@ internal sealed class Interpreter
     private int? _resumeRecord;
     private bool _holdsSlot;
     private bool _continuing;
+    private bool _requestedSlot;
     private int _generation;
 
-    public Interpreter(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input, StepOutputCache? cache = null, int inlineOutputBytes = DefaultInlineOutputBytes)
+    public Interpreter(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input, StepOutputCache? cache = null, int inlineOutputBytes = CronflowOptions.DefaultInlineOutputBytes)
     {
         _context = context;
         _registry = registry;
@@ -38,8 +39,6 @@ internal sealed class Interpreter
         _inlineOutputBytes = inlineOutputBytes;
     }
 
-    /// <summary>Below this many bytes of earlier outputs, steps receive them all in their input.</summary>
-    internal const int DefaultInlineOutputBytes = 4096;
 
     private DateTimeOffset Now => new(_context.CurrentUtcDateTime, TimeSpan.Zero);
 
@@ -86,14 +85,14 @@ internal sealed class Interpreter
             startIndex = resume.NodeIndex;
         }
 
-        if (definition.Concurrency is not null && !_holdsSlot)
-        {
-            await AcquireSlotAsync(definition);
-        }
-
         RunResult result;
         try
         {
+            if (definition.Concurrency is not null && !_holdsSlot)
+            {
+                await AcquireSlotAsync(definition);
+            }
+
             var output = await RunRootAsync(definition, scope, startIndex);
             await Task.WhenAll(_actions);
             result = Completed(output);
@@ -139,17 +138,45 @@ internal sealed class Interpreter
     {
         _progress.Queued = true;
         _progress.WaitingFor = $"a run slot (workflow '{definition.Id}' runs at most {definition.Concurrency} at once)";
-        _context.SendEvent(ConcurrencyGate.InstanceId(definition.Id), ConcurrencyGate.GateEvent, new GateMessage { Op = GateMessage.Acquire, RunId = _context.InstanceId });
-        await _context.WaitForExternalEvent<JsonElement?>(ConcurrencyGate.SlotEvent);
+        var gate = ConcurrencyGate.InstanceId(definition.Id);
+        var request = new GateMessage { Op = GateMessage.Acquire, RunId = _context.InstanceId };
+        using var slotWait = new CancellationTokenSource();
+        var slot = _context.WaitForExternalEvent<JsonElement?>(ConcurrencyGate.SlotEvent, slotWait.Token);
+
+        // The request is repeated while the run waits: a request sent before the gate existed (a host that has not
+        // started it yet) would otherwise be lost. The gate ignores requests it already holds.
+        for (var round = 0; round < ConcurrencyGate.MaxRequestRounds && !slot.IsCompleted; round++)
+        {
+            _context.SendEvent(gate, ConcurrencyGate.GateEvent, request);
+            _requestedSlot = true;
+            using var retry = new CancellationTokenSource();
+            var timer = _context.CreateTimer(ConcurrencyGate.RequestInterval, retry.Token);
+            if (await Task.WhenAny(slot, timer) == slot)
+            {
+                retry.Cancel();
+            }
+        }
+
+        if (!slot.IsCompleted)
+        {
+            slotWait.Cancel();
+            throw new NodeFailure(new StepError
+            {
+                Code = ErrorCodes.Timeout,
+                ErrorType = typeof(StepTimeoutException).FullName!,
+                Message = $"Run '{_runId}' got no run slot from the concurrency gate of workflow '{definition.Id}' in {ConcurrencyGate.RequestInterval * ConcurrencyGate.MaxRequestRounds}.",
+            });
+        }
+
         _progress.Queued = false;
         _progress.WaitingFor = null;
         _holdsSlot = true;
     }
 
-    /// <summary>Gives the slot back, unless the run only continues as new (it keeps its slot).</summary>
+    /// <summary>Gives the slot back (or leaves the queue), unless the run only continues as new (it keeps its slot).</summary>
     private void ReleaseSlot(WorkflowDefinition definition)
     {
-        if (_holdsSlot && !_continuing)
+        if ((_holdsSlot || _requestedSlot) && !_continuing)
         {
             _context.SendEvent(ConcurrencyGate.InstanceId(definition.Id), ConcurrencyGate.GateEvent, new GateMessage { Op = GateMessage.Release, RunId = _context.InstanceId });
         }

@@ -6,7 +6,7 @@ namespace Cronflow;
 /// The one generic orchestrator: it interprets any registered workflow definition. Its input names the workflow;
 /// sub-orchestrations (for-each chunks, subflows) run through it too.
 /// </summary>
-internal sealed class WorkflowOrchestrator(WorkflowRegistry registry, StepOutputCache? cache = null) : TaskOrchestrator<RunInput, RunResult>
+internal sealed class WorkflowOrchestrator(WorkflowRegistry registry, StepOutputCache? cache = null, CronflowOptions? options = null) : TaskOrchestrator<RunInput, RunResult>
 {
     /// <summary>The orchestration name (also the Functions orchestrator's function name).</summary>
     public const string Name = "CronflowOrchestrator";
@@ -14,5 +14,5 @@ internal sealed class WorkflowOrchestrator(WorkflowRegistry registry, StepOutput
     public override Task<RunResult> RunAsync(TaskOrchestrationContext context, RunInput input) =>
         input?.Gate is not null
             ? ConcurrencyGate.RunAsync(context, registry, input)
-            : new Interpreter(context, registry, input!, cache).RunAsync();
+            : new Interpreter(context, registry, input!, cache, options?.InlineOutputBytes ?? CronflowOptions.DefaultInlineOutputBytes).RunAsync();
 }

@@ -58,6 +58,7 @@ internal static class ApiErrorCodes
     public const string PayloadTooLarge = "payload_too_large";
     public const string WorkflowNotFound = "workflow_not_found";
     public const string RunNotFound = "run_not_found";
+    public const string ResumeTokenNotFound = "resume_token_not_found";
     public const string NotFound = "not_found";
     public const string RouteNotFound = "route_not_found";
     public const string MethodNotAllowed = "method_not_allowed";

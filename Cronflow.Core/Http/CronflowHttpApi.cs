@@ -402,6 +402,8 @@ internal sealed partial class CronflowHttpApi
                 return ApiResponse.Error(404, ApiErrorCodes.WorkflowNotFound, notFound.Message);
             case RunNotFoundException notFound:
                 return ApiResponse.Error(404, ApiErrorCodes.RunNotFound, notFound.Message);
+            case ResumeTokenNotFoundException notFound:
+                return ApiResponse.Error(404, ApiErrorCodes.ResumeTokenNotFound, notFound.Message);
             case RunConflictException conflict:
                 return ApiResponse.Error(409, ApiErrorCodes.RunConflict, conflict.Message);
             case PayloadTooLargeException tooLarge:

@@ -277,7 +277,7 @@ public sealed class CronflowHttpFunctionsTests : IAsyncDisposable
         var response = Fake(await Functions.ResumeAsync(Request("POST", "/resume/not-a-token", "{}"), _host.Client.Object));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("not_found", response.Json.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("resume_token_not_found", response.Json.GetProperty("error").GetProperty("code").GetString());
     }
 
     [Fact]

@@ -328,7 +328,7 @@ public sealed class CronflowHttpApiTests(HttpApiFixture fixture) : IClassFixture
         var response = await fixture.SendAsync("POST", "/resume/not-a-token", "{}");
 
         Assert.Equal(404, response.StatusCode);
-        Assert.Equal("not_found", HttpApiFixture.Json(response).GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("resume_token_not_found", HttpApiFixture.Json(response).GetProperty("error").GetProperty("code").GetString());
     }
 
     [Fact]
