@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using Cronflow.Hosting;
+using DurableTask.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cronflow.Benchmarks.Harness;
+
+/// <summary>Which engine a host runs on.</summary>
+internal enum Engine
+{
+    InMemory,
+    Azurite,
+}
+
+/// <summary>
+/// One DurableTask.Core worker hosting both sides of every comparison, built the way <see cref="CronflowHost"/> builds
+/// its own: the same backend (<see cref="Backend"/>, with the same slot limits), the same shims and data converter for
+/// Cronflow's generic orchestrator and step activity, and next to them the hand-written orchestrators and activities
+/// under their own names. Both sides share the worker, the dispatchers and the commit observer.
+/// </summary>
+internal sealed class BenchHost : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly TaskHubWorker _worker;
+    private readonly Backend _backend;
+    private int _disposed;
+
+    private BenchHost(ServiceProvider services, TaskHubWorker worker, Backend backend, TrackingOrchestrationService tracker, string? taskHub)
+    {
+        _services = services;
+        _worker = worker;
+        _backend = backend;
+        Tracker = tracker;
+        TaskHub = taskHub;
+        var registry = services.GetRequiredService<WorkflowRegistry>();
+        Cronflow = new EmbeddedCronflowClient(
+            backend.Client,
+            registry,
+            services.GetRequiredService<CronflowOptions>(),
+            services.GetRequiredService<RunCancellations>());
+        Raw = new TaskHubClient(backend.Client, StjDataConverter.Instance);
+    }
+
+    /// <summary>The Cronflow client, exactly as <see cref="CronflowHost.Client"/>.</summary>
+    public EmbeddedCronflowClient Cronflow { get; }
+
+    /// <summary>A plain DurableTask.Core client for the hand-written orchestrators (same service, same converter).</summary>
+    public TaskHubClient Raw { get; }
+
+    /// <summary>Observes commits of both sides.</summary>
+    public TrackingOrchestrationService Tracker { get; }
+
+    /// <summary>The backend's client side (history, purge).</summary>
+    public IOrchestrationServiceClient ServiceClient => _backend.Client;
+
+    public IServiceProvider Services => _services;
+
+    public string? TaskHub { get; }
+
+    public bool IsDurable => _backend.IsDurable;
+
+    /// <summary>Starts a host on <paramref name="engine"/>; on Azurite, <paramref name="taskHub"/> names a task hub of its own.</summary>
+    public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true")
+    {
+        var hostOptions = new CronflowHostOptions();
+        if (engine == Engine.Azurite)
+        {
+            hostOptions.UseAzureStorage(connectionString, taskHub ?? throw new ArgumentNullException(nameof(taskHub)));
+        }
+
+        hostOptions.Validate();
+        ILoggerFactory loggerFactory = NullLoggerFactory.Instance;
+
+        var services = new ServiceCollection();
+        services.AddSingleton(loggerFactory);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddCronflow(BenchWorkflows.Register);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+
+        var backend = await Backend.CreateAsync(hostOptions, loggerFactory);
+        var tracker = TrackingOrchestrationService.Wrap(backend.Service);
+        var worker = new TaskHubWorker(tracker, loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
+        ShimRegistration.Register(
+            worker,
+            provider.GetRequiredService<WorkflowOrchestrator>(),
+            provider.GetRequiredService<StepActivity>(),
+            loggerFactory);
+        RawRegistration.Register(worker, loggerFactory);
+        await worker.StartAsync();
+        return new BenchHost(provider, worker, backend, tracker, engine == Engine.Azurite ? taskHub : null);
+    }
+
+    /// <summary>Starts a Cronflow run and returns its id.</summary>
+    public Task<string> StartCronflowAsync(string workflowId, object? payload) => Cronflow.TriggerAsync(workflowId, payload);
+
+    /// <summary>Starts a hand-written orchestration and returns its id.</summary>
+    public async Task<string> StartRawAsync(string name, object? input)
+    {
+        var instance = await Raw.CreateOrchestrationInstanceAsync(name, string.Empty, RunRequests.NewRunId(), input);
+        return instance.InstanceId;
+    }
+
+    /// <summary>Waits for <paramref name="instanceId"/> to finish, failing loudly after <paramref name="timeout"/>.</summary>
+    public async Task<Finished> WaitAsync(string instanceId, TimeSpan timeout)
+    {
+        var finished = await Tracker.FinishedAsync(instanceId).WaitAsync(timeout);
+        Tracker.Forget(instanceId);
+        return finished;
+    }
+
+    /// <summary>Removes finished instances from the in-memory store, so that long runs do not accumulate state between rounds.</summary>
+    public async Task PurgeAsync(IEnumerable<string> instanceIds)
+    {
+        if (IsDurable || ServiceClient is not IOrchestrationServicePurgeClient purge)
+        {
+            return;
+        }
+
+        foreach (var id in instanceIds)
+        {
+            await purge.PurgeInstanceStateAsync(id);
+        }
+    }
+
+    /// <summary>The number of history events of a finished execution, read back from the backend (Azure Storage only).</summary>
+    public async Task<int?> CountStoredHistoryAsync(string instanceId, string? executionId)
+    {
+        if (!IsDurable)
+        {
+            return null;
+        }
+
+        var json = await ServiceClient.GetOrchestrationHistoryAsync(instanceId, executionId);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.GetArrayLength();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _worker.StopAsync(isForced: true);
+        if (_backend.IsDurable)
+        {
+            try
+            {
+                // Each run uses a task hub of its own: remove its queues, tables and blobs from the shared emulator.
+                await _backend.Service.DeleteAsync();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Console.Error.WriteLine($"note: could not delete task hub {TaskHub}: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
+        await _services.DisposeAsync();
+    }
+
+    /// <summary>Milliseconds between two <see cref="Stopwatch"/> timestamps.</summary>
+    public static double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Text.Json;
+using DurableTask.Core;
+
+namespace Cronflow.Benchmarks.Harness;
+
+/// <summary>The measuring loops shared by the scenarios.</summary>
+internal static class Measure
+{
+    /// <summary>
+    /// Starts <paramref name="runs"/> instances as fast as the client allows and waits for all of them. Returns the
+    /// throughput in runs per second, from the first start to the last commit of a final state.
+    /// </summary>
+    public static async Task<Throughput> ThroughputAsync(BenchHost host, int runs, Func<Task<string>> start, int parallelStarts, TimeSpan timeout, Func<Finished, bool> ok)
+    {
+        var ids = new string[runs];
+        using var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var started = Stopwatch.GetTimestamp();
+        if (parallelStarts <= 1)
+        {
+            for (var i = 0; i < runs; i++)
+            {
+                ids[i] = await start();
+            }
+        }
+        else
+        {
+            await Parallel.ForAsync(0, runs, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = parallelStarts }, async (i, _) => ids[i] = await start());
+        }
+
+        var waits = ids.Select(id => host.WaitAsync(id, timeout)).ToArray();
+        try
+        {
+            await Task.WhenAll(waits);
+        }
+        catch (TimeoutException)
+        {
+            var done = waits.Count(w => w.IsCompletedSuccessfully);
+            throw new TimeoutException($"Only {done} of {runs} runs finished within {timeout}; first unfinished: {ids[Array.FindIndex(waits, w => !w.IsCompletedSuccessfully)]}.");
+        }
+
+        var finished = waits.Select(w => w.Result).ToArray();
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpuBefore;
+        var last = finished.Max(f => f.Timestamp);
+        var failed = finished.Count(f => !ok(f));
+        await host.PurgeAsync(ids);
+        if (failed > 0)
+        {
+            throw new InvalidOperationException($"{failed} of {runs} runs did not complete successfully.");
+        }
+
+        return new Throughput(runs / Stopwatch.GetElapsedTime(started, last).TotalSeconds, cpu.TotalMilliseconds / runs);
+    }
+
+    /// <summary>Starts one instance and waits for it: milliseconds from the start call to the commit of its final state.</summary>
+    public static async Task<(double Ms, Finished Finished, string Id)> LatencyAsync(BenchHost host, Func<Task<string>> start, TimeSpan timeout, Func<Finished, bool> ok)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var id = await start();
+        var finished = await host.WaitAsync(id, timeout);
+        if (!ok(finished))
+        {
+            throw new InvalidOperationException($"Instance {id} ended {finished.Status}: {Truncate(finished.Output)}");
+        }
+
+        return (Stopwatch.GetElapsedTime(started, finished.Timestamp).TotalMilliseconds, finished, id);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="rounds"/> rounds of both sides, alternating which goes first, and returns both sides'
+    /// throughput and the per-round ratios cronflow / hand-written: of runs per second (the bar), and of CPU time per
+    /// run (hand-written / cronflow, so that it reads as a throughput ratio), which other load on a shared machine
+    /// disturbs far less.
+    /// </summary>
+    public static async Task<Paired> AlternateAsync(int rounds, Func<Task<Throughput>> cronflow, Func<Task<Throughput>> raw, Func<double, string> format)
+    {
+        var c = new List<Throughput>();
+        var r = new List<Throughput>();
+        for (var round = 0; round < rounds; round++)
+        {
+            Throughput cv, rv;
+            if (round % 2 == 0)
+            {
+                cv = await cronflow();
+                rv = await raw();
+            }
+            else
+            {
+                rv = await raw();
+                cv = await cronflow();
+            }
+
+            c.Add(cv);
+            r.Add(rv);
+            Console.WriteLine($"    round {round + 1,2}: cronflow {format(cv.RunsPerSecond)} runs/s ({Fmt.F3(cv.CpuMsPerRun)} CPU ms/run)  hand-written {format(rv.RunsPerSecond)} runs/s ({Fmt.F3(rv.CpuMsPerRun)} CPU ms/run)  ratio {Fmt.F3(cv.RunsPerSecond / rv.RunsPerSecond)}, by CPU {Fmt.F3(rv.CpuMsPerRun / cv.CpuMsPerRun)}");
+        }
+
+        var paired = new Paired(
+            Stats.Of(c.Select(t => t.RunsPerSecond)),
+            Stats.Of(r.Select(t => t.RunsPerSecond)),
+            Stats.Of(c.Zip(r, (x, y) => x.RunsPerSecond / y.RunsPerSecond)),
+            Stats.Of(c.Select(t => t.CpuMsPerRun)),
+            Stats.Of(r.Select(t => t.CpuMsPerRun)),
+            Stats.Of(c.Zip(r, (x, y) => y.CpuMsPerRun / x.CpuMsPerRun)));
+        Console.WriteLine($"    cronflow      {paired.Cronflow.Format(format, " runs/s")}; CPU {paired.CronflowCpu.Format(Fmt.F3, " ms/run")}");
+        Console.WriteLine($"    hand-written  {paired.Raw.Format(format, " runs/s")}; CPU {paired.RawCpu.Format(Fmt.F3, " ms/run")}");
+        Console.WriteLine($"    ratio         {paired.Ratio.Format(Fmt.F3)}");
+        Console.WriteLine($"    ratio by CPU  {paired.CpuRatio.Format(Fmt.F3)}");
+        return paired;
+    }
+
+    /// <summary>Whether a Cronflow run completed successfully (the orchestration and the run result it carries).</summary>
+    public static bool CronflowCompleted(Finished finished) =>
+        finished.Status == OrchestrationStatus.Completed && ReadRun(finished)?.Status == RunStatus.Completed;
+
+    public static bool RawCompleted(Finished finished) => finished.Status == OrchestrationStatus.Completed;
+
+    public static RunResult? ReadRun(Finished finished) =>
+        finished.Output is null ? null : JsonSerializer.Deserialize<RunResult>(finished.Output, CronflowJson.Options);
+
+    public static string Truncate(string? text) => text is null ? "(null)" : text.Length <= 300 ? text : text[..300] + "…";
+
+    /// <summary>Forces full collections until the heap settles, then returns the bytes in use.</summary>
+    public static long SettledHeapBytes()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+        }
+
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+}
+
+/// <summary>Runs per second, and CPU time of the whole process per run (all threads: engine, client, both sides' code).</summary>
+internal sealed record Throughput(double RunsPerSecond, double CpuMsPerRun);
+
+/// <summary>Both sides of a paired throughput measurement and their per-round ratios (wall clock, and CPU time per run).</summary>
+internal sealed record Paired(Stats Cronflow, Stats Raw, Stats Ratio, Stats CronflowCpu, Stats RawCpu, Stats CpuRatio);

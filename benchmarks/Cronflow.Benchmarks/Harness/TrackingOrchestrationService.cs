@@ -1,0 +1,210 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using DurableTask.Core;
+using DurableTask.Core.Entities;
+using DurableTask.Core.History;
+
+namespace Cronflow.Benchmarks.Harness;
+
+/// <summary>How an orchestration instance ended, seen when the backend committed its last episode.</summary>
+/// <param name="Timestamp">A <see cref="Stopwatch"/> timestamp taken right after the commit returned.</param>
+/// <param name="Status">The Durable Task status.</param>
+/// <param name="Output">The serialized orchestration output.</param>
+/// <param name="ExecutionId">The execution id (to read the history from the backend).</param>
+/// <param name="HistoryEvents">The number of history events of the execution, the final ones included.</param>
+internal sealed record Finished(long Timestamp, OrchestrationStatus Status, string? Output, string? ExecutionId, int HistoryEvents);
+
+/// <summary>Bytes that went to activities (their inputs) and came back (their results) for one instance.</summary>
+internal sealed class PayloadTally
+{
+    private long _inputBytes;
+    private long _outputBytes;
+    private int _inputs;
+    private int _outputs;
+
+    public long InputBytes => Interlocked.Read(ref _inputBytes);
+
+    public long OutputBytes => Interlocked.Read(ref _outputBytes);
+
+    public int Inputs => Volatile.Read(ref _inputs);
+
+    public int Outputs => Volatile.Read(ref _outputs);
+
+    public void AddInput(string? serialized)
+    {
+        Interlocked.Add(ref _inputBytes, serialized is null ? 0 : Encoding.UTF8.GetByteCount(serialized));
+        Interlocked.Increment(ref _inputs);
+    }
+
+    public void AddOutput(string? serialized)
+    {
+        Interlocked.Add(ref _outputBytes, serialized is null ? 0 : Encoding.UTF8.GetByteCount(serialized));
+        Interlocked.Increment(ref _outputs);
+    }
+}
+
+/// <summary>
+/// Delegates every call to the backend a host runs on and observes the commits that pass through it: when an
+/// instance reaches a final state (with the exact time of the commit), when it armed a timer, and the sizes of the
+/// messages it sent to activities. Both sides of every comparison run through the same wrapper.
+/// </summary>
+internal class TrackingOrchestrationService : IOrchestrationService
+{
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<Finished>> _finished = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _timers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PayloadTally> _tallies = new(StringComparer.Ordinal);
+
+    protected TrackingOrchestrationService(IOrchestrationService inner) => Inner = inner;
+
+    protected IOrchestrationService Inner { get; }
+
+    /// <summary>Whether commits that arm a timer are reported through <see cref="TimerArmed"/> (off unless a scenario needs it).</summary>
+    public bool TrackTimers { get; set; }
+
+    /// <summary>Wraps <paramref name="inner"/>, keeping its entity support visible to the worker (the Azure Storage backend has it).</summary>
+    public static TrackingOrchestrationService Wrap(IOrchestrationService inner) =>
+        inner is IEntityOrchestrationService entities ? new EntityTracking(inner, entities) : new TrackingOrchestrationService(inner);
+
+    /// <summary>Completes when <paramref name="instanceId"/> reaches a final state (also if it did so before this call).</summary>
+    public Task<Finished> FinishedAsync(string instanceId) => _finished.GetOrAdd(instanceId, NewSource<Finished>).Task;
+
+    /// <summary>Completes when an episode of <paramref name="instanceId"/> armed a timer (requires <see cref="TrackTimers"/>).</summary>
+    public Task<long> TimerArmed(string instanceId) => _timers.GetOrAdd(instanceId, NewSource<long>).Task;
+
+    /// <summary>Starts counting activity input and result bytes for <paramref name="instanceId"/>.</summary>
+    public PayloadTally Tally(string instanceId) => _tallies.GetOrAdd(instanceId, _ => new PayloadTally());
+
+    /// <summary>Drops what is kept about <paramref name="instanceId"/>.</summary>
+    public void Forget(string instanceId)
+    {
+        _finished.TryRemove(instanceId, out _);
+        _timers.TryRemove(instanceId, out _);
+        _tallies.TryRemove(instanceId, out _);
+    }
+
+    public async Task CompleteTaskOrchestrationWorkItemAsync(
+        TaskOrchestrationWorkItem workItem,
+        OrchestrationRuntimeState newOrchestrationRuntimeState,
+        IList<TaskMessage> outboundMessages,
+        IList<TaskMessage> orchestratorMessages,
+        IList<TaskMessage> timerMessages,
+        TaskMessage continuedAsNewMessage,
+        OrchestrationState orchestrationState)
+    {
+        var instanceId = workItem.InstanceId;
+        if (instanceId is not null && _tallies.TryGetValue(instanceId, out var tally))
+        {
+            foreach (var message in outboundMessages)
+            {
+                if (message.Event is TaskScheduledEvent scheduled)
+                {
+                    tally.AddInput(scheduled.Input);
+                }
+            }
+        }
+
+        await Inner.CompleteTaskOrchestrationWorkItemAsync(
+            workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState).ConfigureAwait(false);
+        if (instanceId is null)
+        {
+            return;
+        }
+
+        var status = orchestrationState?.OrchestrationStatus ?? newOrchestrationRuntimeState.OrchestrationStatus;
+        if (status is OrchestrationStatus.Completed or OrchestrationStatus.Failed or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled)
+        {
+            var finished = new Finished(
+                Stopwatch.GetTimestamp(),
+                status,
+                orchestrationState?.Output ?? newOrchestrationRuntimeState.Output,
+                newOrchestrationRuntimeState.OrchestrationInstance?.ExecutionId,
+                newOrchestrationRuntimeState.Events.Count);
+            _finished.GetOrAdd(instanceId, NewSource<Finished>).TrySetResult(finished);
+        }
+        else if (TrackTimers && timerMessages.Count > 0)
+        {
+            _timers.GetOrAdd(instanceId, NewSource<long>).TrySetResult(Stopwatch.GetTimestamp());
+        }
+    }
+
+    public Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
+    {
+        if (responseMessage.OrchestrationInstance?.InstanceId is { } instanceId
+            && _tallies.TryGetValue(instanceId, out var tally)
+            && responseMessage.Event is TaskCompletedEvent completed)
+        {
+            tally.AddOutput(completed.Result);
+        }
+
+        return Inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
+    }
+
+    private static TaskCompletionSource<T> NewSource<T>(string _) => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // ---- plain delegation ---------------------------------------------------------------------
+
+    public int MaxConcurrentTaskOrchestrationWorkItems => Inner.MaxConcurrentTaskOrchestrationWorkItems;
+
+    public int MaxConcurrentTaskActivityWorkItems => Inner.MaxConcurrentTaskActivityWorkItems;
+
+    public int TaskOrchestrationDispatcherCount => Inner.TaskOrchestrationDispatcherCount;
+
+    public int TaskActivityDispatcherCount => Inner.TaskActivityDispatcherCount;
+
+    public BehaviorOnContinueAsNew EventBehaviourForContinueAsNew => Inner.EventBehaviourForContinueAsNew;
+
+    public Task StartAsync() => Inner.StartAsync();
+
+    public Task StopAsync() => Inner.StopAsync();
+
+    public Task StopAsync(bool isForced) => Inner.StopAsync(isForced);
+
+    public Task CreateAsync() => Inner.CreateAsync();
+
+    public Task CreateAsync(bool recreateInstanceStore) => Inner.CreateAsync(recreateInstanceStore);
+
+    public Task CreateIfNotExistsAsync() => Inner.CreateIfNotExistsAsync();
+
+    public Task DeleteAsync() => Inner.DeleteAsync();
+
+    public Task DeleteAsync(bool deleteInstanceStore) => Inner.DeleteAsync(deleteInstanceStore);
+
+    public bool IsMaxMessageCountExceeded(int currentMessageCount, OrchestrationRuntimeState runtimeState) =>
+        Inner.IsMaxMessageCountExceeded(currentMessageCount, runtimeState);
+
+    public int GetDelayInSecondsAfterOnProcessException(Exception exception) => Inner.GetDelayInSecondsAfterOnProcessException(exception);
+
+    public int GetDelayInSecondsAfterOnFetchException(Exception exception) => Inner.GetDelayInSecondsAfterOnFetchException(exception);
+
+    public Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+        Inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
+
+    public Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem) => Inner.RenewTaskOrchestrationWorkItemLockAsync(workItem);
+
+    public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => Inner.AbandonTaskOrchestrationWorkItemAsync(workItem);
+
+    public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => Inner.ReleaseTaskOrchestrationWorkItemAsync(workItem);
+
+    public Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+        Inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken);
+
+    public Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem) => Inner.RenewTaskActivityWorkItemLockAsync(workItem);
+
+    public Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem) => Inner.AbandonTaskActivityWorkItemAsync(workItem);
+
+    /// <summary>The same wrapper for a backend with its own entity queues: the worker then fetches orchestrations as it would unwrapped.</summary>
+    private sealed class EntityTracking(IOrchestrationService inner, IEntityOrchestrationService entities)
+        : TrackingOrchestrationService(inner), IEntityOrchestrationService
+    {
+        public EntityBackendProperties? EntityBackendProperties => entities.EntityBackendProperties;
+
+        public EntityBackendQueries? EntityBackendQueries => entities.EntityBackendQueries;
+
+        public Task<TaskOrchestrationWorkItem> LockNextOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+            entities.LockNextOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
+
+        public Task<TaskOrchestrationWorkItem> LockNextEntityWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+            entities.LockNextEntityWorkItemAsync(receiveTimeout, cancellationToken);
+    }
+}

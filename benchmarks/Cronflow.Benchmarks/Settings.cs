@@ -1,0 +1,106 @@
+namespace Cronflow.Benchmarks;
+
+/// <summary>Command-line settings: how much of everything to run.</summary>
+internal sealed class Settings
+{
+    public bool Quick { get; private init; }
+
+    /// <summary>Skip the Azurite scenarios even if Azurite is reachable.</summary>
+    public bool InMemoryOnly { get; private init; }
+
+    /// <summary>Run only these bars (P1…P8); empty means all.</summary>
+    public IReadOnlySet<string> Only { get; private init; } = new HashSet<string>();
+
+    public string ConnectionString { get; private init; } = "UseDevelopmentStorage=true";
+
+    /// <summary>Instead of the bars: run one side's 3-step batches for a while (to attach a profiler).</summary>
+    public string? SoakSide { get; private init; }
+
+    public TimeSpan SoakFor { get; private init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan Warmup { get; } = TimeSpan.FromSeconds(10);
+
+    // In memory.
+    public int ThroughputRounds => Quick ? 5 : 11;
+
+    public int ThroughputRuns { get; } = 3000;
+
+    public int FanOutRounds => Quick ? 5 : 15;
+
+    public int WindowRounds => Quick ? 3 : 7;
+
+    public int RaceRounds => Quick ? 5 : 15;
+
+    public int PayloadRounds => Quick ? 1 : 3;
+
+    public int SleepingRuns { get; } = 10_000;
+
+    public int SleepingRounds => Quick ? 1 : 3;
+
+    // Azurite.
+    public int AzuriteThroughputRounds => Quick ? 3 : 7;
+
+    public int AzuriteThroughputRuns => Quick ? 40 : 100;
+
+    public int AzuriteLatencyRuns => Quick ? 6 : 20;
+
+    public bool Includes(string bar) => Only.Count == 0 || Only.Contains(bar);
+
+    public static Settings Parse(string[] args)
+    {
+        var quick = false;
+        var inMemory = false;
+        var only = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var connection = "UseDevelopmentStorage=true";
+        string? soak = null;
+        var soakFor = TimeSpan.FromSeconds(60);
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick":
+                    quick = true;
+                    break;
+                case "--in-memory":
+                    inMemory = true;
+                    break;
+                case "--only" when i + 1 < args.Length:
+                    foreach (var bar in args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        only.Add(bar.ToUpperInvariant());
+                    }
+
+                    break;
+                case "--connection" when i + 1 < args.Length:
+                    connection = args[++i];
+                    break;
+                case "--soak" when i + 1 < args.Length && args[i + 1] is "cronflow" or "raw":
+                    soak = args[++i];
+                    if (i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+                    {
+                        soakFor = TimeSpan.FromSeconds(seconds);
+                        i++;
+                    }
+
+                    break;
+                case "--help" or "-h":
+                    throw new UsageException();
+                default:
+                    throw new UsageException($"Unknown argument '{args[i]}'.");
+            }
+        }
+
+        return new Settings { Quick = quick, InMemoryOnly = inMemory, Only = only, ConnectionString = connection, SoakSide = soak, SoakFor = soakFor };
+    }
+
+    public const string Usage =
+        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--connection <storage connection string>] [--soak cronflow|raw [seconds]]\n" +
+        "  --quick       fewer rounds (finishes in under 3 minutes); Azurite scenarios run only if Azurite is reachable\n" +
+        "  --in-memory   skip the Azurite scenarios\n" +
+        "  --only        run only the listed bars\n" +
+        "  --connection  Azure Storage connection string (default UseDevelopmentStorage=true, i.e. Azurite)\n" +
+        "  --soak cronflow|raw [seconds]  instead of the bars, run one side's in-memory 3-step batches (to attach dotnet-trace or dotnet-counters)";
+}
+
+/// <summary>Bad command line.</summary>
+internal sealed class UsageException(string? message = null) : Exception(message ?? "");
