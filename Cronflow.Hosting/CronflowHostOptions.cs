@@ -86,6 +86,11 @@ public sealed class CronflowHostOptions
         {
             throw new ArgumentOutOfRangeException(nameof(MaxConcurrentOrchestrations), MaxConcurrentOrchestrations, "Must be at least 1.");
         }
+
+        if (AzureStorage is { } azure && (azure.LeaseAcquireInterval <= TimeSpan.Zero || azure.LeaseAcquireInterval >= azure.LeaseInterval))
+        {
+            throw new ArgumentOutOfRangeException(nameof(AzureStorageBackendOptions.LeaseAcquireInterval), azure.LeaseAcquireInterval, "Must be positive and shorter than LeaseInterval.");
+        }
     }
 }
 
@@ -109,4 +114,16 @@ public sealed class AzureStorageBackendOptions
 
     /// <summary>Control-queue partitions (default 4).</summary>
     public int PartitionCount { get; set; } = 4;
+
+    /// <summary>
+    /// How long a host's claim on a control-queue partition lasts without renewal (default 30 s, the backend's own default).
+    /// After a crash, the partitions the crashed host held pass to a running (or restarted) host once this has passed.
+    /// </summary>
+    public TimeSpan LeaseInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often a host renews its partition claims, claims free or expired partitions and rebalances them with other hosts
+    /// (default 10 s, the backend's own default). Must be shorter than <see cref="LeaseInterval"/>.
+    /// </summary>
+    public TimeSpan LeaseAcquireInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -34,6 +34,14 @@ internal sealed class Backend
                 WorkItemQueueVisibilityTimeout = azure.VisibilityTimeout,
                 ControlQueueVisibilityTimeout = azure.VisibilityTimeout,
                 PartitionCount = azure.PartitionCount,
+                LeaseInterval = azure.LeaseInterval,
+                LeaseAcquireInterval = azure.LeaseAcquireInterval,
+
+                // One id per host: with the backend's default (the machine name), every host on one machine would claim every partition.
+                WorkerId = $"{Environment.MachineName}-{Guid.NewGuid():N}",
+
+                // Starting an instance that exists throws OrchestrationAlreadyExistsException (as in memory) instead of doing nothing.
+                ThrowExceptionOnInvalidDedupeStatus = true,
                 MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
                 MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations,
                 LoggerFactory = loggerFactory,
