@@ -145,7 +145,10 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
             var history = await Storage.HistoryAsync(service, runId);
             foreach (var (scheduledId, times) in Storage.DuplicateCompletions(history))
             {
-                problems.Add($"{runId}: task {scheduledId} completed {times} times");
+                // Equal timestamps: one completion message delivered twice; different ones: the step body ran twice.
+                var stamps = history.Where(e => e.TaskScheduledId == scheduledId && e.Type is EventType.TaskCompleted or EventType.TaskFailed).Select(e => e.Timestamp).Distinct().Count();
+                var cause = stamps == 1 ? "the same completion delivered again" : "the step body ran again";
+                problems.Add($"{runId}: task {scheduledId} completed {times} times ({cause})");
             }
 
             var completions = history.Count(e => e.Type == EventType.TaskCompleted);
