@@ -1,0 +1,226 @@
+namespace Cronflow;
+
+/// <summary>
+/// Everything an <see cref="ICronflowClient"/> does, over a handful of Durable Task client operations that each
+/// host provides: the embedded host through DurableTask.Core's <c>TaskHubClient</c>, the Functions app through
+/// <c>DurableTaskClient</c>. Checks, inputs, idempotency, run mapping, concurrency gates and listing are shared.
+/// </summary>
+internal abstract class DurableCronflowClient : ICronflowClient
+{
+    /// <summary>The most backend pages one list call reads while filtering (the rest is behind the continuation token).</summary>
+    private const int MaxPagesPerList = 10;
+
+    private readonly RunCancellations _cancellations;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _maxPollDelay;
+
+    protected DurableCronflowClient(WorkflowRegistry registry, CronflowOptions options, RunCancellations cancellations, TimeProvider time, TimeSpan maxPollDelay)
+    {
+        Registry = registry;
+        Options = options;
+        _cancellations = cancellations;
+        _time = time;
+        _maxPollDelay = maxPollDelay;
+    }
+
+    protected WorkflowRegistry Registry { get; }
+
+    protected CronflowOptions Options { get; }
+
+    // ---- what each host provides ----------------------------------------------------------
+
+    /// <summary>The instance's state with its input, output and custom status; null when it does not exist.</summary>
+    protected abstract Task<InstanceSnapshot?> GetInstanceAsync(string instanceId);
+
+    /// <summary>
+    /// Starts an orchestration of the generic orchestrator. Returns false, starting nothing, when an instance with
+    /// that id exists: in any state when <paramref name="onlyIfAbsent"/>, otherwise only while it is active.
+    /// </summary>
+    protected abstract Task<bool> TryStartAsync(string instanceId, RunInput input, bool onlyIfAbsent);
+
+    /// <summary>Terminates an instance (and its sub-orchestrations where the backend can).</summary>
+    protected abstract Task TerminateAsync(string instanceId, string reason);
+
+    /// <summary>Raises an event on an instance.</summary>
+    protected abstract Task SendEventAsync(string instanceId, string eventName, object? payload);
+
+    /// <summary>One page of the task hub's instances (with inputs and custom status), and the token of the next page.</summary>
+    protected abstract Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryAsync(int pageSize, string? continuationToken);
+
+    // ---- ICronflowClient ------------------------------------------------------------------
+
+    public Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null) =>
+        TriggerAsync(workflowId, payload, runId, TriggerInfo.Manual);
+
+    public Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger) =>
+        StartAsync(RunRequests.Create(Registry, Options, workflowId, payload, trigger), runId);
+
+    /// <summary>Starts a run with a prepared input; a given run id makes it idempotent.</summary>
+    internal async Task<string> StartAsync(RunInput input, string? runId)
+    {
+        if (runId is not null)
+        {
+            RunRequests.ValidateRunId(runId);
+            if (await GetInstanceAsync(runId).ConfigureAwait(false) is { } existing)
+            {
+                RunRequests.EnsureSameRun(runId, RunInfoMapper.ReadInput(existing.SerializedInput), input);
+                return runId;
+            }
+        }
+
+        var id = runId ?? RunRequests.NewRunId();
+        if (Registry.Get(input.WorkflowId).Concurrency is not null)
+        {
+            await EnsureGateAsync(input.WorkflowId).ConfigureAwait(false);
+        }
+
+        if (!await TryStartAsync(id, input, onlyIfAbsent: true).ConfigureAwait(false))
+        {
+            // Another caller started the same run id at the same moment: the idempotent case, if it is the same run.
+            var existing = await GetInstanceAsync(id).ConfigureAwait(false);
+            RunRequests.EnsureSameRun(id, RunInfoMapper.ReadInput(existing?.SerializedInput), input);
+        }
+
+        return id;
+    }
+
+    public async Task<RunInfo?> GetRunAsync(string runId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        var instance = await GetInstanceAsync(runId).ConfigureAwait(false);
+        return instance is null ? null : RunInfoMapper.ToRunInfo(instance);
+    }
+
+    public async Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout)
+    {
+        var deadline = _time.GetUtcNow() + timeout;
+        var delay = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            var run = await GetRunAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+            if (run.IsFinished)
+            {
+                return run;
+            }
+
+            var left = deadline - _time.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                throw new RunWaitTimeoutException(runId, timeout, run.Status);
+            }
+
+            await Task.Delay(delay < left ? delay : left, _time).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _maxPollDelay.Ticks));
+        }
+    }
+
+    public async Task CancelAsync(string runId, string? reason = null)
+    {
+        var run = await GetRunAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+        if (run.IsFinished)
+        {
+            return;
+        }
+
+        await TerminateAsync(runId, reason ?? "Cancelled.").ConfigureAwait(false);
+        _cancellations.Cancel(runId);
+        if (Registry.TryGet(run.WorkflowId, out var workflow) && workflow.Concurrency is not null)
+        {
+            // A terminated run cannot give its slot back (or leave the queue) itself: do it on its behalf.
+            var release = new GateMessage { Op = GateMessage.Release, RunId = runId };
+            await SendEventAsync(ConcurrencyGate.InstanceId(workflow.Id), ConcurrencyGate.GateEvent, release).ConfigureAwait(false);
+        }
+    }
+
+    public async Task RaiseEventAsync(string runId, string eventName, object? payload)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
+        var json = RunRequests.ToEventPayload(Options, $"The payload of event '{eventName}'", payload);
+        _ = await GetInstanceAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+        await SendEventAsync(runId, eventName, json).ConfigureAwait(false);
+    }
+
+    public async Task ResumeAsync(string token, object? payload)
+    {
+        var json = RunRequests.ToEventPayload(Options, "The resume payload", payload);
+        var (instanceId, eventName) = await RunRequests.ResolveResumeAsync(token, GetInstanceAsync).ConfigureAwait(false);
+        await SendEventAsync(instanceId, eventName, json).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
+        var trigger = new TriggerInfo { Kind = TriggerKind.Event, Source = eventName };
+        var ids = new List<string>();
+        foreach (var workflow in Registry.SubscribedTo(eventName))
+        {
+            ids.Add(await TriggerAsync(workflow.Id, payload, null, trigger).ConfigureAwait(false));
+        }
+
+        return ids;
+    }
+
+    public async Task<string> ReplayAsync(string runId)
+    {
+        var instance = await GetInstanceAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+        var original = RunInfoMapper.ReadInput(instance.SerializedInput) ?? throw new CronflowException($"The input of run '{runId}' cannot be read.");
+        var input = RunRequests.Create(Registry, Options, original.WorkflowId, FlowValue.FromOwned(original.Payload), original.Trigger, replayOf: runId);
+        return await StartAsync(input, null).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Lists runs page by page through the task hub's instance query. Sub-orchestrations and gates (ids with '~')
+    /// are not runs of their own and are left out; the workflow and status filters apply to each backend page, so a
+    /// page can hold fewer runs than asked for while a continuation token says more may follow. Newest first.
+    /// </summary>
+    public async Task<RunPage> ListRunsAsync(RunQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var pageSize = Math.Clamp(query.PageSize, 1, 1000);
+        var token = query.ContinuationToken;
+        var runs = new List<RunInfo>();
+        for (var pages = 0; pages < MaxPagesPerList && runs.Count < pageSize; pages++)
+        {
+            var (instances, next) = await QueryAsync(pageSize - runs.Count, token).ConfigureAwait(false);
+            foreach (var instance in instances)
+            {
+                if (instance.InstanceId.Contains(RunInfoMapper.ChildSeparator, StringComparison.Ordinal) || instance.InstanceId.StartsWith('@'))
+                {
+                    continue;
+                }
+
+                var run = RunInfoMapper.ToRunInfo(instance, includeOutputs: false);
+                if ((query.WorkflowId is { } workflowId && run.WorkflowId != workflowId) || (query.Status is { } status && run.Status != status))
+                {
+                    continue;
+                }
+
+                runs.Add(run);
+            }
+
+            token = string.IsNullOrEmpty(next) ? null : next;
+            if (token is null)
+            {
+                break;
+            }
+        }
+
+        return new RunPage([.. runs.OrderByDescending(r => r.CreatedAt).ThenBy(r => r.Id, StringComparer.Ordinal)], token);
+    }
+
+    // ---- concurrency gates ----------------------------------------------------------------
+
+    /// <summary>Starts the concurrency gate of every workflow with a cap that is not running (subflows need them too).</summary>
+    public async Task EnsureGatesAsync()
+    {
+        foreach (var workflow in Registry.All.Where(w => w.Concurrency is not null))
+        {
+            await EnsureGateAsync(workflow.Id).ConfigureAwait(false);
+        }
+    }
+
+    private Task EnsureGateAsync(string workflowId) => ConcurrencyGate.EnsureRunningAsync(
+        workflowId,
+        async id => (await GetInstanceAsync(id).ConfigureAwait(false))?.State,
+        async (id, input) => await TryStartAsync(id, input, onlyIfAbsent: false).ConfigureAwait(false));
+}
