@@ -28,6 +28,18 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var total = Stopwatch.StartNew();
 PrintMachine(settings);
 
+if (settings.Micro)
+{
+    Cronflow.Benchmarks.Micro.MicroBenchmarks.Run();
+    return 0;
+}
+
+if (settings.SoakSide is "replay" or "activity")
+{
+    await Cronflow.Benchmarks.Micro.MicroBenchmarks.SoakAsync(settings.SoakSide, settings.SoakFor);
+    return 0;
+}
+
 if (settings.SoakSide is { } soakSide)
 {
     await using var soakHost = await BenchHost.StartAsync(Engine.InMemory);
@@ -43,33 +55,33 @@ if (inMemoryBars.Any(settings.Includes))
     await InMemoryScenarios.WarmUpAsync(host, settings.Warmup);
     if (settings.Includes("P1") || settings.Includes("P2"))
     {
-        results.AddRange(await InMemoryScenarios.ThroughputAsync(host, settings, settings.Includes("P1"), settings.Includes("P2")));
+        results.AddRange(await Guard("P1/P2", "in-memory throughput", () => InMemoryScenarios.ThroughputAsync(host, settings, settings.Includes("P1"), settings.Includes("P2"))));
     }
 
     if (settings.Includes("P3"))
     {
-        results.AddRange(await InMemoryScenarios.FanOutAsync(host, settings));
+        results.AddRange(await Guard("P3", "fan-out", () => InMemoryScenarios.FanOutAsync(host, settings)));
     }
 
     if (settings.Includes("P4"))
     {
-        results.AddRange(await InMemoryScenarios.WindowAsync(host, settings));
+        results.AddRange(await Guard("P4", "sliding window", () => InMemoryScenarios.WindowAsync(host, settings)));
     }
 
     if (settings.Includes("P5"))
     {
-        results.AddRange(await InMemoryScenarios.RaceAndTimeoutsAsync(host, settings));
+        results.AddRange(await Guard("P5", "race and timeouts", () => InMemoryScenarios.RaceAndTimeoutsAsync(host, settings)));
     }
 
     if (settings.Includes("P7"))
     {
-        results.AddRange(await InMemoryScenarios.PayloadAsync(host, settings));
+        results.AddRange(await Guard("P7", "payload growth", () => InMemoryScenarios.PayloadAsync(host, settings)));
     }
 }
 
 if (settings.Includes("P8"))
 {
-    results.AddRange(await MemoryScenario.RunAsync(settings));
+    results.AddRange(await Guard("P8", "sleeping-run memory", () => MemoryScenario.RunAsync(settings)));
 }
 
 if (settings.Includes("P1") || settings.Includes("P6"))
@@ -82,12 +94,12 @@ if (settings.Includes("P1") || settings.Includes("P6"))
         await AzuriteScenarios.WarmUpAsync(host);
         if (settings.Includes("P1"))
         {
-            results.AddRange(await AzuriteScenarios.ThroughputAsync(host, settings));
+            results.AddRange(await Guard("P1", "Azurite", () => AzuriteScenarios.ThroughputAsync(host, settings)));
         }
 
         if (settings.Includes("P6"))
         {
-            results.AddRange(await AzuriteScenarios.SequentialAsync(host, settings));
+            results.AddRange(await Guard("P6", "Azurite 5-step", () => AzuriteScenarios.SequentialAsync(host, settings)));
         }
     }
     else
@@ -122,6 +134,21 @@ foreach (var result in results)
 Console.WriteLine();
 Console.WriteLine($"finished in {total.Elapsed.TotalSeconds:F0} s");
 return 0;
+
+// A scenario that throws (a run that never finishes, a backend error) is reported as an error; the others still run.
+static async Task<List<BarResult>> Guard(string id, string what, Func<Task<List<BarResult>>> scenario)
+{
+    try
+    {
+        return await scenario();
+    }
+    catch (Exception ex) when (ex is not OutOfMemoryException)
+    {
+        Console.WriteLine($"    ERROR in {id} {what}: {ex.GetType().Name}: {ex.Message}");
+        Console.WriteLine();
+        return [new BarResult(id, what, "-", "-", false, $"error: {ex.GetType().Name}: {ex.Message}")];
+    }
+}
 
 static void PrintMachine(Settings settings)
 {

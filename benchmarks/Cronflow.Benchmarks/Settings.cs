@@ -13,6 +13,9 @@ internal sealed class Settings
 
     public string ConnectionString { get; private init; } = "UseDevelopmentStorage=true";
 
+    /// <summary>Instead of the bars: run the BenchmarkDotNet micro-benchmarks (replay and activity, both sides).</summary>
+    public bool Micro { get; private init; }
+
     /// <summary>Instead of the bars: run one side's 3-step batches for a while (to attach a profiler).</summary>
     public string? SoakSide { get; private init; }
 
@@ -21,9 +24,12 @@ internal sealed class Settings
     public TimeSpan Warmup { get; } = TimeSpan.FromSeconds(10);
 
     // In memory.
-    public int ThroughputRounds => Quick ? 5 : 11;
+    public int ThroughputRounds => Quick ? 7 : 15;
 
-    public int ThroughputRuns { get; } = 3000;
+    public int ThroughputRuns { get; private init; } = 1000;
+
+    /// <summary>Full mode also measures bursts this large, to show how throughput depends on the runs in flight.</summary>
+    public int LargeBurstRuns { get; } = 3000;
 
     public int FanOutRounds => Quick ? 5 : 15;
 
@@ -40,9 +46,9 @@ internal sealed class Settings
     // Azurite.
     public int AzuriteThroughputRounds => Quick ? 3 : 7;
 
-    public int AzuriteThroughputRuns => Quick ? 40 : 100;
+    public int AzuriteThroughputRuns => Quick ? 20 : 100;
 
-    public int AzuriteLatencyRuns => Quick ? 6 : 20;
+    public int AzuriteLatencyRuns => Quick ? 4 : 20;
 
     public bool Includes(string bar) => Only.Count == 0 || Only.Contains(bar);
 
@@ -53,6 +59,8 @@ internal sealed class Settings
         var only = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var connection = "UseDevelopmentStorage=true";
         string? soak = null;
+        var micro = false;
+        var runs = 1000;
         var soakFor = TimeSpan.FromSeconds(60);
         for (var i = 0; i < args.Length; i++)
         {
@@ -64,6 +72,9 @@ internal sealed class Settings
                 case "--in-memory":
                     inMemory = true;
                     break;
+                case "--micro":
+                    micro = true;
+                    break;
                 case "--only" when i + 1 < args.Length:
                     foreach (var bar in args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     {
@@ -71,10 +82,14 @@ internal sealed class Settings
                     }
 
                     break;
+                case "--runs" when i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var batch) && batch > 0:
+                    runs = batch;
+                    i++;
+                    break;
                 case "--connection" when i + 1 < args.Length:
                     connection = args[++i];
                     break;
-                case "--soak" when i + 1 < args.Length && args[i + 1] is "cronflow" or "raw":
+                case "--soak" when i + 1 < args.Length && args[i + 1] is "cronflow" or "raw" or "replay" or "activity":
                     soak = args[++i];
                     if (i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var seconds))
                     {
@@ -90,16 +105,19 @@ internal sealed class Settings
             }
         }
 
-        return new Settings { Quick = quick, InMemoryOnly = inMemory, Only = only, ConnectionString = connection, SoakSide = soak, SoakFor = soakFor };
+        return new Settings { Quick = quick, InMemoryOnly = inMemory, Only = only, ConnectionString = connection, SoakSide = soak, SoakFor = soakFor, Micro = micro, ThroughputRuns = runs };
     }
 
     public const string Usage =
-        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--connection <storage connection string>] [--soak cronflow|raw [seconds]]\n" +
+        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--runs N] [--connection <storage connection string>] [--soak cronflow|raw|replay|activity [seconds]] [--micro]\n" +
         "  --quick       fewer rounds (finishes in under 3 minutes); Azurite scenarios run only if Azurite is reachable\n" +
         "  --in-memory   skip the Azurite scenarios\n" +
         "  --only        run only the listed bars\n" +
+        "  --runs N      runs per side and round in the in-memory throughput batches (default 1000)\n" +
         "  --connection  Azure Storage connection string (default UseDevelopmentStorage=true, i.e. Azurite)\n" +
-        "  --soak cronflow|raw [seconds]  instead of the bars, run one side's in-memory 3-step batches (to attach dotnet-trace or dotnet-counters)";
+        "  --soak cronflow|raw|replay|activity [seconds]  instead of the bars, run one side's in-memory 3-step batches, or Cronflow's\n" +
+        "                side of a micro-benchmark in a loop (to attach dotnet-trace or dotnet-counters)\n" +
+        "  --micro       instead of the bars, run the BenchmarkDotNet micro-benchmarks (history replay and one activity, both sides)";
 }
 
 /// <summary>Bad command line.</summary>

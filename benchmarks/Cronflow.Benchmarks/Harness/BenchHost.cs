@@ -124,6 +124,30 @@ internal sealed class BenchHost : IAsyncDisposable
         }
     }
 
+    /// <summary>What the backend reports about an instance (for diagnosing runs that do not finish).</summary>
+    public async Task<string> DescribeAsync(string instanceId)
+    {
+        try
+        {
+            var state = (await ServiceClient.GetOrchestrationStateAsync(instanceId, allExecutions: false)).FirstOrDefault(s => s is not null);
+            var text = state is null
+                ? "no state"
+                : $"{state.Name} {state.OrchestrationStatus}, created {state.CreatedTime:HH:mm:ss.fff}, updated {state.LastUpdatedTime:HH:mm:ss.fff}";
+            if (IsDurable)
+            {
+                using var history = System.Text.Json.JsonDocument.Parse(await ServiceClient.GetOrchestrationHistoryAsync(instanceId, null));
+                text += $", {history.RootElement.GetArrayLength()} history events: "
+                    + string.Join(",", history.RootElement.EnumerateArray().Select(e => e.TryGetProperty("EventType", out var t) ? t.ToString() : "?"));
+            }
+
+            return text;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return $"state unavailable ({ex.GetType().Name}: {ex.Message})";
+        }
+    }
+
     /// <summary>The number of history events of a finished execution, read back from the backend (Azure Storage only).</summary>
     public async Task<int?> CountStoredHistoryAsync(string instanceId, string? executionId)
     {

@@ -16,6 +16,10 @@ internal static class Measure
         var ids = new string[runs];
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
+        var pauseBefore = GC.GetTotalPauseDuration();
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
+        var gen1Before = GC.CollectionCount(1);
+        var gen2Before = GC.CollectionCount(2);
         var started = Stopwatch.GetTimestamp();
         if (parallelStarts <= 1)
         {
@@ -37,13 +41,26 @@ internal static class Measure
         catch (TimeoutException)
         {
             var done = waits.Count(w => w.IsCompletedSuccessfully);
-            throw new TimeoutException($"Only {done} of {runs} runs finished within {timeout}; first unfinished: {ids[Array.FindIndex(waits, w => !w.IsCompletedSuccessfully)]}.");
+            var stuck = ids.Where((_, i) => !waits[i].IsCompletedSuccessfully).Take(5).ToList();
+            var states = new List<string>();
+            foreach (var id in stuck)
+            {
+                states.Add($"{id}: {await host.DescribeAsync(id)}");
+            }
+
+            throw new TimeoutException($"Only {done} of {runs} runs finished within {timeout}. Unfinished: {string.Join("; ", states)}");
         }
 
         var finished = waits.Select(w => w.Result).ToArray();
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpuBefore;
+        var gc = new GcCost(
+            (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds / runs,
+            (GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / 1024.0 / runs,
+            GC.CollectionCount(1) - gen1Before,
+            GC.CollectionCount(2) - gen2Before);
         var last = finished.Max(f => f.Timestamp);
+        var duplicates = finished.Sum(f => f.DuplicateResults);
         var failed = finished.Count(f => !ok(f));
         await host.PurgeAsync(ids);
         if (failed > 0)
@@ -51,7 +68,7 @@ internal static class Measure
             throw new InvalidOperationException($"{failed} of {runs} runs did not complete successfully.");
         }
 
-        return new Throughput(runs / Stopwatch.GetElapsedTime(started, last).TotalSeconds, cpu.TotalMilliseconds / runs);
+        return new Throughput(runs / Stopwatch.GetElapsedTime(started, last).TotalSeconds, cpu.TotalMilliseconds / runs, gc, duplicates);
     }
 
     /// <summary>Starts one instance and waits for it: milliseconds from the start call to the commit of its final state.</summary>
@@ -94,7 +111,7 @@ internal static class Measure
 
             c.Add(cv);
             r.Add(rv);
-            Console.WriteLine($"    round {round + 1,2}: cronflow {format(cv.RunsPerSecond)} runs/s ({Fmt.F3(cv.CpuMsPerRun)} CPU ms/run)  hand-written {format(rv.RunsPerSecond)} runs/s ({Fmt.F3(rv.CpuMsPerRun)} CPU ms/run)  ratio {Fmt.F3(cv.RunsPerSecond / rv.RunsPerSecond)}, by CPU {Fmt.F3(rv.CpuMsPerRun / cv.CpuMsPerRun)}");
+            Console.WriteLine($"    round {round + 1,2}: cronflow {format(cv.RunsPerSecond)} runs/s ({cv.Describe()})  hand-written {format(rv.RunsPerSecond)} runs/s ({rv.Describe()})  ratio {Fmt.F3(cv.RunsPerSecond / rv.RunsPerSecond)}, by CPU {Fmt.F3(rv.CpuMsPerRun / cv.CpuMsPerRun)}");
         }
 
         var paired = new Paired(
@@ -136,7 +153,15 @@ internal static class Measure
 }
 
 /// <summary>Runs per second, and CPU time of the whole process per run (all threads: engine, client, both sides' code).</summary>
-internal sealed record Throughput(double RunsPerSecond, double CpuMsPerRun);
+internal sealed record Throughput(double RunsPerSecond, double CpuMsPerRun, GcCost Gc, int DuplicateResults)
+{
+    public string Describe() =>
+        $"CPU {Fmt.F3(CpuMsPerRun)} ms/run, alloc {Fmt.N0(Gc.AllocatedKbPerRun)} KB/run, GC pause {Fmt.F3(Gc.PauseMsPerRun)} ms/run, gen1/gen2 GCs {Gc.Gen1}/{Gc.Gen2}"
+        + (DuplicateResults > 0 ? $", {DuplicateResults} duplicate activity results" : "");
+}
+
+/// <summary>What the garbage collector did during a batch (whole process).</summary>
+internal sealed record GcCost(double PauseMsPerRun, double AllocatedKbPerRun, int Gen1, int Gen2);
 
 /// <summary>Both sides of a paired throughput measurement and their per-round ratios (wall clock, and CPU time per run).</summary>
 internal sealed record Paired(Stats Cronflow, Stats Raw, Stats Ratio, Stats CronflowCpu, Stats RawCpu, Stats CpuRatio);

@@ -13,7 +13,9 @@ namespace Cronflow.Benchmarks.Harness;
 /// <param name="Output">The serialized orchestration output.</param>
 /// <param name="ExecutionId">The execution id (to read the history from the backend).</param>
 /// <param name="HistoryEvents">The number of history events of the execution, the final ones included.</param>
-internal sealed record Finished(long Timestamp, OrchestrationStatus Status, string? Output, string? ExecutionId, int HistoryEvents);
+/// <param name="History">The execution's history events, when <see cref="TrackingOrchestrationService.CaptureHistory"/> is on.</param>
+/// <param name="DuplicateResults">Activity results recorded more than once (an activity message delivered again, for example after its visibility timeout).</param>
+internal sealed record Finished(long Timestamp, OrchestrationStatus Status, string? Output, string? ExecutionId, int HistoryEvents, int DuplicateResults, IReadOnlyList<HistoryEvent>? History = null);
 
 /// <summary>Bytes that went to activities (their inputs) and came back (their results) for one instance.</summary>
 internal sealed class PayloadTally
@@ -23,6 +25,9 @@ internal sealed class PayloadTally
     private int _inputs;
     private int _outputs;
 
+    /// <summary>The serialized activity inputs, in the order they were scheduled (kept only when asked for).</summary>
+    public List<string?>? KeptInputs { get; init; }
+
     public long InputBytes => Interlocked.Read(ref _inputBytes);
 
     public long OutputBytes => Interlocked.Read(ref _outputBytes);
@@ -31,10 +36,48 @@ internal sealed class PayloadTally
 
     public int Outputs => Volatile.Read(ref _outputs);
 
+    private long _historyBytes;
+    private long _statusBytes;
+    private int _episodes;
+
+    /// <summary>Bytes of the payloads in the history (run input, activity inputs and results, run output).</summary>
+    public long HistoryBytes => Interlocked.Read(ref _historyBytes);
+
+    /// <summary>Bytes of custom status written, summed over the episodes (the backend stores it with every episode).</summary>
+    public long StatusBytes => Interlocked.Read(ref _statusBytes);
+
+    public int Episodes => Volatile.Read(ref _episodes);
+
+    public void AddEpisode(IEnumerable<HistoryEvent> newEvents, string? customStatus)
+    {
+        Interlocked.Increment(ref _episodes);
+        Interlocked.Add(ref _statusBytes, Bytes(customStatus));
+        foreach (var e in newEvents)
+        {
+            Interlocked.Add(ref _historyBytes, e switch
+            {
+                ExecutionStartedEvent started => Bytes(started.Input),
+                TaskScheduledEvent scheduled => Bytes(scheduled.Input),
+                TaskCompletedEvent completed => Bytes(completed.Result),
+                ExecutionCompletedEvent done => Bytes(done.Result),
+                _ => 0,
+            });
+        }
+    }
+
+    private static int Bytes(string? text) => text is null ? 0 : Encoding.UTF8.GetByteCount(text);
+
     public void AddInput(string? serialized)
     {
         Interlocked.Add(ref _inputBytes, serialized is null ? 0 : Encoding.UTF8.GetByteCount(serialized));
         Interlocked.Increment(ref _inputs);
+        if (KeptInputs is { } kept)
+        {
+            lock (kept)
+            {
+                kept.Add(serialized);
+            }
+        }
     }
 
     public void AddOutput(string? serialized)
@@ -62,6 +105,9 @@ internal class TrackingOrchestrationService : IOrchestrationService
     /// <summary>Whether commits that arm a timer are reported through <see cref="TimerArmed"/> (off unless a scenario needs it).</summary>
     public bool TrackTimers { get; set; }
 
+    /// <summary>Whether <see cref="Finished"/> carries a copy of the history (off unless a scenario needs it).</summary>
+    public bool CaptureHistory { get; set; }
+
     /// <summary>Wraps <paramref name="inner"/>, keeping its entity support visible to the worker (the Azure Storage backend has it).</summary>
     public static TrackingOrchestrationService Wrap(IOrchestrationService inner) =>
         inner is IEntityOrchestrationService entities ? new EntityTracking(inner, entities) : new TrackingOrchestrationService(inner);
@@ -73,7 +119,8 @@ internal class TrackingOrchestrationService : IOrchestrationService
     public Task<long> TimerArmed(string instanceId) => _timers.GetOrAdd(instanceId, NewSource<long>).Task;
 
     /// <summary>Starts counting activity input and result bytes for <paramref name="instanceId"/>.</summary>
-    public PayloadTally Tally(string instanceId) => _tallies.GetOrAdd(instanceId, _ => new PayloadTally());
+    public PayloadTally Tally(string instanceId, bool keepInputs = false) =>
+        _tallies.GetOrAdd(instanceId, _ => new PayloadTally { KeptInputs = keepInputs ? [] : null });
 
     /// <summary>Drops what is kept about <paramref name="instanceId"/>.</summary>
     public void Forget(string instanceId)
@@ -102,6 +149,8 @@ internal class TrackingOrchestrationService : IOrchestrationService
                     tally.AddInput(scheduled.Input);
                 }
             }
+
+            tally.AddEpisode(newOrchestrationRuntimeState.NewEvents, orchestrationState?.Status);
         }
 
         await Inner.CompleteTaskOrchestrationWorkItemAsync(
@@ -119,7 +168,9 @@ internal class TrackingOrchestrationService : IOrchestrationService
                 status,
                 orchestrationState?.Output ?? newOrchestrationRuntimeState.Output,
                 newOrchestrationRuntimeState.OrchestrationInstance?.ExecutionId,
-                newOrchestrationRuntimeState.Events.Count);
+                newOrchestrationRuntimeState.Events.Count,
+                DuplicateResults(newOrchestrationRuntimeState.Events),
+                CaptureHistory ? [.. newOrchestrationRuntimeState.Events] : null);
             _finished.GetOrAdd(instanceId, NewSource<Finished>).TrySetResult(finished);
         }
         else if (TrackTimers && timerMessages.Count > 0)
@@ -138,6 +189,25 @@ internal class TrackingOrchestrationService : IOrchestrationService
         }
 
         return Inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
+    }
+
+    private static int DuplicateResults(IList<HistoryEvent> events)
+    {
+        var scheduled = 0;
+        var results = 0;
+        foreach (var e in events)
+        {
+            if (e is TaskScheduledEvent)
+            {
+                scheduled++;
+            }
+            else if (e is TaskCompletedEvent or TaskFailedEvent)
+            {
+                results++;
+            }
+        }
+
+        return Math.Max(0, results - scheduled);
     }
 
     private static TaskCompletionSource<T> NewSource<T>(string _) => new(TaskCreationOptions.RunContinuationsAsynchronously);
