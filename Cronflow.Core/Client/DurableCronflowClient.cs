@@ -74,9 +74,11 @@ internal abstract class DurableCronflowClient : ICronflowClient
             await EnsureGateAsync(input.WorkflowId).ConfigureAwait(false);
         }
 
-        if (!await TryStartAsync(id, input, onlyIfAbsent: true).ConfigureAwait(false))
+        var started = await TryStartAsync(id, input, onlyIfAbsent: true).ConfigureAwait(false);
+        if (!started || runId is not null)
         {
-            // Another caller started the same run id at the same moment: the idempotent case, if it is the same run.
+            // Another caller may have started the same run id at the same moment (some backends accept both starts
+            // and keep one input): read the run back; it is the idempotent case only if it is the same run.
             var existing = await GetInstanceAsync(id).ConfigureAwait(false);
             RunRequests.EnsureSameRun(id, RunInfoMapper.ReadInput(existing?.SerializedInput), input);
         }

@@ -62,10 +62,21 @@ internal static class RunInfoMapper
                 status = RunStatus.Completed;
                 completedAt = snapshot.LastUpdatedAt;
                 break;
+            case InstanceState.Failed when progress?.Result is { } decided:
+                // The run had decided its outcome (a versioning error, say) before the engine failed the episode.
+                result = decided;
+                status = decided.Status;
+                error = decided.Error;
+                completedAt = snapshot.LastUpdatedAt;
+                break;
             case InstanceState.Failed:
                 status = RunStatus.Failed;
                 completedAt = snapshot.LastUpdatedAt;
-                error = new StepError { ErrorType = snapshot.FailureType ?? "Unknown", Message = snapshot.FailureMessage ?? "The orchestration failed." };
+                error = new StepError
+                {
+                    ErrorType = snapshot.FailureType ?? "Cronflow.OrchestrationFailedException",
+                    Message = snapshot.FailureMessage ?? ReadReason(snapshot.SerializedOutput) ?? "The orchestration failed.",
+                };
                 break;
             case InstanceState.Terminated:
                 status = RunStatus.Cancelled;

@@ -64,12 +64,17 @@ internal sealed class Interpreter
         if (_input.Fingerprint is { } fingerprint && fingerprint != definition.Fingerprint)
         {
             var mismatch = new WorkflowVersionMismatchException(definition.Id, fingerprint, definition.Fingerprint);
-            return Failed(new StepError
+
+            // Stopping here leaves recorded events unreplayed, so Durable Task fails the episode as non-deterministic;
+            // the custom status still carries the decided result, which clients report.
+            _progress.Fingerprint = fingerprint;
+            _progress.Result = Failed(new StepError
             {
                 Code = mismatch.Code,
                 ErrorType = typeof(WorkflowVersionMismatchException).FullName!,
                 Message = mismatch.Message + " The run cannot be replayed safely on the new definition; see docs/versioning.md.",
             });
+            return _progress.Result;
         }
 
         if (_input.Chunk is { } chunk)
@@ -111,7 +116,8 @@ internal sealed class Interpreter
         }
         catch (ReplayMismatchSignal mismatch)
         {
-            // No hooks, no waiting for actions: the history cannot be trusted.
+            // No hooks, no waiting for actions: the history cannot be trusted. Durable Task may fail the episode
+            // for the events left unreplayed; the custom status carries the decided result either way.
             result = Failed(mismatch.Error);
         }
         catch (ContinueAsNewSignal next)

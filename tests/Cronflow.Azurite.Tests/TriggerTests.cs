@@ -66,8 +66,7 @@ public sealed class TriggerTests : IAsyncLifetime
         Assert.Single((await _host.Client.ListRunsAsync(new RunQuery { WorkflowId = "echo" })).Runs);
     }
 
-    [AzuriteFact(Skip = "Known engine race: two simultaneous triggers of one new run id with different payloads both succeed on Azure Storage "
-        + "(neither sees the other's instance before creating it, and the backend reports no conflict), so one caller's payload is silently dropped.")]
+    [AzuriteFact]
     public async Task TriggerAsync_SameRunIdOtherPayloadConcurrently_OneStartsOneConflicts()
     {
         var attempts = await Task.WhenAll(new[] { "x", "y" }.Select(async value =>
