@@ -33,6 +33,7 @@ internal static class Measure
             await Parallel.ForAsync(0, runs, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = parallelStarts }, async (i, _) => ids[i] = await start());
         }
 
+        var startPhase = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var waits = ids.Select(id => host.WaitAsync(id, timeout)).ToArray();
         try
         {
@@ -68,7 +69,7 @@ internal static class Measure
             throw new InvalidOperationException($"{failed} of {runs} runs did not complete successfully.");
         }
 
-        return new Throughput(runs / Stopwatch.GetElapsedTime(started, last).TotalSeconds, cpu.TotalMilliseconds / runs, gc, duplicates);
+        return new Throughput(runs / Stopwatch.GetElapsedTime(started, last).TotalSeconds, cpu.TotalMilliseconds / runs, gc, duplicates, startPhase);
     }
 
     /// <summary>Starts one instance and waits for it: milliseconds from the start call to the commit of its final state.</summary>
@@ -153,10 +154,11 @@ internal static class Measure
 }
 
 /// <summary>Runs per second, and CPU time of the whole process per run (all threads: engine, client, both sides' code).</summary>
-internal sealed record Throughput(double RunsPerSecond, double CpuMsPerRun, GcCost Gc, int DuplicateResults)
+/// <param name="StartPhaseMs">How long the start calls took, all together.</param>
+internal sealed record Throughput(double RunsPerSecond, double CpuMsPerRun, GcCost Gc, int DuplicateResults, double StartPhaseMs)
 {
     public string Describe() =>
-        $"CPU {Fmt.F3(CpuMsPerRun)} ms/run, alloc {Fmt.N0(Gc.AllocatedKbPerRun)} KB/run, GC pause {Fmt.F3(Gc.PauseMsPerRun)} ms/run, gen1/gen2 GCs {Gc.Gen1}/{Gc.Gen2}"
+        $"CPU {Fmt.F3(CpuMsPerRun)} ms/run, alloc {Fmt.N0(Gc.AllocatedKbPerRun)} KB/run, GC pause {Fmt.F3(Gc.PauseMsPerRun)} ms/run, gen1/gen2 GCs {Gc.Gen1}/{Gc.Gen2}, starts took {Fmt.N0(StartPhaseMs)} ms"
         + (DuplicateResults > 0 ? $", {DuplicateResults} duplicate activity results" : "");
 }
 
