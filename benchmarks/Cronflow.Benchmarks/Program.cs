@@ -85,7 +85,12 @@ if (settings.Includes("P1") || settings.Includes("P6"))
     if (why is null)
     {
         var taskHub = "bench" + Guid.NewGuid().ToString("N")[..12];
-        await using var host = await BenchHost.StartAsync(Engine.Azurite, taskHub, settings.ConnectionString);
+        await using var host = await BenchHost.StartAsync(Engine.Azurite, taskHub, settings.ConnectionString, settings.VisibilityTimeout);
+        if (settings.VisibilityTimeout is { } visibility)
+        {
+            Console.WriteLine($"note: Azure Storage visibility timeout set to {visibility.TotalSeconds:F0} s for this run");
+        }
+
         await AzuriteScenarios.WarmUpAsync(host);
         if (settings.Includes("P1"))
         {

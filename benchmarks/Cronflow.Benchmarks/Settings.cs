@@ -13,6 +13,9 @@ internal sealed class Settings
 
     public string ConnectionString { get; private init; } = "UseDevelopmentStorage=true";
 
+    /// <summary>Overrides the Azure Storage message visibility timeout of the host (default: the host's own default).</summary>
+    public TimeSpan? VisibilityTimeout { get; private init; }
+
     /// <summary>Instead of the bars: run the BenchmarkDotNet micro-benchmarks (replay and activity, both sides).</summary>
     public bool Micro { get; private init; }
 
@@ -61,6 +64,7 @@ internal sealed class Settings
         string? soak = null;
         var micro = false;
         var runs = 1000;
+        TimeSpan? visibilityTimeout = null;
         var soakFor = TimeSpan.FromSeconds(60);
         for (var i = 0; i < args.Length; i++)
         {
@@ -86,6 +90,10 @@ internal sealed class Settings
                     runs = batch;
                     i++;
                     break;
+                case "--visibility-timeout" when i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var visibility) && visibility > 0:
+                    visibilityTimeout = TimeSpan.FromSeconds(visibility);
+                    i++;
+                    break;
                 case "--connection" when i + 1 < args.Length:
                     connection = args[++i];
                     break;
@@ -105,16 +113,17 @@ internal sealed class Settings
             }
         }
 
-        return new Settings { Quick = quick, InMemoryOnly = inMemory, Only = only, ConnectionString = connection, SoakSide = soak, SoakFor = soakFor, Micro = micro, ThroughputRuns = runs };
+        return new Settings { Quick = quick, InMemoryOnly = inMemory, Only = only, ConnectionString = connection, SoakSide = soak, SoakFor = soakFor, Micro = micro, ThroughputRuns = runs, VisibilityTimeout = visibilityTimeout };
     }
 
     public const string Usage =
-        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--runs N] [--connection <storage connection string>] [--soak cronflow|raw|replay|activity [seconds]] [--micro]\n" +
+        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--runs N] [--connection <storage connection string>] [--visibility-timeout S] [--soak cronflow|raw|replay|activity [seconds]] [--micro]\n" +
         "  --quick       fewer rounds (finishes in under 3 minutes); Azurite scenarios run only if Azurite is reachable\n" +
         "  --in-memory   skip the Azurite scenarios\n" +
         "  --only        run only the listed bars\n" +
         "  --runs N      runs per side and round in the in-memory throughput batches (default 1000)\n" +
         "  --connection  Azure Storage connection string (default UseDevelopmentStorage=true, i.e. Azurite)\n" +
+        "  --visibility-timeout S  Azure Storage message visibility timeout in seconds (default: the host's default)\n" +
         "  --soak cronflow|raw|replay|activity [seconds]  instead of the bars, run one side's in-memory 3-step batches, or Cronflow's\n" +
         "                side of a micro-benchmark in a loop (to attach dotnet-trace or dotnet-counters)\n" +
         "  --micro       instead of the bars, run the BenchmarkDotNet micro-benchmarks (history replay and one activity, both sides)";

@@ -62,12 +62,18 @@ internal sealed class BenchHost : IAsyncDisposable
     public bool IsDurable => _backend.IsDurable;
 
     /// <summary>Starts a host on <paramref name="engine"/>; on Azurite, <paramref name="taskHub"/> names a task hub of its own.</summary>
-    public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true")
+    public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true", TimeSpan? visibilityTimeout = null)
     {
         var hostOptions = new CronflowHostOptions();
         if (engine == Engine.Azurite)
         {
-            hostOptions.UseAzureStorage(connectionString, taskHub ?? throw new ArgumentNullException(nameof(taskHub)));
+            hostOptions.UseAzureStorage(connectionString, taskHub ?? throw new ArgumentNullException(nameof(taskHub)), azure =>
+            {
+                if (visibilityTimeout is { } visibility)
+                {
+                    azure.VisibilityTimeout = visibility;
+                }
+            });
         }
 
         hostOptions.Validate();
@@ -110,18 +116,21 @@ internal sealed class BenchHost : IAsyncDisposable
         return finished;
     }
 
-    /// <summary>Removes finished instances from the in-memory store, so that long runs do not accumulate state between rounds.</summary>
+    /// <summary>
+    /// Removes finished instances (state and history) from the backend, so that rounds do not accumulate state: in
+    /// memory it would grow the heap, and Azurite's tables get slower to query as they grow.
+    /// </summary>
     public async Task PurgeAsync(IEnumerable<string> instanceIds)
     {
-        if (IsDurable || ServiceClient is not IOrchestrationServicePurgeClient purge)
+        if (ServiceClient is not IOrchestrationServicePurgeClient purge)
         {
             return;
         }
 
-        foreach (var id in instanceIds)
-        {
-            await purge.PurgeInstanceStateAsync(id);
-        }
+        await Parallel.ForEachAsync(
+            instanceIds,
+            new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = IsDurable ? 8 : 1 },
+            async (id, _) => await purge.PurgeInstanceStateAsync(id));
     }
 
     /// <summary>What the backend reports about an instance (for diagnosing runs that do not finish).</summary>

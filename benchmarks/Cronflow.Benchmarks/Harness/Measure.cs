@@ -9,10 +9,13 @@ internal static class Measure
 {
     /// <summary>
     /// Starts <paramref name="runs"/> instances as fast as the client allows and waits for all of them. Returns the
-    /// throughput in runs per second, from the first start to the last commit of a final state.
+    /// throughput in runs per second, from the first start to the last commit of a final state. With
+    /// <paramref name="tolerateStall"/>, a batch whose runs do not all finish within <paramref name="timeout"/> counts
+    /// with the runs that did finish (over the whole wait), and says why the others did not; otherwise it throws.
     /// </summary>
-    public static async Task<Throughput> ThroughputAsync(BenchHost host, int runs, Func<Task<string>> start, int parallelStarts, TimeSpan timeout, Func<Finished, bool> ok)
+    public static async Task<Throughput> ThroughputAsync(BenchHost host, int runs, Func<Task<string>> start, int parallelStarts, TimeSpan timeout, Func<Finished, bool> ok, bool tolerateStall = false)
     {
+        var commitErrorsBefore = host.Tracker.CommitErrors;
         var ids = new string[runs];
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
@@ -42,14 +45,29 @@ internal static class Measure
         catch (TimeoutException)
         {
             var done = waits.Count(w => w.IsCompletedSuccessfully);
-            var stuck = ids.Where((_, i) => !waits[i].IsCompletedSuccessfully).Take(5).ToList();
+            var stuck = ids.Where((_, i) => !waits[i].IsCompletedSuccessfully).Take(3).ToList();
             var states = new List<string>();
             foreach (var id in stuck)
             {
                 states.Add($"{id}: {await host.DescribeAsync(id)}");
             }
 
-            throw new TimeoutException($"Only {done} of {runs} runs finished within {timeout}. Unfinished: {string.Join("; ", states)}");
+            var stall = $"only {done} of {runs} runs finished within {timeout.TotalSeconds:F0} s; commits that threw in this batch: {host.Tracker.CommitErrors - commitErrorsBefore} (last: {host.Tracker.LastCommitError ?? "none"}); unfinished: {string.Join("; ", states)}";
+            if (!tolerateStall)
+            {
+                throw new TimeoutException(stall);
+            }
+
+            process.Refresh();
+            var stalled = waits.Where(w => w.IsCompletedSuccessfully).Select(w => w.Result).ToArray();
+            return new Throughput(
+                done / Stopwatch.GetElapsedTime(started).TotalSeconds,
+                (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / Math.Max(1, done),
+                new GcCost((GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds / Math.Max(1, done), (GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / 1024.0 / Math.Max(1, done), GC.CollectionCount(1) - gen1Before, GC.CollectionCount(2) - gen2Before),
+                stalled.Sum(f => f.DuplicateResults),
+                startPhase,
+                host.Tracker.CommitErrors - commitErrorsBefore,
+                stall);
         }
 
         var finished = waits.Select(w => w.Result).ToArray();
@@ -69,7 +87,7 @@ internal static class Measure
             throw new InvalidOperationException($"{failed} of {runs} runs did not complete successfully.");
         }
 
-        return new Throughput(runs / Stopwatch.GetElapsedTime(started, last).TotalSeconds, cpu.TotalMilliseconds / runs, gc, duplicates, startPhase);
+        return new Throughput(runs / Stopwatch.GetElapsedTime(started, last).TotalSeconds, cpu.TotalMilliseconds / runs, gc, duplicates, startPhase, host.Tracker.CommitErrors - commitErrorsBefore);
     }
 
     /// <summary>Starts one instance and waits for it: milliseconds from the start call to the commit of its final state.</summary>
@@ -115,13 +133,22 @@ internal static class Measure
             Console.WriteLine($"    round {round + 1,2}: cronflow {format(cv.RunsPerSecond)} runs/s ({cv.Describe()})  hand-written {format(rv.RunsPerSecond)} runs/s ({rv.Describe()})  ratio {Fmt.F3(cv.RunsPerSecond / rv.RunsPerSecond)}, by CPU {Fmt.F3(rv.CpuMsPerRun / cv.CpuMsPerRun)}");
         }
 
+        var stalls = c.Count(t => t.Stall is not null) + r.Count(t => t.Stall is not null);
+        if (stalls > 0)
+        {
+            Console.WriteLine($"    {stalls} batch(es) stalled: cronflow {c.Count(t => t.Stall is not null)}, hand-written {r.Count(t => t.Stall is not null)} (counted with the runs that finished)");
+        }
+
         var paired = new Paired(
             Stats.Of(c.Select(t => t.RunsPerSecond)),
             Stats.Of(r.Select(t => t.RunsPerSecond)),
             Stats.Of(c.Zip(r, (x, y) => x.RunsPerSecond / y.RunsPerSecond)),
             Stats.Of(c.Select(t => t.CpuMsPerRun)),
             Stats.Of(r.Select(t => t.CpuMsPerRun)),
-            Stats.Of(c.Zip(r, (x, y) => y.CpuMsPerRun / x.CpuMsPerRun)));
+            Stats.Of(c.Zip(r, (x, y) => y.CpuMsPerRun / x.CpuMsPerRun)))
+        {
+            Stalls = (c.Count(t => t.Stall is not null), r.Count(t => t.Stall is not null)),
+        };
         Console.WriteLine($"    cronflow      {paired.Cronflow.Format(format, " runs/s")}; CPU {paired.CronflowCpu.Format(Fmt.F3, " ms/run")}");
         Console.WriteLine($"    hand-written  {paired.Raw.Format(format, " runs/s")}; CPU {paired.RawCpu.Format(Fmt.F3, " ms/run")}");
         Console.WriteLine($"    ratio         {paired.Ratio.Format(Fmt.F3)}");
@@ -155,15 +182,25 @@ internal static class Measure
 
 /// <summary>Runs per second, and CPU time of the whole process per run (all threads: engine, client, both sides' code).</summary>
 /// <param name="StartPhaseMs">How long the start calls took, all together.</param>
-internal sealed record Throughput(double RunsPerSecond, double CpuMsPerRun, GcCost Gc, int DuplicateResults, double StartPhaseMs)
+/// <param name="CommitErrors">Episode commits the backend failed during the batch (retried by the worker).</param>
+/// <param name="Stall">Why the batch did not finish in time, if it did not.</param>
+internal sealed record Throughput(double RunsPerSecond, double CpuMsPerRun, GcCost Gc, int DuplicateResults, double StartPhaseMs, int CommitErrors = 0, string? Stall = null)
 {
     public string Describe() =>
         $"CPU {Fmt.F3(CpuMsPerRun)} ms/run, alloc {Fmt.N0(Gc.AllocatedKbPerRun)} KB/run, GC pause {Fmt.F3(Gc.PauseMsPerRun)} ms/run, gen1/gen2 GCs {Gc.Gen1}/{Gc.Gen2}, starts took {Fmt.N0(StartPhaseMs)} ms"
-        + (DuplicateResults > 0 ? $", {DuplicateResults} duplicate activity results" : "");
+        + (DuplicateResults > 0 ? $", {DuplicateResults} duplicate activity results" : "")
+        + (CommitErrors > 0 ? $", {CommitErrors} failed commits" : "")
+        + (Stall is not null ? $"; STALLED: {Stall}" : "");
 }
 
 /// <summary>What the garbage collector did during a batch (whole process).</summary>
 internal sealed record GcCost(double PauseMsPerRun, double AllocatedKbPerRun, int Gen1, int Gen2);
 
 /// <summary>Both sides of a paired throughput measurement and their per-round ratios (wall clock, and CPU time per run).</summary>
-internal sealed record Paired(Stats Cronflow, Stats Raw, Stats Ratio, Stats CronflowCpu, Stats RawCpu, Stats CpuRatio);
+internal sealed record Paired(Stats Cronflow, Stats Raw, Stats Ratio, Stats CronflowCpu, Stats RawCpu, Stats CpuRatio)
+{
+    /// <summary>Batches that did not finish in time, per side.</summary>
+    public (int Cronflow, int Raw) Stalls { get; init; }
+
+    public string StallNote => Stalls is (0, 0) ? "" : $"; stalled batches: cronflow {Stalls.Cronflow}, hand-written {Stalls.Raw}";
+}

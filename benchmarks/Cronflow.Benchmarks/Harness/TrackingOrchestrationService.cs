@@ -105,6 +105,13 @@ internal class TrackingOrchestrationService : IOrchestrationService
     /// <summary>Whether commits that arm a timer are reported through <see cref="TimerArmed"/> (off unless a scenario needs it).</summary>
     public bool TrackTimers { get; set; }
 
+    private int _commitErrors;
+
+    /// <summary>Episodes whose commit threw (the backend rejected or failed a write); the worker retries them.</summary>
+    public int CommitErrors => Volatile.Read(ref _commitErrors);
+
+    public string? LastCommitError { get; private set; }
+
     /// <summary>Whether <see cref="Finished"/> carries a copy of the history (off unless a scenario needs it).</summary>
     public bool CaptureHistory { get; set; }
 
@@ -153,8 +160,18 @@ internal class TrackingOrchestrationService : IOrchestrationService
             tally.AddEpisode(newOrchestrationRuntimeState.NewEvents, orchestrationState?.Status);
         }
 
-        await Inner.CompleteTaskOrchestrationWorkItemAsync(
-            workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState).ConfigureAwait(false);
+        try
+        {
+            await Inner.CompleteTaskOrchestrationWorkItemAsync(
+                workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The worker abandons the work item and retries it; counted so that reports can say so.
+            Interlocked.Increment(ref _commitErrors);
+            LastCommitError = string.Join(" <- ", Chain(ex).Select(e => $"{e.GetType().Name}: {e.Message.Split('\n')[0]}"));
+            throw;
+        }
         if (instanceId is null)
         {
             return;
@@ -189,6 +206,14 @@ internal class TrackingOrchestrationService : IOrchestrationService
         }
 
         return Inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
+    }
+
+    private static IEnumerable<Exception> Chain(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
     }
 
     private static int DuplicateResults(IList<HistoryEvent> events)

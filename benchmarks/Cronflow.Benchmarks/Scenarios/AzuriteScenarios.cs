@@ -7,6 +7,9 @@ internal static class AzuriteScenarios
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
+    /// <summary>A throughput batch normally takes seconds; one that takes longer stalled (see the docs) and is counted as it stands.</summary>
+    private static readonly TimeSpan BatchTimeout = TimeSpan.FromSeconds(90);
+
     /// <summary>Concurrent start calls: on Azure Storage each start writes a table row and a queue message.</summary>
     private const int ParallelStarts = 16;
 
@@ -32,8 +35,8 @@ internal static class AzuriteScenarios
         Console.WriteLine($"== P1 Azurite: 3-step sequential workflows, throughput; {settings.AzuriteThroughputRounds} rounds of {runs} runs per side ({ParallelStarts} concurrent start calls), alternating ==");
         var paired = await Measure.AlternateAsync(
             settings.AzuriteThroughputRounds,
-            () => Measure.ThroughputAsync(host, runs, () => host.StartCronflowAsync(BenchWorkflows.Sequence3, new { n = 0 }), ParallelStarts, Timeout, Measure.CronflowCompleted),
-            () => Measure.ThroughputAsync(host, runs, () => host.StartRawAsync(RawNames.Sequence, new SequenceInput(0, 3)), ParallelStarts, Timeout, Measure.RawCompleted),
+            () => Measure.ThroughputAsync(host, runs, () => host.StartCronflowAsync(BenchWorkflows.Sequence3, new { n = 0 }), ParallelStarts, BatchTimeout, Measure.CronflowCompleted, tolerateStall: true),
+            () => Measure.ThroughputAsync(host, runs, () => host.StartRawAsync(RawNames.Sequence, new SequenceInput(0, 3)), ParallelStarts, BatchTimeout, Measure.RawCompleted, tolerateStall: true),
             Fmt.F1);
 
         var cronflow = await Measure.LatencyAsync(host, () => host.StartCronflowAsync(BenchWorkflows.Sequence3, new { n = 0 }), Timeout, Measure.CronflowCompleted);
@@ -46,7 +49,7 @@ internal static class AzuriteScenarios
         return
         [
             new BarResult("P1", "Azurite", $"ratio={Fmt.F2(paired.Ratio.Median)}", "bar>=0.90", paired.Ratio.Median >= 0.9,
-                $"cronflow {Fmt.F1(paired.Cronflow.Median)} runs/s vs hand-written {Fmt.F1(paired.Raw.Median)} runs/s; ratio min–max {Fmt.F2(paired.Ratio.Min)}–{Fmt.F2(paired.Ratio.Max)}; by CPU time per run {Fmt.F2(paired.CpuRatio.Median)}"),
+                $"cronflow {Fmt.F1(paired.Cronflow.Median)} runs/s vs hand-written {Fmt.F1(paired.Raw.Median)} runs/s; ratio min–max {Fmt.F2(paired.Ratio.Min)}–{Fmt.F2(paired.Ratio.Max)}; by CPU time per run {Fmt.F2(paired.CpuRatio.Median)}{paired.StallNote}"),
             new BarResult("P1", "Azurite history-events/step", $"cronflow={Fmt.F2(cStored / 3.0)} raw={Fmt.F2(rStored / 3.0)}", "bar=same", cStored == rStored,
                 "read back from the History table"),
         ];
@@ -81,8 +84,8 @@ internal static class AzuriteScenarios
         Console.WriteLine($"  throughput: {settings.AzuriteThroughputRounds} rounds of {runs} runs per side ({ParallelStarts} concurrent start calls), alternating");
         var paired = await Measure.AlternateAsync(
             settings.AzuriteThroughputRounds,
-            () => Measure.ThroughputAsync(host, runs, () => host.StartCronflowAsync(BenchWorkflows.Sequence5, new { n = 0 }), ParallelStarts, Timeout, Measure.CronflowCompleted),
-            () => Measure.ThroughputAsync(host, runs, () => host.StartRawAsync(RawNames.Sequence, new SequenceInput(0, 5)), ParallelStarts, Timeout, Measure.RawCompleted),
+            () => Measure.ThroughputAsync(host, runs, () => host.StartCronflowAsync(BenchWorkflows.Sequence5, new { n = 0 }), ParallelStarts, BatchTimeout, Measure.CronflowCompleted, tolerateStall: true),
+            () => Measure.ThroughputAsync(host, runs, () => host.StartRawAsync(RawNames.Sequence, new SequenceInput(0, 5)), ParallelStarts, BatchTimeout, Measure.RawCompleted, tolerateStall: true),
             Fmt.F1);
         Console.WriteLine();
         return
@@ -90,7 +93,7 @@ internal static class AzuriteScenarios
             new BarResult("P6", "Azurite 5-step latency", $"median={Fmt.N0(c.Median)}ms", "bar<=400ms", c.Median <= 400,
                 $"min–max {Fmt.N0(c.Min)}–{Fmt.N0(c.Max)} ms; hand-written median {Fmt.N0(r.Median)} ms"),
             new BarResult("P6", "Azurite 5-step throughput", $"ratio={Fmt.F2(paired.Ratio.Median)}", "bar>=0.90", paired.Ratio.Median >= 0.9,
-                $"cronflow {Fmt.F1(paired.Cronflow.Median)} runs/s vs hand-written {Fmt.F1(paired.Raw.Median)} runs/s; ratio min–max {Fmt.F2(paired.Ratio.Min)}–{Fmt.F2(paired.Ratio.Max)}; by CPU time per run {Fmt.F2(paired.CpuRatio.Median)}"),
+                $"cronflow {Fmt.F1(paired.Cronflow.Median)} runs/s vs hand-written {Fmt.F1(paired.Raw.Median)} runs/s; ratio min–max {Fmt.F2(paired.Ratio.Min)}–{Fmt.F2(paired.Ratio.Max)}; by CPU time per run {Fmt.F2(paired.CpuRatio.Median)}{paired.StallNote}"),
         ];
     }
 }
