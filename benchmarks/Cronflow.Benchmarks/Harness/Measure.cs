@@ -60,14 +60,19 @@ internal static class Measure
 
             process.Refresh();
             var stalled = waits.Where(w => w.IsCompletedSuccessfully).Select(w => w.Result).ToArray();
+            var waited = Stopwatch.GetElapsedTime(started).TotalSeconds;
             return new Throughput(
-                done / Stopwatch.GetElapsedTime(started).TotalSeconds,
+                done / waited,
                 (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / Math.Max(1, done),
                 new GcCost((GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds / Math.Max(1, done), (GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / 1024.0 / Math.Max(1, done), GC.CollectionCount(1) - gen1Before, GC.CollectionCount(2) - gen2Before),
                 stalled.Sum(f => f.DuplicateResults),
                 startPhase,
                 host.Tracker.CommitErrors - commitErrorsBefore,
-                stall);
+                stall)
+            {
+                Runs = done,
+                Seconds = waited,
+            };
         }
 
         var finished = waits.Select(w => w.Result).ToArray();
@@ -87,7 +92,12 @@ internal static class Measure
             throw new InvalidOperationException($"{failed} of {runs} runs did not complete successfully.");
         }
 
-        return new Throughput(runs / Stopwatch.GetElapsedTime(started, last).TotalSeconds, cpu.TotalMilliseconds / runs, gc, duplicates, startPhase, host.Tracker.CommitErrors - commitErrorsBefore);
+        var seconds = Stopwatch.GetElapsedTime(started, last).TotalSeconds;
+        return new Throughput(runs / seconds, cpu.TotalMilliseconds / runs, gc, duplicates, startPhase, host.Tracker.CommitErrors - commitErrorsBefore)
+        {
+            Runs = runs,
+            Seconds = seconds,
+        };
     }
 
     /// <summary>Starts one instance and waits for it: milliseconds from the start call to the commit of its final state.</summary>
@@ -139,16 +149,26 @@ internal static class Measure
             Console.WriteLine($"    {stalls} batch(es) stalled: cronflow {c.Count(t => t.Stall is not null)}, hand-written {r.Count(t => t.Stall is not null)} (counted with the runs that finished)");
         }
 
+        // Ratios come from the rounds in which neither side stalled; throughput over all batches (stalls included) is
+        // reported next to them.
+        var clean = c.Zip(r).Where(p => p.First.Stall is null && p.Second.Stall is null).ToList();
         var paired = new Paired(
             Stats.Of(c.Select(t => t.RunsPerSecond)),
             Stats.Of(r.Select(t => t.RunsPerSecond)),
-            Stats.Of(c.Zip(r, (x, y) => x.RunsPerSecond / y.RunsPerSecond)),
-            Stats.Of(c.Select(t => t.CpuMsPerRun)),
-            Stats.Of(r.Select(t => t.CpuMsPerRun)),
-            Stats.Of(c.Zip(r, (x, y) => y.CpuMsPerRun / x.CpuMsPerRun)))
+            Stats.Of(clean.Select(p => p.First.RunsPerSecond / p.Second.RunsPerSecond)),
+            Stats.Of(clean.Select(p => p.First.CpuMsPerRun)),
+            Stats.Of(clean.Select(p => p.Second.CpuMsPerRun)),
+            Stats.Of(clean.Select(p => p.Second.CpuMsPerRun / p.First.CpuMsPerRun)))
         {
             Stalls = (c.Count(t => t.Stall is not null), r.Count(t => t.Stall is not null)),
+            OverallCronflow = c.Sum(t => t.Runs) / c.Sum(t => t.Seconds),
+            OverallRaw = r.Sum(t => t.Runs) / r.Sum(t => t.Seconds),
         };
+        if (stalls > 0)
+        {
+            Console.WriteLine($"    over all batches, stalls included: cronflow {format(paired.OverallCronflow)} runs/s, hand-written {format(paired.OverallRaw)} runs/s, ratio {Fmt.F3(paired.OverallCronflow / paired.OverallRaw)}; the ratios below use the {clean.Count} rounds without a stall");
+        }
+
         Console.WriteLine($"    cronflow      {paired.Cronflow.Format(format, " runs/s")}; CPU {paired.CronflowCpu.Format(Fmt.F3, " ms/run")}");
         Console.WriteLine($"    hand-written  {paired.Raw.Format(format, " runs/s")}; CPU {paired.RawCpu.Format(Fmt.F3, " ms/run")}");
         Console.WriteLine($"    ratio         {paired.Ratio.Format(Fmt.F3)}");
@@ -186,6 +206,11 @@ internal static class Measure
 /// <param name="Stall">Why the batch did not finish in time, if it did not.</param>
 internal sealed record Throughput(double RunsPerSecond, double CpuMsPerRun, GcCost Gc, int DuplicateResults, double StartPhaseMs, int CommitErrors = 0, string? Stall = null)
 {
+    /// <summary>Runs that finished, and the seconds they took (for throughput over several batches).</summary>
+    public int Runs { get; init; }
+
+    public double Seconds { get; init; }
+
     public string Describe() =>
         $"CPU {Fmt.F3(CpuMsPerRun)} ms/run, alloc {Fmt.N0(Gc.AllocatedKbPerRun)} KB/run, GC pause {Fmt.F3(Gc.PauseMsPerRun)} ms/run, gen1/gen2 GCs {Gc.Gen1}/{Gc.Gen2}, starts took {Fmt.N0(StartPhaseMs)} ms"
         + (DuplicateResults > 0 ? $", {DuplicateResults} duplicate activity results" : "")
@@ -202,5 +227,12 @@ internal sealed record Paired(Stats Cronflow, Stats Raw, Stats Ratio, Stats Cron
     /// <summary>Batches that did not finish in time, per side.</summary>
     public (int Cronflow, int Raw) Stalls { get; init; }
 
-    public string StallNote => Stalls is (0, 0) ? "" : $"; stalled batches: cronflow {Stalls.Cronflow}, hand-written {Stalls.Raw}";
+    /// <summary>Runs per second over all batches of each side, stalled ones included.</summary>
+    public double OverallCronflow { get; init; }
+
+    public double OverallRaw { get; init; }
+
+    public string StallNote => Stalls is (0, 0)
+        ? ""
+        : $"; stalled batches: cronflow {Stalls.Cronflow}, hand-written {Stalls.Raw} (ratio over the other rounds; over all batches {Fmt.F2(OverallCronflow / OverallRaw)})";
 }
