@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.DurableTask;
 
@@ -91,6 +92,7 @@ internal sealed class Interpreter
         }
 
         RunResult result;
+        var trusted = true;
         try
         {
             if (definition.Concurrency is not null && !_holdsSlot)
@@ -119,6 +121,7 @@ internal sealed class Interpreter
             // No hooks, no waiting for actions: the history cannot be trusted. Durable Task may fail the episode
             // for the events left unreplayed; the custom status carries the decided result either way.
             result = Failed(mismatch.Error);
+            trusted = false;
         }
         catch (ContinueAsNewSignal next)
         {
@@ -134,8 +137,18 @@ internal sealed class Interpreter
 
         // Refresh the records: hooks may have added some after the result was built.
         result.Steps = RecordsWithOutputs();
-        _progress.Result = result;
         _cache?.Remove(_context.InstanceId);
+        if (trusted)
+        {
+            // The output carries the result and every record; the final custom status need not repeat them.
+            _context.SetCustomStatus(new RunProgress { Fingerprint = _progress.Fingerprint });
+        }
+        else
+        {
+            // Durable Task may fail the episode for the events left unreplayed: the custom status carries the result.
+            _progress.Result = result;
+        }
+
         return result;
     }
 
@@ -308,12 +321,16 @@ internal sealed class Interpreter
         var attempts = Math.Max(1, node.Policy.Retry?.Attempts ?? 1);
         for (var attempt = 1; ; attempt++)
         {
-            UpdateRecord(record, r => r with { Attempts = attempt });
+            if (record >= 0 && _progress.Steps[record].Attempts != attempt)
+            {
+                _progress.Steps[record] = _progress.Steps[record] with { Attempts = attempt };
+            }
+
             StepError error;
             try
             {
                 var output = await RunWithTimeoutAsync(node, scope, attempt, cancel);
-                UpdateRecord(record, r => r with { Status = StepStatus.Completed, CompletedAt = Now }, output);
+                CompleteRecord(record, output);
                 return output;
             }
             catch (NodeFailure) when (cancel.IsCancellationRequested)
@@ -360,13 +377,13 @@ internal sealed class Interpreter
         return retry.RetryOn.Any(details.IsCausedBy);
     }
 
-    private async Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, CancellationToken cancel)
-    {
-        if (node.Policy.Timeout is not { } timeout)
-        {
-            return await RunNodeAsync(node, scope, attempt, null, cancel);
-        }
+    private Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, CancellationToken cancel) =>
+        node.Policy.Timeout is { } timeout
+            ? RunWithTimeoutAsync(node, scope, attempt, timeout, cancel)
+            : RunNodeAsync(node, scope, attempt, null, cancel);
 
+    private async Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, TimeSpan timeout, CancellationToken cancel)
+    {
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var block = new BlockState();
@@ -415,43 +432,37 @@ internal sealed class Interpreter
 
     // ---- steps ------------------------------------------------------------------------------
 
-    private async Task<FlowValue> CallStepAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, CancellationToken cancel, string? resumeToken = null)
+    private Task<FlowValue> CallStepAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, CancellationToken cancel, string? resumeToken = null)
     {
         // Earlier outputs travel in the input only while they are small; beyond that the step reads them from the
         // output cache of the host that runs it, so inputs do not grow with every step (see StepOutputCache).
-        var inline = _cache is null || scope.Bytes <= _inlineOutputBytes;
+        if (_cache is null || scope.Bytes <= _inlineOutputBytes)
+        {
+            return CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: true);
+        }
+
+        scope.Spill();
+        return CallWithCachedOutputsAsync(path, name, scope, attempt, error, timeout, resumeToken);
+    }
+
+    private async Task<FlowValue> CallWithCachedOutputsAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken)
+    {
         try
         {
-            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline);
+            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: false);
         }
-        catch (NodeFailure failure) when (!inline && failure.Error.ErrorType == StepOutputsMissingException.TypeName)
+        catch (NodeFailure failure) when (failure.Error.ErrorType == StepOutputsMissingException.TypeName)
         {
+            // The host that ran the step did not hold the outputs it read: run it again with every output inline.
             return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: true);
         }
     }
 
     private async Task<FlowValue> CallActivityAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, bool inline)
     {
-        var request = new StepRequest
-        {
-            WorkflowId = _definition.Id,
-            Path = path,
-            Name = name,
-            Attempt = attempt,
-            ItemChain = scope.Items.Count == 0 ? null : [.. scope.Items],
-            Payload = _payload.ToNullableJson(),
-            Last = scope.Last.ToNullableJson(),
-            Steps = inline ? scope.Flatten() : null,
-            OtherStepNames = inline ? null : scope.Names(),
-            CacheInstance = inline ? null : _context.InstanceId,
-            CacheScope = inline || scope.Key.Length == 0 ? null : scope.Key,
-            RunId = _runId,
-            StartedAt = _startedAt,
-            Trigger = _trigger.Kind == TriggerKind.Manual && _trigger.Headers.Count == 0 ? null : _trigger,
-            Error = error,
-            TimeoutMs = timeout is { } t ? (long)t.TotalMilliseconds : null,
-            ResumeToken = resumeToken,
-        };
+        // While replaying, the call is matched to its recorded TaskScheduled event by name and order, and its input is
+        // never sent again: building and serializing the request would be wasted work on every episode.
+        var request = _context.IsReplaying ? null : BuildRequest(path, name, scope, attempt, error, timeout, resumeToken, inline);
 
         StepOutcome outcome;
         try
@@ -478,6 +489,28 @@ internal sealed class Interpreter
 
         return FlowValue.FromOwned(outcome.Output);
     }
+
+    private StepRequest BuildRequest(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, bool inline) =>
+        new()
+        {
+            WorkflowId = _definition.Id,
+            Path = path,
+            Name = name,
+            Attempt = attempt,
+            ItemChain = scope.Items.Count == 0 ? null : [.. scope.Items],
+            Payload = _payload.ToNullableJson(),
+            Last = scope.Last.ToNullableJson(),
+            Steps = inline ? scope.Flatten() : null,
+            OtherStepNames = inline ? null : scope.Names(),
+            CacheInstance = inline ? null : _context.InstanceId,
+            CacheScope = inline || scope.Key.Length == 0 ? null : scope.Key,
+            RunId = _runId,
+            StartedAt = _startedAt,
+            Trigger = _trigger.Kind == TriggerKind.Manual && _trigger.Headers.Count == 0 ? null : _trigger,
+            Error = error,
+            TimeoutMs = timeout is { } t ? (long)t.TotalMilliseconds : null,
+            ResumeToken = resumeToken,
+        };
 
     private static StepError ToError(string step, TaskFailureDetails details) => new()
     {
@@ -1011,7 +1044,7 @@ internal sealed class Interpreter
 
     private int StartRecord(string name, string kind, string path)
     {
-        _progress.Steps.Add(new StepRecord { Name = name, Kind = kind, Path = path, Status = StepStatus.Running, StartedAt = Now });
+        _progress.Steps.Add(new StepRecord { Name = name, Kind = kind, Path = path, Status = StepStatus.Running, StartedAt = Now, Attempts = 1 });
         _recordOutputs.Add(null);
         return _progress.Steps.Count - 1;
     }
@@ -1025,6 +1058,18 @@ internal sealed class Interpreter
         }
 
         return null;
+    }
+
+    /// <summary>Marks a record completed with its output (the hot path: no delegate, one copy).</summary>
+    private void CompleteRecord(int index, FlowValue output)
+    {
+        if (index < 0)
+        {
+            return;
+        }
+
+        _progress.Steps[index] = _progress.Steps[index] with { Status = StepStatus.Completed, CompletedAt = Now };
+        _recordOutputs[index] = output;
     }
 
     private void UpdateRecord(int index, Func<StepRecord, StepRecord> update, FlowValue? output = null)
@@ -1252,10 +1297,13 @@ internal sealed class Interpreter
         /// <summary>Whether nodes in this scope get step records (not inside for-each items).</summary>
         public bool Record { get; }
 
-        /// <summary>Approximate size of the outputs visible from this scope, in characters of JSON.</summary>
+        /// <summary>Size of the outputs visible from this scope, in bytes of UTF-8 JSON.</summary>
         public long Bytes => _ownBytes + (_parent?.Bytes ?? 0);
 
         private long _ownBytes;
+
+        /// <summary>Whether this scope's outputs are in the host's output cache (see <see cref="Spill"/>).</summary>
+        private bool _spilled;
 
         public void Set(string name, FlowValue value)
         {
@@ -1266,7 +1314,30 @@ internal sealed class Interpreter
 
             Outputs[name] = value;
             _ownBytes += Size(value);
-            _owner._cache?.Put(_owner._context.InstanceId, Key, name, value);
+            if (_spilled)
+            {
+                _owner._cache?.Put(_owner._context.InstanceId, Key, name, value);
+            }
+        }
+
+        /// <summary>
+        /// Puts the outputs visible from this scope into the host's output cache, before the first step that does not
+        /// carry them inline; outputs set afterwards follow as they are set. Small runs never touch the cache.
+        /// </summary>
+        public void Spill()
+        {
+            _parent?.Spill();
+            if (_spilled || _owner._cache is not { } cache)
+            {
+                return;
+            }
+
+            foreach (var (name, value) in Outputs)
+            {
+                cache.Put(_owner._context.InstanceId, Key, name, value);
+            }
+
+            _spilled = true;
         }
 
         public Scope Child(FlowValue last, JsonElement item, string keySegment) =>
@@ -1274,7 +1345,7 @@ internal sealed class Interpreter
 
         public Scope Snapshot()
         {
-            var copy = new Scope(_owner, Last, _parent, Items, Key, Record) { _ownBytes = _ownBytes };
+            var copy = new Scope(_owner, Last, _parent, Items, Key, Record) { _ownBytes = _ownBytes, _spilled = _spilled };
             foreach (var (name, value) in Outputs)
             {
                 copy.Outputs[name] = value;
@@ -1310,11 +1381,7 @@ internal sealed class Interpreter
             return names;
         }
 
-        private static long Size(FlowValue value) => value.IsNull ? 4 : value.Json.ValueKind switch
-        {
-            JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.String => value.Json.GetRawText().Length,
-            _ => 8,
-        };
+        private static long Size(FlowValue value) => value.IsNull ? 4 : JsonMarshal.GetRawUtf8Value(value.Json).Length;
     }
 }
 

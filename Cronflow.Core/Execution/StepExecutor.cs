@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,8 +27,11 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
 
         using var timeout = request.TimeoutMs is { } ms ? new CancellationTokenSource(TimeSpan.FromMilliseconds(ms)) : null;
         using var registration = cancellations.Register(request.RunId);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(
-            cancellationToken, registration.Token, timeout?.Token ?? CancellationToken.None);
+
+        // Link tokens only when something besides a cancellation of the run can cancel the body.
+        using var linked = timeout is null && !cancellationToken.CanBeCanceled
+            ? null
+            : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, registration.Token, timeout?.Token ?? CancellationToken.None);
 
         var steps = new Dictionary<string, FlowValue>(StringComparer.Ordinal);
         foreach (var (name, output) in request.Steps ?? [])
@@ -53,18 +57,18 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
             })
             : new StepOutputs(steps);
 
-        await using var scope = services.CreateAsyncScope();
+        await using var scope = new StepServices(services);
         var context = new StepContext(
             FlowValue.FromOwned(request.Payload),
             FlowValue.FromOwned(request.Last),
             outputs,
             new RunDetails(request.RunId, request.WorkflowId, request.StartedAt),
             callable.Name,
-            scope.ServiceProvider,
+            scope,
             request.Trigger ?? TriggerInfo.Manual,
             request.Attempt,
             request.Error,
-            linked.Token)
+            linked?.Token ?? registration.Token)
         {
             ResumeToken = request.ResumeToken,
         };
@@ -111,7 +115,13 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
             return null;
         }
 
-        CronflowOptions.CheckSize($"The output of step '{callable.Name}'", json.GetRawText(), options.MaxOutputBytes, nameof(CronflowOptions.MaxOutputBytes));
+        // The element's own UTF-8 bytes give the exact size without copying the output into a string.
+        var size = JsonMarshal.GetRawUtf8Value(json).Length;
+        if (size > options.MaxOutputBytes)
+        {
+            throw new PayloadTooLargeException($"The output of step '{callable.Name}'", size, options.MaxOutputBytes, $"CronflowOptions.{nameof(CronflowOptions.MaxOutputBytes)}");
+        }
+
         return json;
     }
 }
@@ -119,35 +129,25 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
 /// <summary>Lets a caller cancel the in-process step bodies of a run (their <see cref="StepContext.CancellationToken"/> fires).</summary>
 internal sealed class RunCancellations
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Registration, byte>> _active = new(StringComparer.Ordinal);
+    // One flat set of the step bodies running in this process: registering a step adds one entry. Cancelling a run,
+    // which is rare, looks through the steps in flight.
+    private readonly ConcurrentDictionary<Registration, byte> _active = new();
 
     public Registration Register(string runId)
     {
         var registration = new Registration(this, runId);
-        _active.GetOrAdd(runId, _ => new()).TryAdd(registration, 0);
+        _active.TryAdd(registration, 0);
         return registration;
     }
 
     /// <summary>Cancels every step of <paramref name="runId"/> running in this process.</summary>
     public void Cancel(string runId)
     {
-        if (_active.TryGetValue(runId, out var registrations))
+        foreach (var registration in _active.Keys)
         {
-            foreach (var registration in registrations.Keys)
+            if (string.Equals(registration.RunId, runId, StringComparison.Ordinal))
             {
                 registration.Cancel();
-            }
-        }
-    }
-
-    private void Remove(Registration registration)
-    {
-        if (_active.TryGetValue(registration.RunId, out var registrations))
-        {
-            registrations.TryRemove(registration, out _);
-            if (registrations.IsEmpty)
-            {
-                _active.TryRemove(new KeyValuePair<string, ConcurrentDictionary<Registration, byte>>(registration.RunId, registrations));
             }
         }
     }
@@ -160,14 +160,52 @@ internal sealed class RunCancellations
 
         public CancellationToken Token => _source.Token;
 
-        public void Cancel() => _source.Cancel();
+        public void Cancel()
+        {
+            try
+            {
+                _source.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The step finished while the run was being cancelled.
+            }
+        }
 
         public void Dispose()
         {
-            owner.Remove(this);
+            owner._active.TryRemove(this, out _);
             _source.Dispose();
         }
     }
+}
+
+/// <summary>The dependency-injection scope of one step execution, created when the body first asks for a service.</summary>
+internal sealed class StepServices(IServiceProvider root) : IAsyncDisposable
+{
+    private IServiceScope? _scope;
+
+    public IServiceProvider Provider
+    {
+        get
+        {
+            var scope = Volatile.Read(ref _scope);
+            if (scope is null)
+            {
+                // A body may ask from several threads at once: one scope wins, the others are disposed.
+                var fresh = root.CreateScope();
+                scope = Interlocked.CompareExchange(ref _scope, fresh, null) ?? fresh;
+                if (!ReferenceEquals(scope, fresh))
+                {
+                    fresh.Dispose();
+                }
+            }
+
+            return scope.ServiceProvider;
+        }
+    }
+
+    public ValueTask DisposeAsync() => _scope is { } scope ? new AsyncServiceScope(scope).DisposeAsync() : ValueTask.CompletedTask;
 }
 
 /// <summary>Replacement bodies for named steps, used by the test harness.</summary>

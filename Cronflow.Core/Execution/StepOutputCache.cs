@@ -4,26 +4,30 @@ namespace Cronflow;
 
 /// <summary>
 /// Step outputs of runs in flight, kept in this process so that step activities need not receive every earlier
-/// output in their input. The orchestrator fills it as it replays a run's history (so it is warm on whichever host
-/// runs the orchestration, restarts included) and empties it when the run ends. A step that reads an output this
+/// output in their input. The orchestrator fills it once a run's outputs outgrow what travels inline, and again as it
+/// replays the run's history (so it is warm on whichever host runs the orchestration, restarts included), and empties
+/// it when the run ends. A step that reads an output this
 /// cache does not hold (its activity ran on another host) is run again once with every output in its input.
 /// </summary>
 internal sealed class StepOutputCache(int maxRuns = 20_000)
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, FlowValue>> _runs = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _order = new();
 
-    public int RunCount => _runs.Count;
+    // Runs in the order they were added, for evicting the oldest beyond maxRuns. Ids of runs that already ended are
+    // dropped from the front as new runs arrive, so the queue stays about as long as the cache.
+    private readonly ConcurrentQueue<string> _order = new();
+    private int _count;
+
+    public int RunCount => Volatile.Read(ref _count);
 
     public void Put(string instanceId, string scope, string name, FlowValue value)
     {
-        var run = _runs.GetOrAdd(instanceId, id =>
+        if (!_runs.TryGetValue(instanceId, out var run))
         {
-            _order.Enqueue(id);
-            return new ConcurrentDictionary<string, FlowValue>(StringComparer.Ordinal);
-        });
+            run = AddRun(instanceId);
+        }
+
         run[Key(scope, name)] = value;
-        Trim();
     }
 
     /// <summary>Finds <paramref name="name"/> in <paramref name="scope"/> or the scopes enclosing it.</summary>
@@ -52,16 +56,40 @@ internal sealed class StepOutputCache(int maxRuns = 20_000)
         }
     }
 
-    public void Remove(string instanceId) => _runs.TryRemove(instanceId, out _);
+    public void Remove(string instanceId)
+    {
+        if (_runs.TryRemove(instanceId, out _))
+        {
+            Interlocked.Decrement(ref _count);
+        }
+    }
 
     private static string Key(string scope, string name) => scope.Length == 0 ? name : scope + "\n" + name;
 
-    private void Trim()
+    private ConcurrentDictionary<string, FlowValue> AddRun(string instanceId)
     {
-        while (_runs.Count > maxRuns && _order.TryDequeue(out var oldest))
+        var fresh = new ConcurrentDictionary<string, FlowValue>(StringComparer.Ordinal);
+        var run = _runs.GetOrAdd(instanceId, fresh);
+        if (!ReferenceEquals(run, fresh))
         {
-            _runs.TryRemove(oldest, out _);
+            return run;
         }
+
+        while (_order.TryPeek(out var head) && !_runs.ContainsKey(head))
+        {
+            _order.TryDequeue(out _);
+        }
+
+        _order.Enqueue(instanceId);
+        if (Interlocked.Increment(ref _count) > maxRuns)
+        {
+            while (Volatile.Read(ref _count) > maxRuns && _order.TryDequeue(out var oldest))
+            {
+                Remove(oldest);
+            }
+        }
+
+        return run;
     }
 }
 

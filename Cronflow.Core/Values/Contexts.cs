@@ -38,7 +38,7 @@ public sealed class StepContext : FlowContext
         StepOutputs steps,
         RunDetails run,
         string stepName,
-        IServiceProvider services,
+        StepServices services,
         TriggerInfo trigger,
         int attempt,
         StepError? error,
@@ -46,7 +46,7 @@ public sealed class StepContext : FlowContext
         : base(payload, last, steps, run)
     {
         StepName = stepName;
-        Services = services;
+        _services = services;
         Trigger = trigger;
         Attempt = attempt;
         Error = error;
@@ -56,8 +56,10 @@ public sealed class StepContext : FlowContext
     /// <summary>The name of the step (or block branch) being run.</summary>
     public string StepName { get; }
 
-    /// <summary>A dependency-injection scope created for this execution.</summary>
-    public IServiceProvider Services { get; }
+    private readonly StepServices _services;
+
+    /// <summary>A dependency-injection scope created for this execution (on first use).</summary>
+    public IServiceProvider Services => _services.Provider;
 
     /// <summary>Fires when the step times out or the run is cancelled.</summary>
     public CancellationToken CancellationToken { get; }

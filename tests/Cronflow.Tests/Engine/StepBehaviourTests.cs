@@ -127,6 +127,22 @@ public sealed class StepBehaviourTests
     }
 
     [Fact]
+    public async Task Step_ScopedService_OneInstancePerStepDisposedAfterIt()
+    {
+        var tracker = new ScopeTracker();
+        var wf = Workflow.Define("di-scopes")
+            .Step("first", ctx => ReferenceEquals(ctx.Services.GetRequiredService<ScopedThing>(), ctx.Services.GetRequiredService<ScopedThing>()))
+            .Step("second", ctx => ctx.Services.GetRequiredService<ScopedThing>().Id);
+
+        var run = await wf.TestAsync(null, o => o.Services(s => s.AddSingleton(tracker).AddScoped<ScopedThing>()));
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.True(run.Step("first").Output!.As<bool>());
+        Assert.Equal(2, tracker.Created);
+        Assert.Equal(2, tracker.Disposed);
+    }
+
+    [Fact]
     public async Task MockStep_ReplacesStepBody()
     {
         var wf = Workflow.Define("mocked")
@@ -190,6 +206,27 @@ public sealed class StepBehaviourTests
         var run = await wf.TestAsync(null);
 
         Assert.True(run.Output.As<bool>());
+    }
+
+    public sealed class ScopeTracker
+    {
+        private int _created;
+        private int _disposed;
+
+        public int Created => _created;
+
+        public int Disposed => _disposed;
+
+        public int OnCreated() => Interlocked.Increment(ref _created);
+
+        public void OnDisposed() => Interlocked.Increment(ref _disposed);
+    }
+
+    public sealed class ScopedThing(ScopeTracker tracker) : IDisposable
+    {
+        public int Id { get; } = tracker.OnCreated();
+
+        public void Dispose() => tracker.OnDisposed();
     }
 
     public sealed class Greeter
