@@ -78,6 +78,7 @@ public sealed class CronflowHost : IAsyncDisposable
                 provider.GetRequiredService<WorkflowOrchestrator>(),
                 provider.GetRequiredService<StepActivity>(),
                 loggerFactory);
+            DuplicateResultFilter.Register(worker, loggerFactory.CreateLogger(DuplicateResultFilter.LoggerCategory));
             await worker.StartAsync().ConfigureAwait(false);
 
             var registry = provider.GetRequiredService<WorkflowRegistry>();

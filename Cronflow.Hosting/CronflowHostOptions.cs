@@ -1,3 +1,4 @@
+using DurableTask.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Cronflow;
@@ -8,6 +9,12 @@ public sealed class CronflowHostOptions
     internal AzureStorageBackendOptions? AzureStorage { get; private set; }
 
     internal List<string> ListenUrls { get; } = [];
+
+    /// <summary>
+    /// Wraps the orchestration service the worker runs on (the client keeps the unwrapped one). For tests that
+    /// inject backend faults, such as a result delivered twice; not set in normal use.
+    /// </summary>
+    internal Func<IOrchestrationService, IOrchestrationService>? WrapWorkerService { get; set; }
 
     /// <summary>Activities (step bodies) run at once by this host. Default: 100 per processor, as the Durable SDK worker.</summary>
     public int MaxConcurrentActivities { get; set; } = 100 * Environment.ProcessorCount;

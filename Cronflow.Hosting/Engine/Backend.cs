@@ -48,11 +48,14 @@ internal sealed class Backend
             };
             var service = new AzureStorageOrchestrationService(settings);
             await service.CreateIfNotExistsAsync().ConfigureAwait(false);
-            return new Backend(service, service, durable: true);
+            return new Backend(Wrap(options, service), service, durable: true);
         }
 
         var memory = new InMemoryOrchestrationService(loggerFactory);
         var limited = new SlotLimitedOrchestrationService(memory, options.MaxConcurrentOrchestrations, options.MaxConcurrentActivities);
-        return new Backend(limited, memory, durable: false);
+        return new Backend(Wrap(options, limited), memory, durable: false);
     }
+
+    private static IOrchestrationService Wrap(CronflowHostOptions options, IOrchestrationService service) =>
+        options.WrapWorkerService is { } wrap ? wrap(service) : service;
 }

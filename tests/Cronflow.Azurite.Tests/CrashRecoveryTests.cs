@@ -9,7 +9,8 @@ namespace Cronflow.Azurite.Tests;
 
 /// <summary>
 /// Host processes killed with <c>kill -9</c> while runs are in flight (reliability bars R1 and R2): every run still
-/// completes once, with the right output and every step completed (a completion recorded twice after a crash is reported).
+/// completes once, with the right output, and its stored history has exactly one completion per step (the hosts drop
+/// a step result that a crash delivers again; step bodies that ran again are reported, not failed).
 /// </summary>
 public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -30,6 +31,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
         List<JsonElement> atKill;
         var sinceKill = new Stopwatch();
         var executions = new List<string>();
+        var dropped = new List<string>();
 
         await using (var first = await TestHostProcess.StartAsync("first", _hub, output, arguments))
         {
@@ -45,6 +47,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
             await first.KillAsync();
             sinceKill.Start();
             executions.AddRange(first.FinishedSteps);
+            dropped.AddRange(first.DroppedResults);
         }
 
         var unfinishedAtKill = atKill.Count(r => CronflowApi.Status(r) != "Completed");
@@ -57,6 +60,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
         await WaitForAllCompletedAsync(api2, Runs);
         output.WriteLine($"all {Runs} runs completed {sinceKill.Elapsed.TotalSeconds:F1} s after the kill");
         ReportStepExecutions([.. executions, .. second.FinishedSteps]);
+        ReportDroppedResults([.. dropped, .. second.DroppedResults]);
 
         foreach (var (n, runId) in started)
         {
@@ -103,6 +107,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
         await WaitForAllCompletedAsync(viaSurvivor, Runs);
         output.WriteLine($"all {Runs} runs completed {sinceKill.Elapsed.TotalSeconds:F1} s after the kill");
         ReportStepExecutions([.. doomed.FinishedSteps, .. survivor.FinishedSteps]);
+        ReportDroppedResults([.. doomed.DroppedResults, .. survivor.DroppedResults]);
 
         for (var n = 1; n <= Runs; n++)
         {
@@ -123,6 +128,16 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
         output.WriteLine($"{executions.Count} step bodies finished; run more than once: {(repeated.Count == 0 ? "none" : string.Join(", ", repeated))}");
     }
 
+    /// <summary>Writes how many repeated step results the hosts dropped before they reached a history, with their log lines.</summary>
+    private void ReportDroppedResults(IReadOnlyCollection<string> lines)
+    {
+        output.WriteLine($"{lines.Count} repeated step result(s) dropped by the hosts");
+        foreach (var line in lines)
+        {
+            output.WriteLine("  " + line);
+        }
+    }
+
     private static async Task WaitForAllCompletedAsync(CronflowApi api, int count)
     {
         var runs = await Poll.UntilAsync(
@@ -136,10 +151,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     /// <summary>
-    /// Reads every run's stored history: each step's activity has a recorded completion. A completion recorded twice
-    /// (the backend redelivers a completion, or a step body ran again, after a crash) is reported in the output but
-    /// not failed: the Azure Storage backend can store it, replay ignores it, and outputs stay right (docs/local.md,
-    /// "What a crash can repeat").
+    /// Reads every run's stored history: each step's activity has exactly one recorded completion. A completion
+    /// recorded twice (a completion delivered again, or a step body run again, after a crash, that the host did not drop
+    /// before it reached the history) fails the test; each one is listed in the output and in the failure message.
     /// </summary>
     private async Task AssertEachStepCompletedAsync(IEnumerable<string> runIds, int steps)
     {
@@ -154,7 +168,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
                 // Equal timestamps: one completion message delivered twice; different ones: the step body ran twice.
                 var stamps = history.Where(e => e.TaskScheduledId == scheduledId && e.Type is EventType.TaskCompleted or EventType.TaskFailed).Select(e => e.Timestamp).Distinct().Count();
                 var cause = stamps == 1 ? "the same completion delivered again" : "the step body ran again";
-                output.WriteLine($"{runId}: task {scheduledId} completed {times} times ({cause})");
+                var message = $"{runId}: task {scheduledId} completed {times} times ({cause})";
+                output.WriteLine(message);
+                problems.Add($"{message}; history: {string.Join(", ", history)}");
                 duplicates++;
             }
 

@@ -9,6 +9,9 @@ namespace Cronflow.Azurite.Tests.Infrastructure;
 /// </summary>
 internal sealed class TestHostProcess : IAsyncDisposable
 {
+    /// <summary>The start of the warning the host logs when it drops a repeated result (Cronflow.Engine, event 4401).</summary>
+    private const string DroppedResultMessage = "Dropped a repeated ";
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     private readonly Process _process;
@@ -16,6 +19,7 @@ internal sealed class TestHostProcess : IAsyncDisposable
     private readonly ITestOutputHelper _output;
     private readonly ConcurrentQueue<string> _log = new();
     private readonly ConcurrentQueue<string> _finishedSteps = new();
+    private readonly ConcurrentQueue<string> _droppedResults = new();
     private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private TestHostProcess(Process process, string name, ITestOutputHelper output)
@@ -30,6 +34,9 @@ internal sealed class TestHostProcess : IAsyncDisposable
 
     /// <summary>The chain steps whose body finished in this process, as "&lt;run id&gt; &lt;step&gt;" (one entry per execution).</summary>
     public IReadOnlyCollection<string> FinishedSteps => _finishedSteps;
+
+    /// <summary>The log lines in which the host dropped a repeated step (or timer) result before it reached the history.</summary>
+    public IReadOnlyCollection<string> DroppedResults => _droppedResults;
 
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
@@ -110,6 +117,11 @@ internal sealed class TestHostProcess : IAsyncDisposable
         {
             _finishedSteps.Enqueue(line["STEP ".Length..]);
             return;
+        }
+
+        if (line.Contains(DroppedResultMessage, StringComparison.Ordinal))
+        {
+            _droppedResults.Enqueue(line);
         }
 
         _log.Enqueue((isError ? "err: " : "out: ") + line);
