@@ -58,7 +58,8 @@ internal sealed class StepOutputCache(int maxRuns = 20_000)
 
     public void Remove(string instanceId)
     {
-        if (_runs.TryRemove(instanceId, out _))
+        // Most runs never reach the cache: a lock-free look first spares them TryRemove's bucket lock.
+        if (_runs.ContainsKey(instanceId) && _runs.TryRemove(instanceId, out _))
         {
             Interlocked.Decrement(ref _count);
         }

@@ -86,14 +86,73 @@ internal static partial class DuplicateResultFilter
     public static IReadOnlyList<HistoryEvent> RemoveRepeatedResults(OrchestrationRuntimeState state)
     {
         ArgumentNullException.ThrowIfNull(state);
+
+        // This runs before every episode: the usual case (each result new) allocates nothing. The new events are the
+        // tail of Events (the runtime state appends to both lists at once); everything before them is earlier history,
+        // which in an extended session includes the previous batches' events that never moved to PastEvents.
         var newEvents = state.NewEvents;
-        if (!newEvents.Any(e => TryGetKey(e, out _, out _)))
+        var events = state.Events;
+        var earlierCount = events.Count - newEvents.Count;
+        if (earlierCount < 0 || !IsTail(events, newEvents, earlierCount))
+        {
+            return RemoveRepeatedResultsSlow(state);
+        }
+
+        List<HistoryEvent>? dropped = null;
+        for (var i = 0; i < newEvents.Count; i++)
+        {
+            var candidate = newEvents[i];
+            if (TryGetKey(candidate, out var kind, out var id) && (HasResult(events, 0, earlierCount, kind, id) || HasResult(newEvents, 0, i, kind, id, dropped)))
+            {
+                (dropped ??= []).Add(candidate);
+            }
+        }
+
+        if (dropped is null)
         {
             return [];
         }
 
-        // Earlier history: every event that is not new. In an extended session this includes the previous batches'
-        // events, which are in Events but were never moved to PastEvents.
+        foreach (var repeated in dropped)
+        {
+            RemoveSame(newEvents, repeated);
+            RemoveSame(events, repeated);
+        }
+
+        return dropped;
+    }
+
+    /// <summary>Whether <paramref name="events"/>[start..end) has a result of <paramref name="kind"/> for <paramref name="id"/> (ignoring events already marked for removal).</summary>
+    private static bool HasResult(IList<HistoryEvent> events, int start, int end, ResultKind kind, int id, List<HistoryEvent>? ignore = null)
+    {
+        for (var i = start; i < end; i++)
+        {
+            if (TryGetKey(events[i], out var otherKind, out var otherId) && otherKind == kind && otherId == id && ignore?.Contains(events[i]) != true)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsTail(IList<HistoryEvent> events, IList<HistoryEvent> newEvents, int offset)
+    {
+        for (var i = 0; i < newEvents.Count; i++)
+        {
+            if (!ReferenceEquals(events[offset + i], newEvents[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The general case, for a runtime state whose new events are not the tail of its events.</summary>
+    private static List<HistoryEvent> RemoveRepeatedResultsSlow(OrchestrationRuntimeState state)
+    {
+        var newEvents = state.NewEvents;
         var incoming = new HashSet<HistoryEvent>(newEvents, ReferenceEqualityComparer.Instance);
         var seen = new HashSet<(ResultKind, int)>();
         foreach (var earlier in state.Events)
@@ -104,18 +163,13 @@ internal static partial class DuplicateResultFilter
             }
         }
 
-        List<HistoryEvent>? dropped = null;
+        var dropped = new List<HistoryEvent>();
         foreach (var candidate in newEvents)
         {
             if (TryGetKey(candidate, out var kind, out var id) && !seen.Add((kind, id)))
             {
-                (dropped ??= []).Add(candidate);
+                dropped.Add(candidate);
             }
-        }
-
-        if (dropped is null)
-        {
-            return [];
         }
 
         foreach (var repeated in dropped)

@@ -24,6 +24,23 @@ public sealed class DuplicateResultFilterTests
     }
 
     [Fact]
+    public void RemoveRepeatedResults_NewEventsNotTheTailOfEvents_RepeatedResultStillRemoved()
+    {
+        var state = History(Scheduled(0), Completed(0));
+        var repeated = Completed(0);
+        var fresh = Completed(1);
+
+        // New events that are not also the last of Events (no runtime state builds this today): the general path.
+        state.NewEvents.Add(repeated);
+        state.NewEvents.Add(fresh);
+
+        var dropped = DuplicateResultFilter.RemoveRepeatedResults(state);
+
+        Assert.Same(repeated, Assert.Single(dropped));
+        Assert.Equal([fresh], state.NewEvents);
+    }
+
+    [Fact]
     public void RemoveRepeatedResults_SameCompletionTwiceInOneBatch_KeepsTheFirst()
     {
         var state = History(Scheduled(0));
