@@ -9,25 +9,32 @@ internal sealed class RunInput
     [JsonPropertyName("wf")]
     public string WorkflowId { get; set; } = "";
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("payload")]
     public JsonElement? Payload { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("fp")]
     public string? Fingerprint { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("trigger")]
     public TriggerInfo? Trigger { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("replayOf")]
     public string? ReplayOf { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("chunk")]
     public ChunkInput? Chunk { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("resume")]
     public ResumeState? Resume { get; set; }
 
     /// <summary>Set for the concurrency gate of a workflow: an orchestration that hands out run slots.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("gate")]
     public GateState? Gate { get; set; }
 }
@@ -64,6 +71,7 @@ internal sealed class ResumeState
     [JsonPropertyName("iteration")]
     public int Iteration { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("last")]
     public JsonElement? Last { get; set; }
 
@@ -79,6 +87,7 @@ internal sealed class ResumeState
     [JsonPropertyName("startedAt")]
     public DateTimeOffset StartedAt { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("deadline")]
     public DateTimeOffset? Deadline { get; set; }
 
@@ -107,6 +116,7 @@ internal sealed class ChunkInput
     [JsonPropertyName("max")]
     public int MaxConcurrency { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("last")]
     public JsonElement? Last { get; set; }
 
@@ -126,9 +136,11 @@ internal sealed class RunResult
     [JsonPropertyName("status")]
     public RunStatus Status { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("output")]
     public JsonElement? Output { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("error")]
     public StepError? Error { get; set; }
 
@@ -139,22 +151,26 @@ internal sealed class RunResult
 /// <summary>The custom status of a running orchestration: progress that clients can read while it runs.</summary>
 internal sealed class RunProgress
 {
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("fp")]
     public string? Fingerprint { get; set; }
 
     [JsonPropertyName("steps")]
     public List<StepRecord> Steps { get; set; } = [];
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("waitingFor")]
     public string? WaitingFor { get; set; }
 
     [JsonPropertyName("queued")]
     public bool Queued { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("pauses")]
     public List<PauseInfo>? Pauses { get; set; }
 
     /// <summary>Set once the run's outcome is decided, while activities it no longer needs (race losers) are still finishing.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("result")]
     public RunResult? Result { get; set; }
 }
@@ -174,12 +190,15 @@ internal sealed class StepRequest
     [JsonPropertyName("attempt")]
     public int Attempt { get; set; } = 1;
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("scope")]
     public List<JsonElement>? ItemChain { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("payload")]
     public JsonElement? Payload { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("last")]
     public JsonElement? Last { get; set; }
 
@@ -192,26 +211,33 @@ internal sealed class StepRequest
     [JsonPropertyName("startedAt")]
     public DateTimeOffset StartedAt { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("trigger")]
     public TriggerInfo? Trigger { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("error")]
     public StepError? Error { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("timeoutMs")]
     public long? TimeoutMs { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("token")]
     public string? ResumeToken { get; set; }
 
     /// <summary>Names of earlier outputs not carried in <see cref="Steps"/>; read from the host's output cache.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("more")]
     public List<string>? OtherStepNames { get; set; }
 
     /// <summary>The orchestration instance and scope whose cached outputs hold <see cref="OtherStepNames"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("cache")]
     public string? CacheInstance { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("cacheScope")]
     public string? CacheScope { get; set; }
 }
@@ -225,6 +251,7 @@ internal sealed class StepOutcome
     [JsonPropertyName("path")]
     public string Path { get; set; } = "";
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("output")]
     public JsonElement? Output { get; set; }
 }

@@ -41,7 +41,7 @@ internal sealed class EmbeddedCronflowClient : DurableCronflowClient
                 string.Empty,
                 instanceId,
                 input,
-                new Dictionary<string, string> { ["workflowId"] = input.WorkflowId },
+                tags: null,
                 onlyIfAbsent ? AnyStatus : ActiveStatus).ConfigureAwait(false);
             return true;
         }
