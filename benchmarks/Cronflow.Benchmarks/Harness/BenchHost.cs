@@ -77,7 +77,7 @@ internal sealed class BenchHost : IAsyncDisposable
         }
 
         hostOptions.Validate();
-        ILoggerFactory loggerFactory = NullLoggerFactory.Instance;
+        var loggerFactory = NullLoggerFactory.Instance;
 
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory);
@@ -94,6 +94,9 @@ internal sealed class BenchHost : IAsyncDisposable
             provider.GetRequiredService<StepActivity>(),
             loggerFactory);
         RawRegistration.Register(worker, loggerFactory);
+
+        // As in CronflowHost: both sides run through the same dispatcher pipeline, the repeated-result filter included.
+        DuplicateResultFilter.Register(worker, loggerFactory.CreateLogger(DuplicateResultFilter.LoggerCategory));
         await worker.StartAsync();
         return new BenchHost(provider, worker, backend, tracker, engine == Engine.Azurite ? taskHub : null);
     }
