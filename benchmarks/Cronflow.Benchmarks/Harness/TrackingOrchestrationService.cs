@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using Cronflow.Hosting;
 using DurableTask.Core;
 using DurableTask.Core.Entities;
 using DurableTask.Core.History;
@@ -92,15 +93,16 @@ internal sealed class PayloadTally
 /// instance reaches a final state (with the exact time of the commit), when it armed a timer, and the sizes of the
 /// messages it sent to activities. Both sides of every comparison run through the same wrapper.
 /// </summary>
-internal class TrackingOrchestrationService : IOrchestrationService
+internal class TrackingOrchestrationService : DelegatingOrchestrationService
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource<Finished>> _finished = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _timers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PayloadTally> _tallies = new(StringComparer.Ordinal);
 
-    protected TrackingOrchestrationService(IOrchestrationService inner) => Inner = inner;
-
-    protected IOrchestrationService Inner { get; }
+    protected TrackingOrchestrationService(IOrchestrationService inner)
+        : base(inner)
+    {
+    }
 
     /// <summary>Whether commits that arm a timer are reported through <see cref="TimerArmed"/> (off unless a scenario needs it).</summary>
     public bool TrackTimers { get; set; }
@@ -137,7 +139,7 @@ internal class TrackingOrchestrationService : IOrchestrationService
         _tallies.TryRemove(instanceId, out _);
     }
 
-    public async Task CompleteTaskOrchestrationWorkItemAsync(
+    public override async Task CompleteTaskOrchestrationWorkItemAsync(
         TaskOrchestrationWorkItem workItem,
         OrchestrationRuntimeState newOrchestrationRuntimeState,
         IList<TaskMessage> outboundMessages,
@@ -196,7 +198,7 @@ internal class TrackingOrchestrationService : IOrchestrationService
         }
     }
 
-    public Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
+    public override Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
     {
         if (responseMessage.OrchestrationInstance?.InstanceId is { } instanceId
             && _tallies.TryGetValue(instanceId, out var tally)
@@ -236,57 +238,6 @@ internal class TrackingOrchestrationService : IOrchestrationService
     }
 
     private static TaskCompletionSource<T> NewSource<T>(string _) => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    // ---- plain delegation ---------------------------------------------------------------------
-
-    public int MaxConcurrentTaskOrchestrationWorkItems => Inner.MaxConcurrentTaskOrchestrationWorkItems;
-
-    public int MaxConcurrentTaskActivityWorkItems => Inner.MaxConcurrentTaskActivityWorkItems;
-
-    public int TaskOrchestrationDispatcherCount => Inner.TaskOrchestrationDispatcherCount;
-
-    public int TaskActivityDispatcherCount => Inner.TaskActivityDispatcherCount;
-
-    public BehaviorOnContinueAsNew EventBehaviourForContinueAsNew => Inner.EventBehaviourForContinueAsNew;
-
-    public Task StartAsync() => Inner.StartAsync();
-
-    public Task StopAsync() => Inner.StopAsync();
-
-    public Task StopAsync(bool isForced) => Inner.StopAsync(isForced);
-
-    public Task CreateAsync() => Inner.CreateAsync();
-
-    public Task CreateAsync(bool recreateInstanceStore) => Inner.CreateAsync(recreateInstanceStore);
-
-    public Task CreateIfNotExistsAsync() => Inner.CreateIfNotExistsAsync();
-
-    public Task DeleteAsync() => Inner.DeleteAsync();
-
-    public Task DeleteAsync(bool deleteInstanceStore) => Inner.DeleteAsync(deleteInstanceStore);
-
-    public bool IsMaxMessageCountExceeded(int currentMessageCount, OrchestrationRuntimeState runtimeState) =>
-        Inner.IsMaxMessageCountExceeded(currentMessageCount, runtimeState);
-
-    public int GetDelayInSecondsAfterOnProcessException(Exception exception) => Inner.GetDelayInSecondsAfterOnProcessException(exception);
-
-    public int GetDelayInSecondsAfterOnFetchException(Exception exception) => Inner.GetDelayInSecondsAfterOnFetchException(exception);
-
-    public Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
-        Inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
-
-    public Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem) => Inner.RenewTaskOrchestrationWorkItemLockAsync(workItem);
-
-    public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => Inner.AbandonTaskOrchestrationWorkItemAsync(workItem);
-
-    public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => Inner.ReleaseTaskOrchestrationWorkItemAsync(workItem);
-
-    public Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
-        Inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken);
-
-    public Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem) => Inner.RenewTaskActivityWorkItemLockAsync(workItem);
-
-    public Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem) => Inner.AbandonTaskActivityWorkItemAsync(workItem);
 
     /// <summary>The same wrapper for a backend with its own entity queues: the worker then fetches orchestrations as it would unwrapped.</summary>
     private sealed class EntityTracking(IOrchestrationService inner, IEntityOrchestrationService entities)
