@@ -42,7 +42,9 @@ internal sealed class LocalHttpServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = api.MaxBodyBytes + 1L;
+            // Bodies over the API's limits are answered 413 by the API, after their rest has been read and dropped
+            // (see ReadBodyAsync); beyond this, Kestrel closes the connection instead.
+            kestrel.Limits.MaxRequestBodySize = Math.Max(api.MaxBodyBytes + 1L, DrainLimitBytes);
         });
 
         var app = builder.Build();
@@ -106,12 +108,19 @@ internal sealed class LocalHttpServer : IAsyncDisposable
         return presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), apiKey);
     }
 
-    /// <summary>Reads at most <paramref name="limit"/> bytes: the API answers 413 when the body is longer than allowed.</summary>
+    /// <summary>
+    /// How much of a body over the API's limits is read (and dropped) before the 413 is sent: a client still sending
+    /// its body then reads the answer, instead of finding the connection reset under it.
+    /// </summary>
+    internal const long DrainLimitBytes = 16L * 1024 * 1024;
+
+    /// <summary>Keeps at most <paramref name="limit"/> bytes: the API answers 413 when the body is longer than allowed.</summary>
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength is > 0 and var length && length > limit)
         {
-            // Do not read a body that is known to be too large; one byte past the limit is enough for a 413.
+            // A body known to be too large is not kept; one byte past the limit is enough for a 413.
+            await DrainAsync(request.Body, cancellationToken).ConfigureAwait(false);
             return new byte[limit];
         }
 
@@ -129,6 +138,11 @@ internal sealed class LocalHttpServer : IAsyncDisposable
 
                 buffer.Write(chunk, 0, read);
             }
+
+            if (buffer.Length >= limit)
+            {
+                await DrainAsync(request.Body, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (BadHttpRequestException)
         {
@@ -137,6 +151,26 @@ internal sealed class LocalHttpServer : IAsyncDisposable
         }
 
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    /// <summary>Reads the rest of a body and drops it; a body past <see cref="DrainLimitBytes"/> ends the connection.</summary>
+    private static async Task DrainAsync(Stream body, CancellationToken cancellationToken)
+    {
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            while (await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            // Over Kestrel's limit, or the client gave up: the 413 goes out if the connection still stands.
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 
     /// <summary>The management API controls every run: without an API key it may only listen on loopback.</summary>

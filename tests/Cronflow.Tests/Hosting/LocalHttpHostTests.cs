@@ -70,6 +70,25 @@ public sealed class LocalHttpHostTests
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/health")).StatusCode);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Webhook_BodyOverLimit_ClientStillSendingReads413(bool withContentLength)
+    {
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(Orders()), o => o.ListenOn("http://127.0.0.1:0"));
+        using var http = new HttpClient { BaseAddress = new Uri(host.Urls.Single()) };
+        var body = Encoding.UTF8.GetBytes($"{{\"orderId\":\"{new string('x', 3 * 1024 * 1024)}\"}}");
+
+        // Without a length the body goes chunked, so the server learns it is too large only while reading it.
+        HttpContent content = withContentLength ? new ByteArrayContent(body) : new StreamContent(new UnseekableStream(body));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await http.PostAsync("/api/webhooks/orders", content);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("payload_too_large", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("code").GetString());
+        Assert.Empty((await host.Client.ListRunsAsync(new RunQuery())).Runs);
+    }
+
     [Fact]
     public async Task ApiKey_ManagementRoutesNeedKey_WebhooksAndHealthDoNot()
     {
@@ -104,4 +123,10 @@ public sealed class LocalHttpHostTests
     private static StringContent Json(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 
     public sealed record OrderRequest(string OrderId, int Amount);
+
+    /// <summary>A stream whose length is unknown, so that HttpClient sends it chunked.</summary>
+    private sealed class UnseekableStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
 }
