@@ -24,16 +24,20 @@ public sealed class CronflowHost : IAsyncDisposable
     private readonly TaskHubWorker _worker;
     private readonly Backend _backend;
     private readonly ServiceProvider _services;
+    private readonly TimeSpan _stopTimeout;
+    private readonly ILogger _logger;
     private LocalHttpServer? _http;
     private ScheduleTicker? _ticker;
     private int _disposed;
 
-    private CronflowHost(ServiceProvider services, TaskHubWorker worker, Backend backend, ICronflowClient client)
+    private CronflowHost(ServiceProvider services, TaskHubWorker worker, Backend backend, ICronflowClient client, TimeSpan stopTimeout, ILogger logger)
     {
         _services = services;
         _worker = worker;
         _backend = backend;
         Client = client;
+        _stopTimeout = stopTimeout;
+        _logger = logger;
     }
 
     /// <summary>The client that starts and steers runs on this host.</summary>
@@ -87,7 +91,7 @@ public sealed class CronflowHost : IAsyncDisposable
                 registry,
                 provider.GetRequiredService<CronflowOptions>(),
                 provider.GetRequiredService<RunCancellations>());
-            host = new CronflowHost(provider, worker, backend, client);
+            host = new CronflowHost(provider, worker, backend, client, hostOptions.StopTimeout, loggerFactory.CreateLogger("Cronflow.Host"));
             await client.EnsureGatesAsync().ConfigureAwait(false);
 
             var dispatcher = new ScheduleDispatcher(client, registry, hostOptions.TimeProvider, logger: loggerFactory.CreateLogger("Cronflow.Schedules"));
@@ -116,7 +120,14 @@ public sealed class CronflowHost : IAsyncDisposable
             {
                 if (worker is not null)
                 {
-                    await worker.StopAsync(isForced: true).ConfigureAwait(false);
+                    try
+                    {
+                        await worker.StopAsync(isForced: true).WaitAsync(hostOptions.StopTimeout).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException)
+                    {
+                        // As in DisposeAsync: an unreachable backend does not hold up reporting the failure.
+                    }
                 }
 
                 await provider.DisposeAsync().ConfigureAwait(false);
@@ -144,7 +155,16 @@ public sealed class CronflowHost : IAsyncDisposable
             await _ticker.DisposeAsync().ConfigureAwait(false);
         }
 
-        await _worker.StopAsync(isForced: true).ConfigureAwait(false);
+        try
+        {
+            await _worker.StopAsync(isForced: true).WaitAsync(_stopTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The backend is unreachable (its retries would hold the process); leases left behind expire by themselves.
+            _logger.LogWarning("The engine did not stop within {StopTimeout}; the host stops without waiting for it.", _stopTimeout);
+        }
+
         await _services.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -37,6 +37,13 @@ public sealed class CronflowHostOptions
     /// <summary>How often the schedule ticker looks for due occurrences (default 5 s).</summary>
     public TimeSpan ScheduleTickInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long disposing the host waits for the engine to stop (default 15 s). On Azure Storage the engine releases its
+    /// partition leases as it stops; when the storage is gone, its retries would otherwise hold the process for minutes.
+    /// Leases not released expire by themselves (<see cref="AzureStorageBackendOptions.LeaseInterval"/>).
+    /// </summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The clock of the schedule ticker and the HTTP API (default: the system clock). Tests pass a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -82,6 +89,11 @@ public sealed class CronflowHostOptions
         if (ScheduleTickInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ScheduleTickInterval), ScheduleTickInterval, "Must be positive.");
+        }
+
+        if (StopTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StopTimeout), StopTimeout, "Must be positive.");
         }
 
         if (ApiKey is { Length: < 16 })

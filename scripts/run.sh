@@ -27,9 +27,17 @@ if [ "$in_memory" = 0 ] && ! bash scripts/azurite.sh status >/dev/null 2>&1; the
 fi
 
 dotnet build samples/Cronflow.Local -c Release -nologo -clp:ErrorsOnly -p:NoWarn=NU1603
-# Ctrl+C reaches the host too (same process group); it stops, then the trap stops Azurite.
+# The host stops before Azurite does: Ctrl+C reaches it directly (same process group), and a TERM or INT sent to
+# this script alone is passed on to it. Then the EXIT trap stops Azurite.
 set +e
-dotnet samples/Cronflow.Local/bin/Release/net10.0/cronflow.dll serve "$@"
-code=$?
+dotnet samples/Cronflow.Local/bin/Release/net10.0/cronflow.dll serve "$@" &
+host_pid=$!
+trap 'kill -TERM "$host_pid" 2>/dev/null' INT TERM
+while :; do
+  wait "$host_pid"
+  code=$?
+  # wait returns early when a trapped signal arrives; wait again until the host has exited.
+  kill -0 "$host_pid" 2>/dev/null || break
+done
 set -e
 exit "$code"
