@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
 namespace Cronflow;
 
 /// <summary>Engine-wide limits and settings. Set them through <see cref="CronflowBuilder.Configure"/>.</summary>
@@ -34,19 +38,17 @@ public sealed class CronflowOptions
         }
     }
 
-    /// <summary>Throws <see cref="PayloadTooLargeException"/> when <paramref name="json"/> is over <paramref name="limit"/>.</summary>
-    internal static void CheckSize(string what, string json, int limit, string limitName)
+    /// <summary>
+    /// Throws <see cref="PayloadTooLargeException"/> when <paramref name="json"/> is over <paramref name="limit"/> bytes
+    /// of UTF-8 (measured on the element's own bytes, without copying it). The message starts with
+    /// <paramref name="whatFormat"/> filled with <paramref name="name"/>, built only when the check fails.
+    /// </summary>
+    internal static void CheckSize(JsonElement json, int limit, string limitName, string whatFormat, string name)
     {
-        // Quick exit: a UTF-8 byte count is at most three times the UTF-16 length.
-        if (json.Length * 3L <= limit)
-        {
-            return;
-        }
-
-        var size = System.Text.Encoding.UTF8.GetByteCount(json);
+        var size = JsonMarshal.GetRawUtf8Value(json).Length;
         if (size > limit)
         {
-            throw new PayloadTooLargeException(what, size, limit, $"CronflowOptions.{limitName}");
+            throw new PayloadTooLargeException(string.Format(CultureInfo.InvariantCulture, whatFormat, name), size, limit, $"CronflowOptions.{limitName}");
         }
     }
 }

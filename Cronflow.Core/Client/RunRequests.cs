@@ -16,7 +16,7 @@ internal static class RunRequests
         var json = ToPayload(payload);
         if (json is { } element)
         {
-            CronflowOptions.CheckSize($"The payload for workflow '{workflowId}'", element.GetRawText(), options.MaxPayloadBytes, nameof(CronflowOptions.MaxPayloadBytes));
+            CronflowOptions.CheckSize(element, options.MaxPayloadBytes, nameof(CronflowOptions.MaxPayloadBytes), "The payload for workflow '{0}'", workflowId);
         }
 
         return new RunInput
@@ -35,7 +35,7 @@ internal static class RunRequests
         var json = ToPayload(payload);
         if (json is { } element)
         {
-            CronflowOptions.CheckSize(what, element.GetRawText(), options.MaxEventBytes, nameof(CronflowOptions.MaxEventBytes));
+            CronflowOptions.CheckSize(element, options.MaxEventBytes, nameof(CronflowOptions.MaxEventBytes), "{0}", what);
         }
 
         return json;

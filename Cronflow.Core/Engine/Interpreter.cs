@@ -287,7 +287,28 @@ internal sealed class Interpreter
                 continue;
             }
 
-            var output = await ExecuteNodeAsync(node, scope, cancel);
+            FlowValue output;
+            if (node is StepNode { Policy.IsPlain: true } step)
+            {
+                // A plain step awaits its activity call here: one async frame fewer per step in every replay.
+                var record = BeginRecord(node, scope);
+                try
+                {
+                    output = await CallStepAsync(step.Path, step.Name, scope, 1, null, null, cancel);
+                }
+                catch (NodeFailure failure)
+                {
+                    EndRecordFailed(record, failure.Error, cancel);
+                    throw;
+                }
+
+                CompleteRecord(record, output);
+            }
+            else
+            {
+                output = await ExecuteNodeAsync(node, scope, cancel);
+            }
+
             ThrowIfAbandoned(cancel);
             if (node.ProducesOutput)
             {
@@ -317,7 +338,7 @@ internal sealed class Interpreter
     /// <summary>Runs one node with its retry policy, timeout and error handler, keeping its step record.</summary>
     private async Task<FlowValue> ExecuteNodeAsync(Node node, Scope scope, CancellationToken cancel)
     {
-        var record = !scope.Record ? -1 : TakeResumeRecord(node) ?? StartRecord(node.Name, node.Kind, node.Path);
+        var record = BeginRecord(node, scope);
         var attempts = Math.Max(1, node.Policy.Retry?.Attempts ?? 1);
         for (var attempt = 1; ; attempt++)
         {
@@ -333,9 +354,9 @@ internal sealed class Interpreter
                 CompleteRecord(record, output);
                 return output;
             }
-            catch (NodeFailure) when (cancel.IsCancellationRequested)
+            catch (NodeFailure failure) when (cancel.IsCancellationRequested)
             {
-                UpdateRecord(record, r => r with { Status = StepStatus.Skipped, CompletedAt = Now });
+                EndRecordFailed(record, failure.Error, cancel);
                 throw;
             }
             catch (NodeFailure failure)
@@ -361,8 +382,24 @@ internal sealed class Interpreter
                 return handled;
             }
 
-            UpdateRecord(record, r => r with { Status = StepStatus.Failed, CompletedAt = Now, Error = error });
+            EndRecordFailed(record, error, cancel);
             throw new NodeFailure(error);
+        }
+    }
+
+    /// <summary>The node's step record (a new one, or the one a continued run left running); -1 inside for-each items.</summary>
+    private int BeginRecord(Node node, Scope scope) => !scope.Record ? -1 : TakeResumeRecord(node) ?? StartRecord(node.Name, node.Kind, node.Path);
+
+    /// <summary>Marks a record whose node failed: skipped when its block was already decided, failed otherwise.</summary>
+    private void EndRecordFailed(int record, StepError error, CancellationToken cancel)
+    {
+        if (cancel.IsCancellationRequested)
+        {
+            UpdateRecord(record, r => r with { Status = StepStatus.Skipped, CompletedAt = Now });
+        }
+        else
+        {
+            UpdateRecord(record, r => r with { Status = StepStatus.Failed, CompletedAt = Now, Error = error });
         }
     }
 

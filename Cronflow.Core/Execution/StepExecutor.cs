@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -115,13 +114,7 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
             return null;
         }
 
-        // The element's own UTF-8 bytes give the exact size without copying the output into a string.
-        var size = JsonMarshal.GetRawUtf8Value(json).Length;
-        if (size > options.MaxOutputBytes)
-        {
-            throw new PayloadTooLargeException($"The output of step '{callable.Name}'", size, options.MaxOutputBytes, $"CronflowOptions.{nameof(CronflowOptions.MaxOutputBytes)}");
-        }
-
+        CronflowOptions.CheckSize(json, options.MaxOutputBytes, nameof(CronflowOptions.MaxOutputBytes), "The output of step '{0}'", callable.Name);
         return json;
     }
 }

@@ -13,6 +13,9 @@ internal sealed class NodePolicy
     public TimeSpan? Timeout { get; set; }
 
     public StepBody? OnError { get; set; }
+
+    /// <summary>No retry, timeout or error handler: the node runs once, as it is.</summary>
+    public bool IsPlain => Retry is null && Timeout is null && OnError is null;
 }
 
 /// <summary>
