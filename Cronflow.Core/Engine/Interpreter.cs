@@ -59,7 +59,8 @@ internal sealed class Interpreter
         _trigger = _input.Trigger ?? TriggerInfo.Manual;
         _runId = _input.Chunk?.RunId ?? _context.InstanceId;
         _startedAt = _input.Chunk?.StartedAt ?? Now;
-        _progress.Fingerprint = definition.Fingerprint;
+        // Clients read the fingerprint from the run's input; the custom status carries it only for inputs without one.
+        _progress.Fingerprint = _input.Fingerprint is null ? definition.Fingerprint : null;
         _context.SetCustomStatus(_progress);
 
         if (_input.Fingerprint is { } fingerprint && fingerprint != definition.Fingerprint)
@@ -141,7 +142,7 @@ internal sealed class Interpreter
         if (trusted)
         {
             // The output carries the result and every record; the final custom status need not repeat them.
-            _context.SetCustomStatus(new RunProgress { Fingerprint = _progress.Fingerprint });
+            _context.SetCustomStatus(_progress.Fingerprint is null ? null : new RunProgress { Fingerprint = _progress.Fingerprint });
         }
         else
         {
