@@ -25,12 +25,7 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
         var body = _mocks?.Find(request.WorkflowId, callable.Name) ?? callable.Body;
 
         using var timeout = request.TimeoutMs is { } ms ? new CancellationTokenSource(TimeSpan.FromMilliseconds(ms)) : null;
-        using var registration = cancellations.Register(request.RunId);
-
-        // Link tokens only when something besides a cancellation of the run can cancel the body.
-        using var linked = timeout is null && !cancellationToken.CanBeCanceled
-            ? null
-            : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, registration.Token, timeout?.Token ?? CancellationToken.None);
+        using var cancellation = new StepCancellation(cancellations, request.RunId, timeout, cancellationToken);
 
         var steps = new Dictionary<string, FlowValue>(StringComparer.Ordinal);
         foreach (var (name, output) in request.Steps ?? [])
@@ -67,7 +62,7 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
             request.Trigger ?? TriggerInfo.Manual,
             request.Attempt,
             request.Error,
-            linked?.Token ?? registration.Token)
+            cancellation)
         {
             ResumeToken = request.ResumeToken,
         };
@@ -120,23 +115,48 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
 }
 
 /// <summary>Lets a caller cancel the in-process step bodies of a run (their <see cref="StepContext.CancellationToken"/> fires).</summary>
+/// <remarks>
+/// A step is registered only when its body first reads its cancellation token (most bodies never do), so the usual
+/// step costs nothing here. Cancelled runs are remembered (the most recent <see cref="RememberedRuns"/>), so that a
+/// body reading its token after the run was cancelled gets a cancelled token.
+/// </remarks>
 internal sealed class RunCancellations
 {
-    // One flat set of the step bodies running in this process: registering a step adds one entry. Cancelling a run,
-    // which is rare, looks through the steps in flight.
-    private readonly ConcurrentDictionary<Registration, byte> _active = new();
+    internal const int RememberedRuns = 10_000;
+
+    // One flat set of the registered steps running in this process. Cancelling a run, which is rare, looks through them.
+    private readonly ConcurrentDictionary<long, Registration> _active = new();
+    private readonly ConcurrentDictionary<string, byte> _cancelled = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _cancelledOrder = new();
+    private long _nextId;
 
     public Registration Register(string runId)
     {
-        var registration = new Registration(this, runId);
-        _active.TryAdd(registration, 0);
+        var registration = new Registration(this, runId, Interlocked.Increment(ref _nextId));
+        _active.TryAdd(registration.Id, registration);
+
+        // Cancel adds the run here before it looks through the steps: one of the two sees the other.
+        if (_cancelled.ContainsKey(runId))
+        {
+            registration.Cancel();
+        }
+
         return registration;
     }
 
-    /// <summary>Cancels every step of <paramref name="runId"/> running in this process.</summary>
+    /// <summary>Cancels every step of <paramref name="runId"/> running in this process, and any that reads its token later.</summary>
     public void Cancel(string runId)
     {
-        foreach (var registration in _active.Keys)
+        if (_cancelled.TryAdd(runId, 0))
+        {
+            _cancelledOrder.Enqueue(runId);
+            while (_cancelled.Count > RememberedRuns && _cancelledOrder.TryDequeue(out var oldest))
+            {
+                _cancelled.TryRemove(oldest, out _);
+            }
+        }
+
+        foreach (var registration in _active.Values)
         {
             if (string.Equals(registration.RunId, runId, StringComparison.Ordinal))
             {
@@ -145,9 +165,11 @@ internal sealed class RunCancellations
         }
     }
 
-    internal sealed class Registration(RunCancellations owner, string runId) : IDisposable
+    internal sealed class Registration(RunCancellations owner, string runId, long id) : IDisposable
     {
         private readonly CancellationTokenSource _source = new();
+
+        public long Id { get; } = id;
 
         public string RunId { get; } = runId;
 
@@ -167,8 +189,56 @@ internal sealed class RunCancellations
 
         public void Dispose()
         {
-            owner._active.TryRemove(this, out _);
+            owner._active.TryRemove(Id, out _);
             _source.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// The cancellation token of one step execution, made when the body first asks for it: it fires when the run is
+/// cancelled, the step times out, or the caller's token fires.
+/// </summary>
+internal sealed class StepCancellation(RunCancellations runs, string runId, CancellationTokenSource? timeout, CancellationToken outer) : IDisposable
+{
+    private readonly Lock _gate = new();
+    private RunCancellations.Registration? _registration;
+    private CancellationTokenSource? _linked;
+    private bool _disposed;
+
+    public CancellationToken Token
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    // Asked for after the step ended: the step is over, as a token that has fired says.
+                    return new CancellationToken(canceled: true);
+                }
+
+                if (_registration is null)
+                {
+                    _registration = runs.Register(runId);
+                    if (timeout is not null || outer.CanBeCanceled)
+                    {
+                        _linked = CancellationTokenSource.CreateLinkedTokenSource(outer, _registration.Token, timeout?.Token ?? CancellationToken.None);
+                    }
+                }
+
+                return _linked?.Token ?? _registration.Token;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _linked?.Dispose();
+            _registration?.Dispose();
         }
     }
 }

@@ -42,7 +42,7 @@ public sealed class StepContext : FlowContext
         TriggerInfo trigger,
         int attempt,
         StepError? error,
-        CancellationToken cancellationToken)
+        StepCancellation cancellation)
         : base(payload, last, steps, run)
     {
         StepName = stepName;
@@ -50,7 +50,7 @@ public sealed class StepContext : FlowContext
         Trigger = trigger;
         Attempt = attempt;
         Error = error;
-        CancellationToken = cancellationToken;
+        _cancellation = cancellation;
     }
 
     /// <summary>The name of the step (or block branch) being run.</summary>
@@ -61,8 +61,10 @@ public sealed class StepContext : FlowContext
     /// <summary>A dependency-injection scope created for this execution (on first use).</summary>
     public IServiceProvider Services => _services.Provider;
 
+    private readonly StepCancellation _cancellation;
+
     /// <summary>Fires when the step times out or the run is cancelled.</summary>
-    public CancellationToken CancellationToken { get; }
+    public CancellationToken CancellationToken => _cancellation.Token;
 
     /// <summary>How the run was started.</summary>
     public TriggerInfo Trigger { get; }
