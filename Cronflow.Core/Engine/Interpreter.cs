@@ -27,6 +27,9 @@ internal sealed class Interpreter
     private int? _resumeIteration;
     private int? _resumeRecord;
     private bool _holdsSlot;
+
+    /// <summary>Whether a decided block left a task open (a race's loser, a timed-out step): see <see cref="Abandon"/>.</summary>
+    private bool _leftOpen;
     private bool _continuing;
     private bool _requestedSlot;
     private int _generation;
@@ -139,14 +142,16 @@ internal sealed class Interpreter
         // Refresh the records: hooks may have added some after the result was built.
         result.Steps = RecordsWithOutputs();
         _cache?.Remove(_context.InstanceId);
-        if (trusted)
+        if (trusted && !_leftOpen)
         {
             // The output carries the result and every record; the final custom status need not repeat them.
             _context.SetCustomStatus(_progress.Fingerprint is null ? null : new RunProgress { Fingerprint = _progress.Fingerprint });
         }
         else
         {
-            // Durable Task may fail the episode for the events left unreplayed: the custom status carries the result.
+            // The custom status carries the decided result where the output may come late or never: a task left open
+            // (a race's loser) can keep the orchestration running, and on a replay mismatch Durable Task may fail the
+            // episode for the events left unreplayed. Clients report it at once.
             _progress.Result = result;
         }
 
@@ -223,7 +228,7 @@ internal sealed class Interpreter
         }
 
         work.Cancel();
-        Observe(task);
+        Abandon(task);
         throw new NodeFailure(new StepError
         {
             Code = ErrorCodes.Timeout,
@@ -436,7 +441,7 @@ internal sealed class Interpreter
 
         var branches = block.Snapshot?.Invoke();
         work.Cancel();
-        Observe(task);
+        Abandon(task);
         throw new NodeFailure(new StepError
         {
             Step = node.Name,
@@ -569,7 +574,7 @@ internal sealed class Interpreter
     private async Task<FlowValue> RunParallelAsync(ParallelNode node, Scope scope, int attempt, BlockState? block, CancellationToken cancel)
     {
         var count = node.Branches.Count;
-        var window = new SlidingWindow(count, node.MaxConcurrency ?? count, cancel);
+        var window = new SlidingWindow(this, count, node.MaxConcurrency ?? count, cancel);
         if (block is not null)
         {
             block.Snapshot = () => Outcomes(node, window, null, null);
@@ -625,7 +630,7 @@ internal sealed class Interpreter
             block.Cancel();
             foreach (var loser in inFlight.Keys)
             {
-                Observe(loser);
+                Abandon(loser);
             }
 
             return await done;
@@ -977,7 +982,7 @@ internal sealed class Interpreter
 
     private async Task<FlowValue> RunItemsAsync(ForEachNode node, IReadOnlyList<JsonElement> items, int firstIndex, int maxConcurrency, Scope scope, CancellationToken cancel)
     {
-        var window = new SlidingWindow(items.Count, maxConcurrency, cancel);
+        var window = new SlidingWindow(this, items.Count, maxConcurrency, cancel);
         var results = await window.RunAsync(
             (index, token) => RunItemAsync(node, items[index], firstIndex + index, scope, token),
             (index, failure) => new NodeFailure(failure.Error with
@@ -1043,7 +1048,7 @@ internal sealed class Interpreter
             };
         }
 
-        var results = await new SlidingWindow(chunks.Count, chunksInFlight, cancel).RunAsync(RunChunk, (_, failure) => failure);
+        var results = await new SlidingWindow(this, chunks.Count, chunksInFlight, cancel).RunAsync(RunChunk, (_, failure) => failure);
         return FlowValues.Concat(results);
     }
 
@@ -1199,7 +1204,20 @@ internal sealed class Interpreter
         }
     }
 
-    /// <summary>Marks a task whose result is no longer needed as observed, so its failure is not reported as unobserved.</summary>
+    /// <summary>
+    /// Leaves a task whose result is no longer needed: notes that the run may end with it still open (a backend can keep
+    /// the orchestration running until it finishes), and observes it so that its failure is not reported as unobserved.
+    /// </summary>
+    private void Abandon(Task task)
+    {
+        if (!task.IsCompleted)
+        {
+            _leftOpen = true;
+        }
+
+        Observe(task);
+    }
+
     private static async void Observe(Task task)
     {
         try
@@ -1224,7 +1242,7 @@ internal sealed class Interpreter
     /// window, not waves). The first failure decides: the remaining tasks are abandoned (their block token is
     /// cancelled, so they start nothing new) and the caller's exception is thrown. Results come back in index order.
     /// </summary>
-    private sealed class SlidingWindow(int count, int limit, CancellationToken cancel)
+    private sealed class SlidingWindow(Interpreter owner, int count, int limit, CancellationToken cancel)
     {
         private readonly Dictionary<Task<FlowValue>, int> _inFlight = [];
 
@@ -1275,7 +1293,7 @@ internal sealed class Interpreter
                     block.Cancel();
                     foreach (var pending in _inFlight.Keys)
                     {
-                        Observe(pending);
+                        owner.Abandon(pending);
                     }
 
                     throw error;
