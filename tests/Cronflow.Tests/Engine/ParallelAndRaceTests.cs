@@ -180,6 +180,31 @@ public sealed class ParallelAndRaceTests
     }
 
     [Fact]
+    public async Task Race_LoserStillRunning_RunReportedFinishedWithoutWaitingForIt()
+    {
+        var signals = new Signals();
+        var wf = Workflow.Define("race-open-loser")
+            .Race(
+                async ctx => { await Task.Yield(); return (object?)"fast"; },
+                async ctx => { await Signals(ctx).Wait("release-loser"); return "slow"; })
+            .Step("use", ctx => ctx.Last.As<string>());
+        await using var host = await CronflowHost.StartAsync(c =>
+        {
+            c.Services.AddSingleton(signals);
+            c.AddWorkflow(wf);
+        });
+
+        // The loser waits up to 20 s for a signal that is only set below: the run must be reported before that.
+        var runId = await host.Client.TriggerAsync("race-open-loser", null);
+        var run = await host.Client.WaitForRunAsync(runId, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal("fast", run.Output.As<string>());
+        Assert.False(signals.IsSet("release-loser"));
+        signals.Set("release-loser");
+    }
+
+    [Fact]
     public async Task Race_AllBranchesFail_FailsWithEveryError()
     {
         var wf = Workflow.Define("race-all-fail")
