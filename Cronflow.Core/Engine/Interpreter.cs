@@ -1208,18 +1208,13 @@ internal sealed class Interpreter
     /// Leaves a task whose result is no longer needed: notes that the run may end with it still open (a backend can keep
     /// the orchestration running until it finishes), and observes it so that its failure is not reported as unobserved.
     /// </summary>
-    private void Abandon(Task task)
+    private async void Abandon(Task task)
     {
         if (!task.IsCompleted)
         {
             _leftOpen = true;
         }
 
-        Observe(task);
-    }
-
-    private static async void Observe(Task task)
-    {
         try
         {
             await task;
