@@ -21,6 +21,8 @@ namespace Cronflow;
 /// </example>
 public sealed class CronflowHost : IAsyncDisposable
 {
+    private const string HostLoggerCategory = "Cronflow.Host";
+
     private readonly TaskHubWorker _worker;
     private readonly Backend _backend;
     private readonly ServiceProvider _services;
@@ -91,7 +93,7 @@ public sealed class CronflowHost : IAsyncDisposable
                 registry,
                 provider.GetRequiredService<CronflowOptions>(),
                 provider.GetRequiredService<RunCancellations>());
-            host = new CronflowHost(provider, worker, backend, client, hostOptions.StopTimeout, loggerFactory.CreateLogger("Cronflow.Host"));
+            host = new CronflowHost(provider, worker, backend, client, hostOptions.StopTimeout, loggerFactory.CreateLogger(HostLoggerCategory));
             await client.EnsureGatesAsync().ConfigureAwait(false);
 
             var dispatcher = new ScheduleDispatcher(client, registry, hostOptions.TimeProvider, logger: loggerFactory.CreateLogger("Cronflow.Schedules"));
@@ -120,14 +122,7 @@ public sealed class CronflowHost : IAsyncDisposable
             {
                 if (worker is not null)
                 {
-                    try
-                    {
-                        await worker.StopAsync(isForced: true).WaitAsync(hostOptions.StopTimeout).ConfigureAwait(false);
-                    }
-                    catch (TimeoutException)
-                    {
-                        // As in DisposeAsync: an unreachable backend does not hold up reporting the failure.
-                    }
+                    await StopWorkerAsync(worker, hostOptions.StopTimeout, loggerFactory.CreateLogger(HostLoggerCategory)).ConfigureAwait(false);
                 }
 
                 await provider.DisposeAsync().ConfigureAwait(false);
@@ -155,16 +150,23 @@ public sealed class CronflowHost : IAsyncDisposable
             await _ticker.DisposeAsync().ConfigureAwait(false);
         }
 
+        await StopWorkerAsync(_worker, _stopTimeout, _logger).ConfigureAwait(false);
+        await _services.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops the engine, waiting at most <paramref name="timeout"/>: when the backend is unreachable its retries would
+    /// hold the process; leases left behind expire by themselves.
+    /// </summary>
+    private static async Task StopWorkerAsync(TaskHubWorker worker, TimeSpan timeout, ILogger logger)
+    {
         try
         {
-            await _worker.StopAsync(isForced: true).WaitAsync(_stopTimeout).ConfigureAwait(false);
+            await worker.StopAsync(isForced: true).WaitAsync(timeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            // The backend is unreachable (its retries would hold the process); leases left behind expire by themselves.
-            _logger.LogWarning("The engine did not stop within {StopTimeout}; the host stops without waiting for it.", _stopTimeout);
+            logger.LogWarning("The engine did not stop within {StopTimeout}; the host stops without waiting for it.", timeout);
         }
-
-        await _services.DisposeAsync().ConfigureAwait(false);
     }
 }
