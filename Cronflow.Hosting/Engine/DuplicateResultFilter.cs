@@ -92,17 +92,21 @@ internal static partial class DuplicateResultFilter
         // which in an extended session includes the previous batches' events that never moved to PastEvents.
         var newEvents = state.NewEvents;
         var events = state.Events;
+        IList<HistoryEvent> earlier = events;
         var earlierCount = events.Count - newEvents.Count;
         if (earlierCount < 0 || !IsTail(events, newEvents, earlierCount))
         {
-            return RemoveRepeatedResultsSlow(state);
+            // Any other shape: the earlier history is every event that is not new.
+            var incoming = new HashSet<HistoryEvent>(newEvents, ReferenceEqualityComparer.Instance);
+            earlier = [.. events.Where(e => !incoming.Contains(e))];
+            earlierCount = earlier.Count;
         }
 
         List<HistoryEvent>? dropped = null;
         for (var i = 0; i < newEvents.Count; i++)
         {
             var candidate = newEvents[i];
-            if (TryGetKey(candidate, out var kind, out var id) && (HasResult(events, 0, earlierCount, kind, id) || HasResult(newEvents, 0, i, kind, id, dropped)))
+            if (TryGetKey(candidate, out var kind, out var id) && (HasResult(earlier, earlierCount, kind, id) || HasResult(newEvents, i, kind, id)))
             {
                 (dropped ??= []).Add(candidate);
             }
@@ -122,12 +126,12 @@ internal static partial class DuplicateResultFilter
         return dropped;
     }
 
-    /// <summary>Whether <paramref name="events"/>[start..end) has a result of <paramref name="kind"/> for <paramref name="id"/> (ignoring events already marked for removal).</summary>
-    private static bool HasResult(IList<HistoryEvent> events, int start, int end, ResultKind kind, int id, List<HistoryEvent>? ignore = null)
+    /// <summary>Whether the first <paramref name="count"/> of <paramref name="events"/> hold a result of <paramref name="kind"/> for <paramref name="id"/>.</summary>
+    private static bool HasResult(IList<HistoryEvent> events, int count, ResultKind kind, int id)
     {
-        for (var i = start; i < end; i++)
+        for (var i = 0; i < count; i++)
         {
-            if (TryGetKey(events[i], out var otherKind, out var otherId) && otherKind == kind && otherId == id && ignore?.Contains(events[i]) != true)
+            if (TryGetKey(events[i], out var otherKind, out var otherId) && otherKind == kind && otherId == id)
             {
                 return true;
             }
@@ -147,38 +151,6 @@ internal static partial class DuplicateResultFilter
         }
 
         return true;
-    }
-
-    /// <summary>The general case, for a runtime state whose new events are not the tail of its events.</summary>
-    private static List<HistoryEvent> RemoveRepeatedResultsSlow(OrchestrationRuntimeState state)
-    {
-        var newEvents = state.NewEvents;
-        var incoming = new HashSet<HistoryEvent>(newEvents, ReferenceEqualityComparer.Instance);
-        var seen = new HashSet<(ResultKind, int)>();
-        foreach (var earlier in state.Events)
-        {
-            if (!incoming.Contains(earlier) && TryGetKey(earlier, out var kind, out var id))
-            {
-                seen.Add((kind, id));
-            }
-        }
-
-        var dropped = new List<HistoryEvent>();
-        foreach (var candidate in newEvents)
-        {
-            if (TryGetKey(candidate, out var kind, out var id) && !seen.Add((kind, id)))
-            {
-                dropped.Add(candidate);
-            }
-        }
-
-        foreach (var repeated in dropped)
-        {
-            RemoveSame(newEvents, repeated);
-            RemoveSame(state.Events, repeated);
-        }
-
-        return dropped;
     }
 
     /// <summary>The kind and scheduled id of a result event with a non-negative id; <see langword="false"/> for any other event.</summary>
