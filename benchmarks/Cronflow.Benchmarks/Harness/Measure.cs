@@ -24,6 +24,14 @@ internal static class Measure
         var gen1Before = GC.CollectionCount(1);
         var gen2Before = GC.CollectionCount(2);
         var started = Stopwatch.GetTimestamp();
+
+        // What the collector did since the batch started, per run of the given count.
+        GcCost GcSince(int count) => new(
+            (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds / count,
+            (GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / 1024.0 / count,
+            GC.CollectionCount(1) - gen1Before,
+            GC.CollectionCount(2) - gen2Before);
+
         if (parallelStarts <= 1)
         {
             for (var i = 0; i < runs; i++)
@@ -64,7 +72,7 @@ internal static class Measure
             return new Throughput(
                 done / waited,
                 (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / Math.Max(1, done),
-                new GcCost((GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds / Math.Max(1, done), (GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / 1024.0 / Math.Max(1, done), GC.CollectionCount(1) - gen1Before, GC.CollectionCount(2) - gen2Before),
+                GcSince(Math.Max(1, done)),
                 stalled.Sum(f => f.DuplicateResults),
                 startPhase,
                 host.Tracker.CommitErrors - commitErrorsBefore,
@@ -78,11 +86,7 @@ internal static class Measure
         var finished = waits.Select(w => w.Result).ToArray();
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpuBefore;
-        var gc = new GcCost(
-            (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds / runs,
-            (GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / 1024.0 / runs,
-            GC.CollectionCount(1) - gen1Before,
-            GC.CollectionCount(2) - gen2Before);
+        var gc = GcSince(runs);
         var last = finished.Max(f => f.Timestamp);
         var duplicates = finished.Sum(f => f.DuplicateResults);
         var failed = finished.Count(f => !ok(f));
