@@ -27,8 +27,8 @@ if [ "$in_memory" = 0 ] && ! bash scripts/azurite.sh status >/dev/null 2>&1; the
 fi
 
 dotnet build samples/Cronflow.Local -c Release -nologo -clp:ErrorsOnly -p:NoWarn=NU1603
-# The host stops before Azurite does: Ctrl+C reaches it directly (same process group), and a TERM or INT sent to
-# this script alone is passed on to it. Then the EXIT trap stops Azurite.
+# The host stops before Azurite does: Ctrl+C (INT) or a TERM reaches this script, which passes a TERM on to the host
+# (a background job ignores INT) and waits for it to exit. Then the EXIT trap stops Azurite.
 set +e
 dotnet samples/Cronflow.Local/bin/Release/net10.0/cronflow.dll serve "$@" &
 host_pid=$!

@@ -7,7 +7,8 @@ namespace Cronflow;
 /// <summary>
 /// Runs one step body for the step activity: finds the body in the definition, builds its <see cref="StepContext"/>
 /// (with a DI scope and a cancellation token, each made when the body first asks for it), enforces the step timeout
-/// through that token, and turns the result into JSON (checking its size). Exceptions propagate: the activity boundary records them as failure details.
+/// through that token, and turns the result into JSON (checking its size). Exceptions propagate: the activity
+/// boundary records them as failure details.
 /// </summary>
 internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider services, CronflowOptions options, RunCancellations cancellations, StepOutputCache cache)
 {
