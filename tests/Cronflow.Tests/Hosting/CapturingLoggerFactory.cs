@@ -7,10 +7,27 @@ namespace Cronflow.Tests.Hosting;
 public sealed class CapturingLoggerFactory : ILoggerFactory
 {
     private readonly ConcurrentQueue<LogEntry> _entries = new();
+    private readonly List<(Func<LogEntry, bool> Match, TaskCompletionSource Logged)> _waiters = [];
 
     public IReadOnlyCollection<LogEntry> Entries => _entries;
 
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
+
+    /// <summary>Completes once an entry matching <paramref name="match"/> has been logged (at once if one already was).</summary>
+    public Task WaitForAsync(Func<LogEntry, bool> match)
+    {
+        lock (_waiters)
+        {
+            if (_entries.Any(match))
+            {
+                return Task.CompletedTask;
+            }
+
+            var logged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((match, logged));
+            return logged.Task;
+        }
+    }
 
     public void AddProvider(ILoggerProvider provider)
     {
@@ -20,10 +37,23 @@ public sealed class CapturingLoggerFactory : ILoggerFactory
     {
     }
 
+    private void Add(LogEntry entry)
+    {
+        lock (_waiters)
+        {
+            _entries.Enqueue(entry);
+            foreach (var waiter in _waiters.Where(w => w.Match(entry)).ToList())
+            {
+                waiter.Logged.TrySetResult();
+                _waiters.Remove(waiter);
+            }
+        }
+    }
+
     /// <summary>One captured entry: its category, level, event id and formatted message.</summary>
     public sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message);
 
-    private sealed class Logger(string category, ConcurrentQueue<LogEntry> entries) : ILogger
+    private sealed class Logger(string category, CapturingLoggerFactory owner) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -34,7 +64,7 @@ public sealed class CapturingLoggerFactory : ILoggerFactory
         {
             if (IsEnabled(logLevel))
             {
-                entries.Enqueue(new LogEntry(category, logLevel, eventId, formatter(state, exception)));
+                owner.Add(new LogEntry(category, logLevel, eventId, formatter(state, exception)));
             }
         }
     }

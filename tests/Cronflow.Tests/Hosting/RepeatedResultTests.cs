@@ -13,7 +13,14 @@ public sealed class RepeatedResultTests
         var wf = Workflow.Define("repeated-results")
             .Step("a", ctx => 2L)
             .Sleep(TimeSpan.FromMilliseconds(20))
-            .Step("b", ctx => ctx.Last.As<long>() * 3)
+            .Step("b", async ctx =>
+            {
+                // The repeated timer may be delivered after the first: keep the run going until the host has dropped
+                // it (a message for a completed instance would be discarded by the backend before the filter sees it).
+                await logs.WaitForAsync(e => e.EventId.Id == 4401 && e.Message.Contains(nameof(EventType.TimerFired), StringComparison.Ordinal))
+                    .WaitAsync(TimeSpan.FromSeconds(20), ctx.CancellationToken);
+                return ctx.Last.As<long>() * 3;
+            })
             .Step("c", ctx => ctx.Last.As<long>() + 1);
 
         await using var host = await CronflowHost.StartAsync(
