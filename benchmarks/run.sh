@@ -12,7 +12,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 NoWarn="NU1603"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 quick=0
 in_memory=0
@@ -43,7 +43,7 @@ if [ "$in_memory" = 0 ]; then
   fi
 fi
 
-dotnet build benchmarks/Cronflow.Benchmarks -c Release -nologo -clp:ErrorsOnly -p:NoWarn=NU1603
+dotnet build benchmarks/Cronflow.Benchmarks -c Release -nologo -clp:ErrorsOnly
 if command -v git >/dev/null 2>&1 && git rev-parse --git-dir >/dev/null 2>&1; then
   dirty="$(git status --porcelain -- Cronflow.Core Cronflow.Hosting | wc -l | tr -d ' ')"
   echo "benchmarks: commit $(git log -1 --format='%h %s' | cut -c1-100); engine files with uncommitted changes: $dirty"

@@ -6,7 +6,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 NoWarn="NU1603"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 in_memory=0
 for arg in "$@"; do
@@ -26,7 +26,7 @@ if [ "$in_memory" = 0 ] && ! bash scripts/azurite.sh status >/dev/null 2>&1; the
   started_azurite=1
 fi
 
-dotnet build samples/Cronflow.Local -c Release -nologo -clp:ErrorsOnly -p:NoWarn=NU1603
+dotnet build samples/Cronflow.Local -c Release -nologo -clp:ErrorsOnly
 # The host stops before Azurite does: Ctrl+C (INT) or a TERM reaches this script, which passes a TERM on to the host
 # (a background job ignores INT) and waits for it to exit. Then the EXIT trap stops Azurite.
 set +e

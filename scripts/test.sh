@@ -9,8 +9,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-# The Functions worker SDK restores an inner project whose package graph raises NU1603; it is not ours to fix.
-export NoWarn="NU1603"
 
 started_azurite=0
 cleanup() {
@@ -27,7 +25,7 @@ fi
 export CRONFLOW_AZURITE="UseDevelopmentStorage=true"
 
 echo "== build"
-dotnet build Cronflow.sln -c Release -p:NoWarn=NU1603 -nologo -clp:ErrorsOnly
+dotnet build Cronflow.sln -c Release -nologo -clp:ErrorsOnly
 
 passed=0 failed=0 skipped=0 status=0
 results="$ROOT/.tools/test-results"
