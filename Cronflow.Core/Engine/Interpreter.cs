@@ -369,6 +369,12 @@ internal sealed class Interpreter
             {
                 error = failure.Error;
             }
+            catch (RunCancelledSignal)
+            {
+                // A Cancel step did what it is for; a block it ended is left unfinished.
+                UpdateRecord(record, r => r with { Status = node is CancelNode ? StepStatus.Completed : StepStatus.Skipped, CompletedAt = Now });
+                throw;
+            }
 
             if (attempt < attempts && ShouldRetry(node.Policy.Retry!, error))
             {
@@ -383,7 +389,18 @@ internal sealed class Interpreter
 
             if (node.Policy.OnError is not null)
             {
-                var handled = await CallStepAsync(node.Path + WorkflowDefinition.OnErrorSuffix, node.Name, scope, 1, error, null, cancel);
+                FlowValue handled;
+                try
+                {
+                    handled = await CallStepAsync(node.Path + WorkflowDefinition.OnErrorSuffix, node.Name, scope, 1, error, null, cancel);
+                }
+                catch (NodeFailure handlerFailure)
+                {
+                    // The handler failed too: the node fails with the handler's error.
+                    EndRecordFailed(record, handlerFailure.Error, cancel);
+                    throw;
+                }
+
                 UpdateRecord(record, r => r with { Status = StepStatus.Completed, CompletedAt = Now, Error = error }, handled);
                 return handled;
             }
