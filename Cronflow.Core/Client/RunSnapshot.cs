@@ -72,20 +72,12 @@ internal static class RunInfoMapper
             case InstanceState.Failed:
                 status = RunStatus.Failed;
                 completedAt = snapshot.LastUpdatedAt;
-                error = new StepError
-                {
-                    ErrorType = snapshot.FailureType ?? "Cronflow.OrchestrationFailedException",
-                    Message = snapshot.FailureMessage ?? ReadReason(snapshot.SerializedOutput) ?? "The orchestration failed.",
-                };
+                error = RunErrors.OrchestrationFailed(snapshot.FailureType, snapshot.FailureMessage ?? ReadReason(snapshot.SerializedOutput) ?? "The orchestration failed.");
                 break;
             case InstanceState.Terminated:
                 status = RunStatus.Cancelled;
                 completedAt = snapshot.LastUpdatedAt;
-                error = new StepError
-                {
-                    ErrorType = "Cronflow.RunCancelledException",
-                    Message = ReadReason(snapshot.SerializedOutput) ?? "The run was cancelled.",
-                };
+                error = RunErrors.Terminated(ReadReason(snapshot.SerializedOutput) ?? "The run was cancelled.");
                 break;
             case InstanceState.Pending:
                 status = RunStatus.Pending;

@@ -50,11 +50,7 @@ internal sealed class Interpreter
     {
         if (!_registry.TryGet(_input.WorkflowId, out var definition))
         {
-            return Failed(new StepError
-            {
-                ErrorType = typeof(WorkflowNotFoundException).FullName!,
-                Message = $"No workflow with id '{_input.WorkflowId}' is registered in this host.",
-            });
+            return Failed(RunErrors.WorkflowNotFound(_input.WorkflowId));
         }
 
         _definition = definition;
@@ -73,12 +69,7 @@ internal sealed class Interpreter
             // Stopping here leaves recorded events unreplayed, so Durable Task fails the episode as non-deterministic;
             // the custom status still carries the decided result, which clients report.
             _progress.Fingerprint = fingerprint;
-            _progress.Result = Failed(new StepError
-            {
-                Code = mismatch.Code,
-                ErrorType = typeof(WorkflowVersionMismatchException).FullName!,
-                Message = mismatch.Message + " The run cannot be replayed safely on the new definition; see docs/versioning.md.",
-            });
+            _progress.Result = Failed(RunErrors.VersionMismatch(mismatch));
             return _progress.Result;
         }
 
@@ -185,12 +176,7 @@ internal sealed class Interpreter
         if (!slot.IsCompleted)
         {
             slotWait.Cancel();
-            throw new NodeFailure(new StepError
-            {
-                Code = ErrorCodes.Timeout,
-                ErrorType = typeof(StepTimeoutException).FullName!,
-                Message = $"Run '{_runId}' got no run slot from the concurrency gate of workflow '{definition.Id}' in {ConcurrencyGate.RequestInterval * ConcurrencyGate.MaxRequestRounds}.",
-            });
+            throw new NodeFailure(RunErrors.NoRunSlot(_runId, definition.Id, ConcurrencyGate.RequestInterval * ConcurrencyGate.MaxRequestRounds));
         }
 
         _progress.Queued = false;
@@ -229,12 +215,7 @@ internal sealed class Interpreter
 
         work.Cancel();
         Abandon(task);
-        throw new NodeFailure(new StepError
-        {
-            Code = ErrorCodes.Timeout,
-            ErrorType = typeof(StepTimeoutException).FullName!,
-            Message = $"Workflow '{definition.Id}' timed out after {definition.Timeout}.",
-        });
+        throw new NodeFailure(RunErrors.WorkflowTimeout(definition.Id, definition.Timeout));
     }
 
     private async Task RunHookAsync(string path, string name, bool present, Scope scope, StepError? error)
@@ -369,6 +350,12 @@ internal sealed class Interpreter
             {
                 error = failure.Error;
             }
+            catch (RunCancelledSignal)
+            {
+                // A Cancel step did what it is for; a block it ended is left unfinished.
+                UpdateRecord(record, r => r with { Status = node is CancelNode ? StepStatus.Completed : StepStatus.Skipped, CompletedAt = Now });
+                throw;
+            }
 
             if (attempt < attempts && ShouldRetry(node.Policy.Retry!, error))
             {
@@ -383,7 +370,18 @@ internal sealed class Interpreter
 
             if (node.Policy.OnError is not null)
             {
-                var handled = await CallStepAsync(node.Path + WorkflowDefinition.OnErrorSuffix, node.Name, scope, 1, error, null, cancel);
+                FlowValue handled;
+                try
+                {
+                    handled = await CallStepAsync(node.Path + WorkflowDefinition.OnErrorSuffix, node.Name, scope, 1, error, null, cancel);
+                }
+                catch (NodeFailure handlerFailure)
+                {
+                    // The handler failed too: the node fails with the handler's error.
+                    EndRecordFailed(record, handlerFailure.Error, cancel);
+                    throw;
+                }
+
                 UpdateRecord(record, r => r with { Status = StepStatus.Completed, CompletedAt = Now, Error = error }, handled);
                 return handled;
             }
@@ -442,14 +440,7 @@ internal sealed class Interpreter
         var branches = block.Snapshot?.Invoke();
         work.Cancel();
         Abandon(task);
-        throw new NodeFailure(new StepError
-        {
-            Step = node.Name,
-            Code = ErrorCodes.Timeout,
-            ErrorType = typeof(StepTimeoutException).FullName!,
-            Message = $"{char.ToUpperInvariant(Describe(node)[0])}{Describe(node)[1..]} timed out after {timeout}.",
-            Branches = branches,
-        });
+        throw new NodeFailure(RunErrors.NodeTimeout(node.Name, Describe(node), timeout, branches));
     }
 
     private Task<FlowValue> RunNodeAsync(Node node, Scope scope, int attempt, BlockState? block, CancellationToken cancel) => node switch
@@ -464,12 +455,7 @@ internal sealed class Interpreter
         HumanNode human => RunHumanAsync(human, scope, cancel),
         SubflowNode subflow => RunSubflowAsync(subflow, scope, attempt, cancel),
         WhileNode loop => RunWhileAsync(loop, scope, cancel),
-        CancelNode cancelNode => throw new RunCancelledSignal(new StepError
-        {
-            Step = cancelNode.Name,
-            ErrorType = "Cronflow.RunCancelledException",
-            Message = cancelNode.Reason,
-        }),
+        CancelNode cancelNode => throw new RunCancelledSignal(RunErrors.RunCancelled(cancelNode.Name, cancelNode.Reason)),
         _ => throw new InvalidOperationException($"Unknown node kind {node.Kind} at {node.Path}."),
     };
 
@@ -514,20 +500,13 @@ internal sealed class Interpreter
         }
         catch (TaskFailedException ex)
         {
-            throw new NodeFailure(ToError(name, ex.FailureDetails));
+            throw new NodeFailure(RunErrors.FromTaskFailure(name, ex.FailureDetails));
         }
 
         if (outcome is null || !string.Equals(outcome.Path, path, StringComparison.Ordinal))
         {
             // Replaying a history recorded by another definition: this result belongs to another step.
-            throw new ReplayMismatchSignal(new StepError
-            {
-                Step = name,
-                Code = ErrorCodes.VersionMismatch,
-                ErrorType = typeof(WorkflowVersionMismatchException).FullName!,
-                Message = $"Run '{_runId}' of workflow '{_definition.Id}' cannot be replayed on the current definition: its history has the result of " +
-                          $"step '{outcome?.Path}' where the definition now runs step '{path}' ('{name}'). A condition or selector changed while the run was in flight; see docs/versioning.md.",
-            });
+            throw new ReplayMismatchSignal(RunErrors.ReplayMismatch(name, _runId, _definition.Id, outcome?.Path, path));
         }
 
         return FlowValue.FromOwned(outcome.Output);
@@ -555,20 +534,6 @@ internal sealed class Interpreter
             ResumeToken = resumeToken,
         };
 
-    private static StepError ToError(string step, TaskFailureDetails details) => new()
-    {
-        Step = step,
-        ErrorType = details.ErrorType,
-        Message = details.ErrorMessage,
-        Code = details.ErrorType switch
-        {
-            "Cronflow.StepTimeoutException" => ErrorCodes.Timeout,
-            "Cronflow.PayloadTooLargeException" => ErrorCodes.PayloadTooLarge,
-            "Cronflow.StepOutputException" => ErrorCodes.OutputNotSerializable,
-            _ => ErrorCodes.StepFailed,
-        },
-    };
-
     // ---- parallel and race ------------------------------------------------------------------
 
     private async Task<FlowValue> RunParallelAsync(ParallelNode node, Scope scope, int attempt, BlockState? block, CancellationToken cancel)
@@ -582,14 +547,7 @@ internal sealed class Interpreter
 
         var results = await window.RunAsync(
             (index, token) => CallStepAsync($"{node.Path}/{index}", BranchName(node, index), scope, attempt, null, null, token),
-            (index, failure) => new NodeFailure(new StepError
-            {
-                Step = BranchName(node, index),
-                Code = ErrorCodes.StepFailed,
-                ErrorType = failure.Error.ErrorType,
-                Message = $"Branch {index} of parallel block '{node.Name}' failed: {failure.Error.Message}",
-                Branches = Outcomes(node, window, index, failure.Error),
-            }));
+            (index, failure) => new NodeFailure(RunErrors.ParallelBranchFailed(BranchName(node, index), index, node.Name, failure.Error, Outcomes(node, window, index, failure.Error))));
         return FlowValues.Array(results);
     }
 
@@ -639,15 +597,7 @@ internal sealed class Interpreter
         var outcomes = Enumerable.Range(0, count)
             .Select(i => new BranchOutcome { Index = i, Name = BranchName(node, i), Status = StepStatus.Failed, Error = errors[i] })
             .ToList();
-        throw new NodeFailure(new StepError
-        {
-            Step = node.Name,
-            Code = ErrorCodes.StepFailed,
-            ErrorType = "Cronflow.RaceFailedException",
-            Message = $"All {count} branches of race '{node.Name}' failed: " +
-                      string.Join("; ", outcomes.Select(o => $"[{o.Index}] {o.Error?.ErrorType}: {o.Error?.Message}")),
-            Branches = outcomes,
-        });
+        throw new NodeFailure(RunErrors.RaceFailed(node.Name, outcomes));
     }
 
     private static string BranchName(Node node, int index) => $"{node.Name}[{index}]";
@@ -704,13 +654,7 @@ internal sealed class Interpreter
         }
         catch (Exception ex) when (ex is not NodeFailure)
         {
-            throw new NodeFailure(new StepError
-            {
-                Step = node.Name,
-                Code = ErrorCodes.ConditionFailed,
-                ErrorType = ex.GetType().FullName!,
-                Message = $"Evaluating '{what}' of {Describe(node)} threw: {ex.Message}",
-            });
+            throw new NodeFailure(RunErrors.ConditionFailed(node.Name, what, Describe(node), ex));
         }
     }
 
@@ -732,13 +676,7 @@ internal sealed class Interpreter
         ClearWaiting(scope, node);
         if (payload is null)
         {
-            throw new NodeFailure(new StepError
-            {
-                Step = node.Name,
-                Code = ErrorCodes.Timeout,
-                ErrorType = typeof(StepTimeoutException).FullName!,
-                Message = $"No '{node.EventName}' event arrived within {node.WaitTimeout}.",
-            });
+            throw new NodeFailure(RunErrors.EventTimeout(node.Name, node.EventName, node.WaitTimeout));
         }
 
         return payload;
@@ -857,7 +795,7 @@ internal sealed class Interpreter
     {
         if (!_registry.TryGet(node.WorkflowId, out var target))
         {
-            throw new NodeFailure(new StepError { Step = node.Name, ErrorType = typeof(WorkflowNotFoundException).FullName!, Message = $"Subflow '{node.Name}' runs workflow '{node.WorkflowId}', which is not registered in this host." });
+            throw new NodeFailure(RunErrors.SubflowNotFound(node.Name, node.WorkflowId));
         }
 
         var payload = node.Input is { } select
@@ -881,7 +819,7 @@ internal sealed class Interpreter
         }
         catch (TaskFailedException ex)
         {
-            result = Failed(ToError(node.Name, ex.FailureDetails));
+            result = Failed(RunErrors.FromTaskFailure(node.Name, ex.FailureDetails));
         }
 
         ClearWaiting(scope, node);
@@ -890,13 +828,7 @@ internal sealed class Interpreter
             return FlowValue.FromOwned(result.Output);
         }
 
-        throw new NodeFailure(new StepError
-        {
-            Step = node.Name,
-            Code = result.Error?.Code ?? ErrorCodes.StepFailed,
-            ErrorType = result.Error?.ErrorType ?? "Cronflow.SubflowFailedException",
-            Message = $"Subflow '{node.Name}' (workflow '{target.Id}', run '{instanceId}') {(result.Status == RunStatus.Cancelled ? "was cancelled" : "failed")}: {result.Error?.Message}",
-        });
+        throw new NodeFailure(RunErrors.SubflowFailed(node.Name, target.Id, instanceId, result.Status == RunStatus.Cancelled, result.Error));
     }
 
     private async Task<FlowValue> RunWhileAsync(WhileNode node, Scope scope, CancellationToken cancel)
@@ -915,13 +847,7 @@ internal sealed class Interpreter
             iteration++;
             if (iteration > node.MaxIterations)
             {
-                throw new NodeFailure(new StepError
-                {
-                    Step = node.Name,
-                    Code = ErrorCodes.MaxIterationsExceeded,
-                    ErrorType = "Cronflow.MaxIterationsExceededException",
-                    Message = $"While '{node.Name}' reached its limit of {node.MaxIterations} iterations and its condition still holds.",
-                });
+                throw new NodeFailure(RunErrors.MaxIterationsExceeded(node.Name, node.MaxIterations));
             }
 
             var output = await CallStepAsync(node.Path, node.Name, scope, 1, null, node.Policy.Timeout, cancel);
@@ -1036,7 +962,7 @@ internal sealed class Interpreter
             }
             catch (TaskFailedException ex)
             {
-                result = Failed(ToError(node.Name, ex.FailureDetails));
+                result = Failed(RunErrors.FromTaskFailure(node.Name, ex.FailureDetails));
             }
 
             ThrowIfAbandoned(token);
@@ -1044,7 +970,7 @@ internal sealed class Interpreter
             {
                 RunStatus.Completed => FlowValue.FromOwned(result.Output),
                 RunStatus.Cancelled when result.Error is { } reason => throw new RunCancelledSignal(reason),
-                _ => throw new NodeFailure(result.Error ?? new StepError { Step = node.Name, Message = $"Chunk {index} of for-each '{node.Name}' failed." }),
+                _ => throw new NodeFailure(result.Error ?? RunErrors.ChunkFailed(node.Name, index)),
             };
         }
 
@@ -1058,7 +984,7 @@ internal sealed class Interpreter
         {
             if (_definition.FindNode(chunk.Path, chunk.ItemChain) is not ForEachNode node)
             {
-                throw new NodeFailure(new StepError { Message = $"No for-each at {chunk.Path} in workflow '{_definition.Id}'.", ErrorType = "Cronflow.WorkflowVersionMismatchException", Code = ErrorCodes.VersionMismatch });
+                throw new NodeFailure(RunErrors.ChunkNotFound(chunk.Path, _definition.Id));
             }
 
             var parent = new Scope(this, FlowValue.FromOwned(chunk.Last), null, chunk.ItemChain, "", record: false);
@@ -1200,7 +1126,7 @@ internal sealed class Interpreter
     {
         if (cancel.IsCancellationRequested)
         {
-            throw new NodeFailure(new StepError { ErrorType = "Cronflow.BlockAbandonedException", Message = "The enclosing block was already decided." });
+            throw new NodeFailure(RunErrors.BlockAbandoned());
         }
     }
 
