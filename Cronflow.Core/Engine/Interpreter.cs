@@ -1261,7 +1261,8 @@ internal sealed class Interpreter
         public async Task<FlowValue[]> RunAsync(Func<int, CancellationToken, Task<FlowValue>> start, Func<int, NodeFailure, Exception> fail)
         {
             using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            var window = Math.Max(1, Math.Min(limit, count));
+            // An empty list starts nothing and completes at once with no results.
+            var window = Math.Min(Math.Max(1, limit), count);
             var next = 0;
 
             void StartNext()
