@@ -24,7 +24,7 @@ internal sealed class Interpreter
     private string _runId = "";
     private DateTimeOffset _startedAt;
     private DateTimeOffset? _deadline;
-    private int? _resumeIteration;
+    private ResumeState? _resumeLoop;
     private int? _resumeRecord;
     private bool _holdsSlot;
 
@@ -56,8 +56,8 @@ internal sealed class Interpreter
         _definition = definition;
         _payload = FlowValue.FromOwned(_input.Payload);
         _trigger = _input.Trigger ?? TriggerInfo.Manual;
-        _runId = _input.Chunk?.RunId ?? _context.InstanceId;
-        _startedAt = _input.Chunk?.StartedAt ?? Now;
+        _runId = _input.Chunk?.RunId ?? _input.Loop?.RunId ?? _context.InstanceId;
+        _startedAt = _input.Chunk?.StartedAt ?? _input.Loop?.StartedAt ?? Now;
         // Clients read the fingerprint from the run's input; the custom status carries it only for inputs without one.
         _progress.Fingerprint = _input.Fingerprint is null ? definition.Fingerprint : null;
         _context.SetCustomStatus(_progress);
@@ -76,6 +76,11 @@ internal sealed class Interpreter
         if (_input.Chunk is { } chunk)
         {
             return await RunChunkAsync(chunk);
+        }
+
+        if (_input.Loop is { } loop)
+        {
+            return await RunLoopAsync(loop);
         }
 
         var scope = new Scope(this, _payload, null, [], "", record: true);
@@ -256,7 +261,7 @@ internal sealed class Interpreter
             _recordOutputs.Add(record.Output);
         }
 
-        _resumeIteration = resume.Iteration;
+        _resumeLoop = resume;
         _resumeRecord = _progress.Steps.FindLastIndex(r => r.Status == StepStatus.Running);
     }
 
@@ -327,7 +332,19 @@ internal sealed class Interpreter
     {
         var record = BeginRecord(node, scope);
         var attempts = Math.Max(1, node.Policy.Retry?.Attempts ?? 1);
-        for (var attempt = 1; ; attempt++)
+        var block = new BlockState();
+        var first = 1;
+        if (node is WhileNode && _resumeLoop is { } resume)
+        {
+            // A loop that continued as new goes on with its attempt, its deadline and where a retry starts over.
+            _resumeLoop = null;
+            first = Math.Max(1, resume.LoopAttempt);
+            block.LoopStart = FlowValue.FromOwned(resume.LoopStart);
+            block.ResumeIteration = resume.Iteration;
+            block.ResumeDeadline = resume.LoopDeadline;
+        }
+
+        for (var attempt = first; ; attempt++)
         {
             if (record >= 0 && _progress.Steps[record].Attempts != attempt)
             {
@@ -337,7 +354,7 @@ internal sealed class Interpreter
             StepError error;
             try
             {
-                var output = await RunWithTimeoutAsync(node, scope, attempt, cancel);
+                var output = await RunWithTimeoutAsync(node, scope, attempt, block, cancel);
                 CompleteRecord(record, output);
                 return output;
             }
@@ -418,18 +435,22 @@ internal sealed class Interpreter
         return retry.RetryOn.Any(details.IsCausedBy);
     }
 
-    private Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, CancellationToken cancel) =>
+    private Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, BlockState block, CancellationToken cancel) =>
         node.Policy.Timeout is { } timeout
-            ? RunWithTimeoutAsync(node, scope, attempt, timeout, cancel)
-            : RunNodeAsync(node, scope, attempt, null, cancel);
+            ? RunWithTimeoutAsync(node, scope, attempt, timeout, block, cancel)
+            : RunNodeAsync(node, scope, attempt, block, cancel);
 
-    private async Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, TimeSpan timeout, CancellationToken cancel)
+    private async Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, TimeSpan timeout, BlockState block, CancellationToken cancel)
     {
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var block = new BlockState();
+
+        // A loop's timeout covers the whole loop: a loop that continued as new keeps the deadline it started with.
+        var fireAt = block.ResumeDeadline?.UtcDateTime ?? _context.CurrentUtcDateTime + timeout;
+        block.ResumeDeadline = null;
+        block.Deadline = new DateTimeOffset(fireAt, TimeSpan.Zero);
         var task = RunNodeAsync(node, scope, attempt, block, work.Token);
-        var timer = TimerAsync(_context.CurrentUtcDateTime + timeout, timerCancel.Token);
+        var timer = TimerAsync(fireAt, timerCancel.Token);
         var winner = await Task.WhenAny(task, timer);
         if (winner == task)
         {
@@ -454,7 +475,7 @@ internal sealed class Interpreter
         WaitForEventNode wait => RunWaitForEventAsync(wait, scope, cancel),
         HumanNode human => RunHumanAsync(human, scope, cancel),
         SubflowNode subflow => RunSubflowAsync(subflow, scope, attempt, cancel),
-        WhileNode loop => RunWhileAsync(loop, scope, cancel),
+        WhileNode loop => RunWhileAsync(loop, scope, attempt, block ?? new BlockState(), cancel),
         CancelNode cancelNode => throw new RunCancelledSignal(RunErrors.RunCancelled(cancelNode.Name, cancelNode.Reason)),
         _ => throw new InvalidOperationException($"Unknown node kind {node.Kind} at {node.Path}."),
     };
@@ -831,11 +852,26 @@ internal sealed class Interpreter
         throw new NodeFailure(RunErrors.SubflowFailed(node.Name, target.Id, instanceId, result.Status == RunStatus.Cancelled, result.Error));
     }
 
-    private async Task<FlowValue> RunWhileAsync(WhileNode node, Scope scope, CancellationToken cancel)
+    private async Task<FlowValue> RunWhileAsync(WhileNode node, Scope scope, int attempt, BlockState block, CancellationToken cancel)
     {
-        var iteration = _resumeIteration ?? 0;
-        _resumeIteration = null;
+        // A retried loop starts over from the Last it began with.
+        if (block.LoopStart is null)
+        {
+            block.LoopStart = scope.Last;
+        }
+        else if (block.ResumeIteration is null)
+        {
+            scope.Last = block.LoopStart;
+        }
+
         var topLevel = scope.Record && !node.Path.Contains('/', StringComparison.Ordinal);
+        if (!topLevel)
+        {
+            return await RunNestedLoopAsync(node, scope, attempt, block, cancel);
+        }
+
+        var iteration = block.ResumeIteration ?? 0;
+        block.ResumeIteration = null;
         for (var guard = 0; guard <= node.MaxIterations + 1; guard++)
         {
             var flow = scope.FlowContext(_payload, Run);
@@ -847,10 +883,10 @@ internal sealed class Interpreter
             iteration++;
             if (iteration > node.MaxIterations)
             {
-                throw new NodeFailure(RunErrors.MaxIterationsExceeded(node.Name, node.MaxIterations));
+                throw MaxIterationsExceeded(node);
             }
 
-            var output = await CallStepAsync(node.Path, node.Name, scope, 1, null, node.Policy.Timeout, cancel);
+            var output = await CallStepAsync(node.Path, node.Name, scope, attempt, null, Remaining(block.Deadline), cancel);
             ThrowIfAbandoned(cancel);
             scope.Last = output;
             scope.Set(node.Name, output);
@@ -859,7 +895,7 @@ internal sealed class Interpreter
                 UpdateRecordByPath(node.Path, r => r with { Detail = $"{iteration} iterations" });
             }
 
-            if (topLevel && iteration % ContinueAsNewEvery == 0)
+            if (iteration % ContinueAsNewEvery == 0)
             {
                 throw new ContinueAsNewSignal(new RunInput
                 {
@@ -880,6 +916,9 @@ internal sealed class Interpreter
                         Deadline = _deadline,
                         HoldsSlot = _holdsSlot,
                         Generation = _generation + 1,
+                        LoopAttempt = attempt,
+                        LoopDeadline = block.Deadline,
+                        LoopStart = block.LoopStart.ToNullableJson(),
                     },
                 });
             }
@@ -887,6 +926,154 @@ internal sealed class Interpreter
 
         return scope.Last;
     }
+
+    /// <summary>
+    /// Runs a loop nested in a block (an <c>If</c> branch, a for-each item) as a sub-orchestration of this orchestrator,
+    /// which continues as new every <see cref="ContinueAsNewEvery"/> iterations: no history grows with the iterations.
+    /// </summary>
+    private async Task<FlowValue> RunNestedLoopAsync(WhileNode node, Scope scope, int attempt, BlockState block, CancellationToken cancel)
+    {
+        var input = new RunInput
+        {
+            WorkflowId = _definition.Id,
+            Fingerprint = _definition.Fingerprint,
+            Payload = _payload.ToNullableJson(),
+            Trigger = _input.Trigger,
+            Loop = new LoopInput
+            {
+                Path = node.Path,
+                ItemChain = [.. scope.Items],
+                Last = scope.Last.ToNullableJson(),
+                Steps = scope.Flatten() ?? [],
+                Attempt = attempt,
+                Deadline = block.Deadline,
+                RunDeadline = _deadline,
+                RunId = _runId,
+                StartedAt = _startedAt,
+            },
+        };
+        var instanceId = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~loop-{_context.NewGuid():N}";
+        RunResult result;
+        try
+        {
+            result = await _context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, new SubOrchestrationOptions { InstanceId = instanceId });
+        }
+        catch (TaskFailedException ex)
+        {
+            result = Failed(RunErrors.FromTaskFailure(node.Name, ex.FailureDetails));
+        }
+
+        ThrowIfAbandoned(cancel);
+        if (result.Status != RunStatus.Completed)
+        {
+            throw new NodeFailure(result.Error ?? RunErrors.LoopFailed(node.Name, instanceId));
+        }
+
+        var outcome = FlowValue.FromOwned(result.Output);
+        var iterations = outcome["iterations"].As<int>();
+        if (iterations > 0)
+        {
+            scope.Last = outcome["last"];
+            scope.Set(node.Name, scope.Last);
+            SetDetail(scope, node, $"{iterations} iterations");
+        }
+
+        return scope.Last;
+    }
+
+    /// <summary>The iterations of a nested loop, in its own sub-orchestration (see <see cref="RunNestedLoopAsync"/>).</summary>
+    private async Task<RunResult> RunLoopAsync(LoopInput loop)
+    {
+        try
+        {
+            if (_definition.FindNode(loop.Path, loop.ItemChain) is not WhileNode node)
+            {
+                throw new NodeFailure(RunErrors.LoopNotFound(loop.Path, _definition.Id));
+            }
+
+            var scope = new Scope(this, FlowValue.FromOwned(loop.Last), null, loop.ItemChain, "", record: false);
+            foreach (var (name, value) in loop.Steps)
+            {
+                scope.Set(name, FlowValue.FromOwned(value));
+            }
+
+            // The loop stops by itself at its deadline (or the run's): its parent cannot stop a sub-orchestration.
+            var runFirst = loop.RunDeadline is { } runDeadline && (loop.Deadline is null || runDeadline < loop.Deadline);
+            var stop = runFirst ? loop.RunDeadline : loop.Deadline;
+            using var timerCancel = new CancellationTokenSource();
+            var timer = stop is { } at ? TimerAsync(at.UtcDateTime, timerCancel.Token) : null;
+            var iteration = loop.Iteration;
+            var timedOut = false;
+            try
+            {
+                while (true)
+                {
+                    if (timer is { IsCompleted: true })
+                    {
+                        timedOut = true;
+                        break;
+                    }
+
+                    var flow = scope.FlowContext(_payload, Run);
+                    if (!Evaluate(node, node.Name, () => node.Condition(flow)))
+                    {
+                        break;
+                    }
+
+                    iteration++;
+                    if (iteration > node.MaxIterations)
+                    {
+                        throw MaxIterationsExceeded(node);
+                    }
+
+                    var call = CallStepAsync(node.Path, node.Name, scope, loop.Attempt, null, Remaining(stop), CancellationToken.None);
+                    if (timer is not null && await Task.WhenAny(call, timer) == timer)
+                    {
+                        Abandon(call);
+                        timedOut = true;
+                        break;
+                    }
+
+                    scope.Last = await call;
+                    scope.Set(node.Name, scope.Last);
+                    if (iteration % ContinueAsNewEvery == 0)
+                    {
+                        timerCancel.Cancel();
+                        loop.Iteration = iteration;
+                        loop.Last = scope.Last.ToNullableJson();
+                        loop.Steps = scope.Flatten() ?? [];
+                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, Trigger = _input.Trigger, Loop = loop }, preserveUnprocessedEvents: false);
+                        return new RunResult { Status = RunStatus.Running };
+                    }
+                }
+            }
+            finally
+            {
+                timerCancel.Cancel();
+            }
+
+            if (timedOut)
+            {
+                throw new NodeFailure(runFirst
+                    ? RunErrors.WorkflowTimeout(_definition.Id, _definition.Timeout)
+                    : RunErrors.LoopTimeout(node.Name, node.Policy.Timeout));
+            }
+
+            _cache?.Remove(_context.InstanceId);
+            return Completed(FlowValue.From(new LoopOutcome(scope.Last.ToNullableJson(), iteration)));
+        }
+        catch (NodeFailure failure)
+        {
+            return Failed(failure.Error);
+        }
+    }
+
+    private static NodeFailure MaxIterationsExceeded(WhileNode node) =>
+        new(RunErrors.MaxIterationsExceeded(node.Name, node.MaxIterations));
+
+    /// <summary>The time a loop iteration's body has before the loop's deadline (its cancellation token's timeout).</summary>
+    private TimeSpan? Remaining(DateTimeOffset? deadline) =>
+        deadline is { } at ? TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, (at - Now).Ticks)) : null;
 
     /// <summary>A top-level loop continues as new after this many iterations, so that its history stays small.</summary>
     internal const int ContinueAsNewEvery = 100;
@@ -1187,7 +1374,8 @@ internal sealed class Interpreter
         public async Task<FlowValue[]> RunAsync(Func<int, CancellationToken, Task<FlowValue>> start, Func<int, NodeFailure, Exception> fail)
         {
             using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            var window = Math.Max(1, Math.Min(limit, count));
+            // An empty list starts nothing and completes at once with no results.
+            var window = Math.Min(Math.Max(1, limit), count);
             var next = 0;
 
             void StartNext()
@@ -1236,6 +1424,18 @@ internal sealed class Interpreter
     private sealed class BlockState
     {
         public Func<List<BranchOutcome>>? Snapshot { get; set; }
+
+        /// <summary>When the current attempt's timeout ends it, if the node has one.</summary>
+        public DateTimeOffset? Deadline { get; set; }
+
+        /// <summary>A continued loop's deadline, used by its first attempt in this execution instead of a new one.</summary>
+        public DateTimeOffset? ResumeDeadline { get; set; }
+
+        /// <summary>A continued loop's iteration count, taken by its first attempt in this execution.</summary>
+        public int? ResumeIteration { get; set; }
+
+        /// <summary><c>Last</c> before a loop's first attempt: where a retried attempt starts over.</summary>
+        public FlowValue? LoopStart { get; set; }
     }
 
     private enum BranchState

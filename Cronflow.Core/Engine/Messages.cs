@@ -33,6 +33,11 @@ internal sealed class RunInput
     [JsonPropertyName("resume")]
     public ResumeState? Resume { get; set; }
 
+    /// <summary>Set for a loop nested in a block: its iterations run in a sub-orchestration that continues as new.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("loop")]
+    public LoopInput? Loop { get; set; }
+
     /// <summary>Set for the concurrency gate of a workflow: an orchestration that hands out run slots.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("gate")]
@@ -96,7 +101,67 @@ internal sealed class ResumeState
 
     [JsonPropertyName("generation")]
     public int Generation { get; set; }
+
+    /// <summary>The attempt of the loop that continued as new (retries count across executions).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    [JsonPropertyName("loopAttempt")]
+    public int LoopAttempt { get; set; }
+
+    /// <summary>When the loop's <c>Timeout</c> ends it: set once when the attempt starts, kept across executions.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("loopDeadline")]
+    public DateTimeOffset? LoopDeadline { get; set; }
+
+    /// <summary><c>Last</c> as it was before the loop: where a retried attempt starts over.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("loopStart")]
+    public JsonElement? LoopStart { get; set; }
 }
+
+/// <summary>A nested loop's iterations, run as a sub-orchestration that continues as new every few iterations.</summary>
+internal sealed class LoopInput
+{
+    [JsonPropertyName("path")]
+    public string Path { get; set; } = "";
+
+    [JsonPropertyName("scope")]
+    public List<JsonElement> ItemChain { get; set; } = [];
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("last")]
+    public JsonElement? Last { get; set; }
+
+    [JsonPropertyName("steps")]
+    public Dictionary<string, JsonElement?> Steps { get; set; } = [];
+
+    /// <summary>Iterations already run by earlier executions of this attempt.</summary>
+    [JsonPropertyName("iteration")]
+    public int Iteration { get; set; }
+
+    [JsonPropertyName("attempt")]
+    public int Attempt { get; set; } = 1;
+
+    /// <summary>When the loop's own <c>Timeout</c> ends it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("deadline")]
+    public DateTimeOffset? Deadline { get; set; }
+
+    /// <summary>When the run's <c>Timeout</c> ends it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("runDeadline")]
+    public DateTimeOffset? RunDeadline { get; set; }
+
+    [JsonPropertyName("runId")]
+    public string RunId { get; set; } = "";
+
+    [JsonPropertyName("startedAt")]
+    public DateTimeOffset StartedAt { get; set; }
+}
+
+/// <summary>What a nested loop's sub-orchestration returns: the loop's last output and how many iterations ran.</summary>
+internal sealed record LoopOutcome(
+    [property: JsonPropertyName("last")] JsonElement? Last,
+    [property: JsonPropertyName("iterations")] int Iterations);
 
 /// <summary>A slice of a for-each's items, run as a sub-orchestration.</summary>
 internal sealed class ChunkInput

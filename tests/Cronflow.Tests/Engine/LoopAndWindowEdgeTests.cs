@@ -1,0 +1,158 @@
+using DurableTask.Core.History;
+
+namespace Cronflow.Tests.Engine;
+
+/// <summary>Edges of loops, for-each and retried blocks, run on the embedded engine.</summary>
+public sealed class LoopAndWindowEdgeTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+
+    /// <summary>Events one loop iteration adds to a history (scheduled, completed, and the episode's start and end).</summary>
+    private const int EventsPerIteration = 4;
+
+    [Fact]
+    public async Task ForEach_EmptyList_CompletesWithEmptyArray()
+    {
+        var wf = Workflow.Define("foreach-empty")
+            .Step("get", _ => Array.Empty<int>())
+            .ForEach("each", ctx => ctx.Last.As<int[]>(), (n, f) => f.Step("use", _ => n))
+            .Step("after", ctx => ctx.Last.Items().Count());
+
+        var run = await wf.TestAsync(null);
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal("[]", run.Step("each").Output!.Json.GetRawText());
+        Assert.Equal(StepStatus.Completed, run.Step("each").Status);
+        Assert.Equal("0 items", run.Step("each").Detail);
+        Assert.Equal(0, run.Output.As<int>());
+    }
+
+    [Fact]
+    public async Task While_RetriedAcrossContinueAsNew_KeepsAttemptCountAndRestartsLoop()
+    {
+        var failures = new AttemptCounter();
+        var wf = Workflow.Define("loop-retry")
+            .Step("start", _ => new { n = 0 })
+            .While("count", ctx => ctx.Last["n"].As<int>() < 160, ctx =>
+            {
+                var n = ctx.Last["n"].As<int>() + 1;
+                if ((n == 50 || n == 150) && failures.Next($"n{n}") == 1)
+                {
+                    throw new InvalidOperationException($"flaky at {n}");
+                }
+
+                return Task.FromResult(new { n });
+            }, maxIterations: 1000)
+            .Retry(2);
+
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf));
+        var runId = await host.Client.TriggerAsync("loop-retry", null);
+        var run = await host.Client.WaitForRunAsync(runId, Wait);
+
+        // Attempt 1 fails at 50; attempt 2 starts the loop over (50 passes the second time), continues as new after 100
+        // iterations, and its failure at 150 is the second and last attempt.
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("flaky at 150", run.Error!.Message);
+        Assert.Equal(2, run.Steps.Single(s => s.Name == "count").Attempts);
+        Assert.Equal(StepStatus.Failed, run.Steps.Single(s => s.Name == "count").Status);
+        Assert.Equal(2, failures.Count("n50"));
+        Assert.Equal(1, failures.Count("n150"));
+    }
+
+    [Fact]
+    public async Task While_TimeoutAcrossContinueAsNew_KeepsOneDeadlineForWholeLoop()
+    {
+        EpisodeProbe? probe = null;
+        var wf = Workflow.Define("loop-deadline")
+            .Step("start", _ => new { n = 0 })
+            .While("count", ctx => ctx.Last["n"].As<int>() < 250, ctx => Task.FromResult(new { n = ctx.Last["n"].As<int>() + 1 }), maxIterations: 1000)
+            .Timeout(TimeSpan.FromMinutes(5));
+
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.WrapWorkerService = inner => probe = new EpisodeProbe(inner));
+        var runId = await host.Client.TriggerAsync("loop-deadline", null);
+        var run = await host.Client.WaitForRunAsync(runId, Wait);
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(250, run.Output["n"].As<int>());
+        var executions = probe!.Events(runId).OfType<ExecutionStartedEvent>().Count();
+        var timers = probe.Events(runId).OfType<TimerCreatedEvent>().ToList();
+        Assert.Equal(3, executions);
+
+        // Each execution arms the loop's timer again, for the same instant: the deadline set when the loop started.
+        Assert.Equal(executions, timers.Count);
+        Assert.Single(timers.Select(t => t.FireAt).Distinct());
+    }
+
+    [Fact]
+    public async Task While_TimeoutNested_FailsLoopAsWholeAndStopsIterating()
+    {
+        var iterations = new AttemptCounter();
+        var wf = Workflow.Define("nested-loop-timeout")
+            .Step("start", _ => new { n = 0 })
+            .If("go", _ => true)
+                .While("count", ctx => true, async ctx =>
+                {
+                    var n = ctx.Last["n"].As<int>() + 1;
+                    iterations.Next("body");
+                    if (n == 4)
+                    {
+                        // The fourth iteration outlives the loop's deadline: its token fires when the loop's time is up.
+                        await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
+                    }
+
+                    return new { n };
+                }, maxIterations: 1000)
+                .Timeout(TimeSpan.FromMilliseconds(500))
+            .EndIf();
+
+        var run = await wf.TestAsync(null, o => o.Timeout = Wait);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(ErrorCodes.Timeout, run.Error!.Code);
+        Assert.Equal(4, iterations.Count("body"));
+    }
+
+    [Fact]
+    public async Task While_NestedInIf_KeepsEveryHistoryBounded()
+    {
+        EpisodeProbe? probe = null;
+        var wf = Workflow.Define("nested-loop")
+            .Step("start", _ => new { n = 0 })
+            .If("go", _ => true)
+                .While("count", ctx => ctx.Last["n"].As<int>() < 250, ctx => Task.FromResult(new { n = ctx.Last["n"].As<int>() + 1 }), maxIterations: 1000)
+            .EndIf()
+            .Step("done", ctx => ctx.Steps["count"].Output["n"].As<int>());
+
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.WrapWorkerService = inner => probe = new EpisodeProbe(inner));
+        var runId = await host.Client.TriggerAsync("nested-loop", null);
+        var run = await host.Client.WaitForRunAsync(runId, Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal(250, run.Output.As<int>());
+        Assert.Equal("250 iterations", run.Steps.Single(s => s.Name == "count").Detail);
+        var histories = probe!.LargestHistories(runId);
+        Assert.All(histories, h => Assert.True(h.Value <= EventsPerIteration * Interpreter.ContinueAsNewEvery + 30, $"{h.Key}: {h.Value} events"));
+        Assert.True(histories[runId] < 60, $"{runId}: {histories[runId]} events");
+    }
+
+    [Fact]
+    public async Task While_NestedInForEachItems_KeepsEveryHistoryBounded()
+    {
+        EpisodeProbe? probe = null;
+        var wf = Workflow.Define("item-loops")
+            .ForEach("each", _ => new[] { 150, 220 }, (limit, f) => f
+                .Step("seed", _ => new { n = 0 })
+                .While("count", ctx => ctx.Last["n"].As<int>() < limit, ctx => Task.FromResult(new { n = ctx.Last["n"].As<int>() + 1 }), maxIterations: 1000)
+                .Step("result", ctx => ctx.Last["n"].As<int>()));
+
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.WrapWorkerService = inner => probe = new EpisodeProbe(inner));
+        var runId = await host.Client.TriggerAsync("item-loops", null);
+        var run = await host.Client.WaitForRunAsync(runId, Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal([150, 220], run.Output.As<int[]>());
+        var histories = probe!.LargestHistories(runId);
+        Assert.All(histories, h => Assert.True(h.Value <= EventsPerIteration * Interpreter.ContinueAsNewEvery + 30, $"{h.Key}: {h.Value} events"));
+        Assert.True(histories[runId] < 60, $"{runId}: {histories[runId]} events");
+    }
+}
