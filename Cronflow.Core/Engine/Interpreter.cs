@@ -395,6 +395,14 @@ internal sealed class Interpreter
                     await TimerAsync(_context.CurrentUtcDateTime + delay, cancel);
                 }
 
+                if (node is StepNode or WhileNode)
+                {
+                    // A step or a loop runs one body at a time: the next attempt waits for the body an earlier attempt
+                    // left running (one that outlived its timeout) to end. Blocks count such work in their window.
+                    await SettleAsync(block.Leftovers);
+                    ThrowIfAbandoned(cancel);
+                }
+
                 continue;
             }
 
@@ -450,6 +458,7 @@ internal sealed class Interpreter
         // A loop's timeout covers the whole loop: a loop that continued as new keeps the deadline it started with.
         var fireAt = block.ResumeDeadline?.UtcDateTime ?? _context.CurrentUtcDateTime + timeout;
         block.ResumeDeadline = null;
+        block.InFlight = null;
         block.Deadline = new DateTimeOffset(fireAt, TimeSpan.Zero);
         var task = RunNodeAsync(node, scope, attempt, block, work.Token);
         var timer = TimerAsync(fireAt, timerCancel.Token);
@@ -461,6 +470,7 @@ internal sealed class Interpreter
         }
 
         var branches = block.Snapshot?.Invoke();
+        block.Leftovers.AddRange(block.InFlight?.Invoke() ?? [task]);
         work.Cancel();
         Abandon(task);
         throw new NodeFailure(new StepError
@@ -479,7 +489,7 @@ internal sealed class Interpreter
         ParallelNode parallel => RunParallelAsync(parallel, scope, attempt, block, cancel),
         RaceNode race => RunRaceAsync(race, scope, attempt, block, cancel),
         IfNode ifNode => RunIfAsync(ifNode, scope, cancel),
-        ForEachNode forEach => RunForEachAsync(forEach, scope, cancel),
+        ForEachNode forEach => RunForEachAsync(forEach, scope, block, cancel),
         SleepNode sleep => RunSleepAsync(sleep, scope, cancel),
         WaitForEventNode wait => RunWaitForEventAsync(wait, scope, cancel),
         HumanNode human => RunHumanAsync(human, scope, cancel),
@@ -595,10 +605,11 @@ internal sealed class Interpreter
     private async Task<FlowValue> RunParallelAsync(ParallelNode node, Scope scope, int attempt, BlockState? block, CancellationToken cancel)
     {
         var count = node.Branches.Count;
-        var window = new SlidingWindow(this, count, node.MaxConcurrency ?? count, cancel);
+        var window = new SlidingWindow(this, count, node.MaxConcurrency ?? count, cancel, node.MaxConcurrency is null ? null : block);
         if (block is not null)
         {
             block.Snapshot = () => Outcomes(node, window, null, null);
+            block.InFlight = window.Running;
         }
 
         var results = await window.RunAsync(
@@ -1159,22 +1170,27 @@ internal sealed class Interpreter
 
     // ---- for-each ---------------------------------------------------------------------------
 
-    private async Task<FlowValue> RunForEachAsync(ForEachNode node, Scope scope, CancellationToken cancel)
+    private async Task<FlowValue> RunForEachAsync(ForEachNode node, Scope scope, BlockState? block, CancellationToken cancel)
     {
         var flow = scope.FlowContext(_payload, Run);
         var items = Evaluate(node, "items", () => node.SelectItems(flow));
         SetDetail(scope, node, $"{items.Count} items");
         if (items.Count > node.ChunkSize)
         {
-            return await RunChunksAsync(node, items, scope, cancel);
+            return await RunChunksAsync(node, items, scope, node.MaxConcurrency is null ? null : block, cancel);
         }
 
-        return await RunItemsAsync(node, items, 0, node.MaxConcurrency ?? items.Count, scope, cancel);
+        return await RunItemsAsync(node, items, 0, node.MaxConcurrency ?? items.Count, scope, node.MaxConcurrency is null ? null : block, cancel);
     }
 
-    private async Task<FlowValue> RunItemsAsync(ForEachNode node, IReadOnlyList<JsonElement> items, int firstIndex, int maxConcurrency, Scope scope, CancellationToken cancel)
+    private async Task<FlowValue> RunItemsAsync(ForEachNode node, IReadOnlyList<JsonElement> items, int firstIndex, int maxConcurrency, Scope scope, BlockState? block, CancellationToken cancel)
     {
-        var window = new SlidingWindow(this, items.Count, maxConcurrency, cancel);
+        var window = new SlidingWindow(this, items.Count, maxConcurrency, cancel, block);
+        if (block is not null)
+        {
+            block.InFlight = window.Running;
+        }
+
         var results = await window.RunAsync(
             (index, token) => RunItemAsync(node, items[index], firstIndex + index, scope, token),
             (index, failure) => new NodeFailure(failure.Error with
@@ -1192,8 +1208,15 @@ internal sealed class Interpreter
         return await ExecuteListAsync(body, child, cancel);
     }
 
-    private async Task<FlowValue> RunChunksAsync(ForEachNode node, IReadOnlyList<JsonElement> items, Scope scope, CancellationToken cancel)
+    private async Task<FlowValue> RunChunksAsync(ForEachNode node, IReadOnlyList<JsonElement> items, Scope scope, BlockState? block, CancellationToken cancel)
     {
+        if (block is not null)
+        {
+            // Chunks of an earlier attempt keep starting items until they end: the next attempt waits for them.
+            await SettleAsync(block.Leftovers);
+            ThrowIfAbandoned(cancel);
+        }
+
         var perChunk = Math.Min(node.MaxConcurrency ?? node.ChunkSize, node.ChunkSize);
         var chunks = items.Chunk(node.ChunkSize).ToList();
         var chunksInFlight = node.MaxConcurrency is { } max ? Math.Max(1, max / perChunk) : chunks.Count;
@@ -1240,7 +1263,13 @@ internal sealed class Interpreter
             };
         }
 
-        var results = await new SlidingWindow(this, chunks.Count, chunksInFlight, cancel).RunAsync(RunChunk, (_, failure) => failure);
+        var chunkWindow = new SlidingWindow(this, chunks.Count, chunksInFlight, cancel, block, countLeftovers: false);
+        if (block is not null)
+        {
+            block.InFlight = chunkWindow.Running;
+        }
+
+        var results = await chunkWindow.RunAsync(RunChunk, (_, failure) => failure);
         return FlowValues.Concat(results);
     }
 
@@ -1259,7 +1288,7 @@ internal sealed class Interpreter
                 parent.Set(name, FlowValue.FromOwned(value));
             }
 
-            var output = await RunItemsAsync(node, chunk.Items, chunk.Start, chunk.MaxConcurrency, parent, CancellationToken.None);
+            var output = await RunItemsAsync(node, chunk.Items, chunk.Start, chunk.MaxConcurrency, parent, null, CancellationToken.None);
             _cache?.Remove(_context.InstanceId);
             return Completed(output);
         }
@@ -1388,6 +1417,24 @@ internal sealed class Interpreter
         }
     }
 
+    /// <summary>Waits until every task has ended, whatever its outcome (their results were already given up).</summary>
+    private static async Task SettleAsync(List<Task> tasks)
+    {
+        foreach (var task in tasks)
+        {
+            try
+            {
+                await task;
+            }
+            catch (Exception)
+            {
+                // Abandoned work: its outcome changes nothing.
+            }
+        }
+
+        tasks.Clear();
+    }
+
     private static void ThrowIfAbandoned(CancellationToken cancel)
     {
         if (cancel.IsCancellationRequested)
@@ -1428,10 +1475,15 @@ internal sealed class Interpreter
     /// Runs <c>count</c> tasks with at most <c>limit</c> in flight, starting the next as soon as one finishes (a sliding
     /// window, not waves). The first failure decides: the remaining tasks are abandoned (their block token is
     /// cancelled, so they start nothing new) and the caller's exception is thrown. Results come back in index order.
+    /// With a <see cref="BlockState"/>, abandoned tasks are handed on as its leftovers, and (unless
+    /// <c>countLeftovers</c> is false) leftovers of earlier attempts that still run take places in the window until they end.
     /// </summary>
-    private sealed class SlidingWindow(Interpreter owner, int count, int limit, CancellationToken cancel)
+    private sealed class SlidingWindow(Interpreter owner, int count, int limit, CancellationToken cancel, BlockState? attempts = null, bool countLeftovers = true)
     {
         private readonly Dictionary<Task<FlowValue>, int> _inFlight = [];
+
+        /// <summary>The tasks in flight now.</summary>
+        public List<Task> Running() => [.. _inFlight.Keys];
 
         public FlowValue[] Results { get; } = new FlowValue[count];
 
@@ -1453,28 +1505,36 @@ internal sealed class Interpreter
         public async Task<FlowValue[]> RunAsync(Func<int, CancellationToken, Task<FlowValue>> start, Func<int, NodeFailure, Exception> fail)
         {
             using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            // An empty list starts nothing and completes at once with no results.
-            var window = Math.Min(Math.Max(1, limit), count);
+            var window = Math.Max(1, limit);
             var next = 0;
 
-            void StartNext()
+            // Work an earlier attempt left running keeps its places in the window until it ends.
+            var held = countLeftovers && attempts is not null ? attempts.Leftovers.Where(t => !t.IsCompleted).ToList() : [];
+
+            void StartMore()
             {
-                var index = next++;
-                States[index] = BranchState.Running;
-                _inFlight[start(index, block.Token)] = index;
+                // An empty list starts nothing and completes at once with no results.
+                while (next < count && _inFlight.Count + held.Count < window && !block.IsCancellationRequested)
+                {
+                    var index = next++;
+                    States[index] = BranchState.Running;
+                    _inFlight[start(index, block.Token)] = index;
+                }
             }
 
-            while (next < window)
+            StartMore();
+            while (_inFlight.Count > 0 || (next < count && held.Count > 0))
             {
-                StartNext();
-            }
+                var done = await Task.WhenAny(held.Count == 0 ? _inFlight.Keys : [.. _inFlight.Keys, .. held]);
+                if (done is not Task<FlowValue> mine || !_inFlight.TryGetValue(mine, out var index))
+                {
+                    held.Remove(done);
+                    StartMore();
+                    continue;
+                }
 
-            while (_inFlight.Count > 0)
-            {
-                var done = await Task.WhenAny(_inFlight.Keys);
-                var index = _inFlight[done];
-                _inFlight.Remove(done);
-                if (done.Exception?.InnerException is NodeFailure failure)
+                _inFlight.Remove(mine);
+                if (mine.Exception?.InnerException is NodeFailure failure)
                 {
                     States[index] = BranchState.Failed;
                     var error = fail(index, failure);
@@ -1482,17 +1542,15 @@ internal sealed class Interpreter
                     foreach (var pending in _inFlight.Keys)
                     {
                         owner.Abandon(pending);
+                        attempts?.Leftovers.Add(pending);
                     }
 
                     throw error;
                 }
 
-                Results[index] = await done;
+                Results[index] = await mine;
                 States[index] = BranchState.Completed;
-                if (next < count && !block.IsCancellationRequested)
-                {
-                    StartNext();
-                }
+                StartMore();
             }
 
             return Results;
@@ -1506,6 +1564,15 @@ internal sealed class Interpreter
 
         /// <summary>When the current attempt's timeout ends it, if the node has one.</summary>
         public DateTimeOffset? Deadline { get; set; }
+
+        /// <summary>
+        /// Work that earlier attempts left running (a body that outlived its timeout, the other branches of a failed
+        /// block): activities cannot be stopped, so the next attempt counts it against its window until it ends.
+        /// </summary>
+        public List<Task> Leftovers { get; } = [];
+
+        /// <summary>The current attempt's tasks in flight, for a timeout to hand on as leftovers.</summary>
+        public Func<List<Task>>? InFlight { get; set; }
 
         /// <summary>A continued loop's deadline, used by its first attempt in this execution instead of a new one.</summary>
         public DateTimeOffset? ResumeDeadline { get; set; }

@@ -155,4 +155,89 @@ public sealed class LoopAndWindowEdgeTests
         Assert.All(histories, h => Assert.True(h.Value <= EventsPerIteration * Interpreter.ContinueAsNewEvery + 30, $"{h.Key}: {h.Value} events"));
         Assert.True(histories[runId] < 60, $"{runId}: {histories[runId]} events");
     }
+
+    [Fact]
+    public async Task Parallel_RetryWhileFailedAttemptsBranchStillRuns_KeepsMaxConcurrency()
+    {
+        EpisodeProbe? probe = null;
+        string runId = "parallel-retry-window-1";
+        var bodies = new ConcurrencyProbe();
+        var secondAttemptStarted = 0;
+        var oldBranchDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        async Task<object?> SecondAttempt(int branch)
+        {
+            Interlocked.Increment(ref secondAttemptStarted);
+            probe!.Recheck();
+            await oldBranchDone.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            return branch;
+        }
+
+        var wf = Workflow.Define("parallel-retry-window")
+            .Parallel(
+                new ParallelOptions { Name = "calls", MaxConcurrency = 2 },
+                ctx => ctx.Attempt == 1 ? throw new InvalidOperationException("branch 0 fails first") : bodies.Track(() => SecondAttempt(0)),
+                ctx => bodies.Track(async () =>
+                {
+                    if (ctx.Attempt > 1)
+                    {
+                        return await SecondAttempt(1);
+                    }
+
+                    // Attempt 1's branch 1 outlives its block: it ends only once the episode that handled branch 0's
+                    // failure is committed and every body that episode scheduled has started.
+                    await probe!.WhenAsync(() => probe.Handled<TaskFailedEvent>(runId));
+                    await probe.WhenAsync(() => Volatile.Read(ref secondAttemptStarted) >= probe.Scheduled("\"attempt\":2"));
+                    oldBranchDone.TrySetResult();
+                    return (object?)1;
+                }),
+                ctx => bodies.Track(() => SecondAttempt(2)))
+            .Retry(2);
+
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.WrapWorkerService = inner => probe = new EpisodeProbe(inner));
+        await host.Client.TriggerAsync("parallel-retry-window", null, runId);
+        var run = await host.Client.WaitForRunAsync(runId, Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal([0, 1, 2], run.Output.As<int[]>());
+        Assert.Equal(2, run.Steps.Single(s => s.Name == "calls").Attempts);
+        Assert.Equal(2, bodies.Max);
+    }
+
+    [Fact]
+    public async Task Step_TimeoutThenRetry_NextAttemptWaitsForTimedOutBody()
+    {
+        EpisodeProbe? probe = null;
+        string runId = "step-retry-window-1";
+        var bodies = new ConcurrencyProbe();
+        var secondAttemptStarted = 0;
+
+        var wf = Workflow.Define("step-retry-window")
+            .Step("slow", ctx => bodies.Track(async () =>
+            {
+                if (ctx.Attempt > 1)
+                {
+                    Interlocked.Increment(ref secondAttemptStarted);
+                    probe!.Recheck();
+                    return "second";
+                }
+
+                // Ignores its cancellation token: it ends only once the episode that handled the timeout is committed
+                // and every body that episode scheduled has started.
+                await probe!.WhenAsync(() => probe.Handled<TimerFiredEvent>(runId));
+                await probe.WhenAsync(() => Volatile.Read(ref secondAttemptStarted) >= probe.Scheduled("\"attempt\":2"));
+                return "first";
+            }))
+            .Timeout(TimeSpan.FromMilliseconds(200))
+            .Retry(2);
+
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.WrapWorkerService = inner => probe = new EpisodeProbe(inner));
+        await host.Client.TriggerAsync("step-retry-window", null, runId);
+        var run = await host.Client.WaitForRunAsync(runId, Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal("second", run.Output.As<string>());
+        Assert.Equal(2, run.Steps.Single(s => s.Name == "slow").Attempts);
+        Assert.Equal(1, bodies.Max);
+    }
 }
