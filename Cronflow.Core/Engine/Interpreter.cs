@@ -1217,10 +1217,26 @@ internal sealed class Interpreter
             ThrowIfAbandoned(cancel);
         }
 
-        var perChunk = Math.Min(node.MaxConcurrency ?? node.ChunkSize, node.ChunkSize);
         var chunks = items.Chunk(node.ChunkSize).ToList();
-        var chunksInFlight = node.MaxConcurrency is { } max ? Math.Max(1, max / perChunk) : chunks.Count;
         var steps = scope.Flatten() ?? [];
+        var prefix = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~{_context.NewGuid():N}-";
+
+        // With MaxConcurrency, the places of one sliding window are spread over the chunks in order (each gets at most
+        // its item count), and every chunk starts at once. A chunk with no items left to start passes each place it frees
+        // to the next chunk (see RunChainedChunkAsync) while some later chunk started with fewer places than items.
+        var grants = new int[chunks.Count];
+        var forwards = new bool[chunks.Count];
+        var remaining = node.MaxConcurrency ?? int.MaxValue;
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            grants[i] = Math.Min(chunks[i].Length, remaining);
+            remaining -= grants[i];
+        }
+
+        for (var i = chunks.Count - 2; i >= 0; i--)
+        {
+            forwards[i] = forwards[i + 1] || grants[i + 1] < chunks[i + 1].Length;
+        }
 
         async Task<FlowValue> RunChunk(int index, CancellationToken token)
         {
@@ -1236,14 +1252,16 @@ internal sealed class Interpreter
                     ItemChain = [.. scope.Items],
                     Items = [.. chunks[index]],
                     Start = index * node.ChunkSize,
-                    MaxConcurrency = perChunk,
+                    MaxConcurrency = grants[index],
+                    Next = forwards[index] ? prefix + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
+                    FromPrevious = index > 0 && forwards[index - 1],
                     Last = scope.Last.ToNullableJson(),
                     Steps = steps,
                     RunId = _runId,
                     StartedAt = _startedAt,
                 },
             };
-            var options = new SubOrchestrationOptions { InstanceId = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~{index}" };
+            var options = new SubOrchestrationOptions { InstanceId = prefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture) };
             RunResult result;
             try
             {
@@ -1263,7 +1281,7 @@ internal sealed class Interpreter
             };
         }
 
-        var chunkWindow = new SlidingWindow(this, chunks.Count, chunksInFlight, cancel, block, countLeftovers: false);
+        var chunkWindow = new SlidingWindow(this, chunks.Count, chunks.Count, cancel, block, countLeftovers: false);
         if (block is not null)
         {
             block.InFlight = chunkWindow.Running;
@@ -1288,7 +1306,9 @@ internal sealed class Interpreter
                 parent.Set(name, FlowValue.FromOwned(value));
             }
 
-            var output = await RunItemsAsync(node, chunk.Items, chunk.Start, chunk.MaxConcurrency, parent, null, CancellationToken.None);
+            var output = chunk.Next is null && !chunk.FromPrevious
+                ? await RunItemsAsync(node, chunk.Items, chunk.Start, chunk.MaxConcurrency, parent, null, CancellationToken.None)
+                : await RunChainedChunkAsync(node, chunk, parent);
             _cache?.Remove(_context.InstanceId);
             return Completed(output);
         }
@@ -1300,6 +1320,139 @@ internal sealed class Interpreter
         {
             return Cancelled(cancelled.Error);
         }
+    }
+
+    /// <summary>The event by which chunks of one for-each pass window places (and their end or failure) down the chain.</summary>
+    internal const string ChunkSlotEvent = "cronflow-chunk-slot";
+
+    /// <summary>
+    /// Runs a chunk's items as part of one sliding window across chunks. The chunk starts with the places it was granted
+    /// and receives more from the previous chunk; once all its items have started, each place it frees (or receives) goes
+    /// to the next chunk, so the window never drains at a chunk boundary. It ends only after the previous chunk has
+    /// ended and every place that chunk sent has arrived, so no place is lost. A failure (or a cancellation) is passed
+    /// down the chain: later chunks start nothing more and end with the same error.
+    /// </summary>
+    private async Task<FlowValue> RunChainedChunkAsync(ForEachNode node, ChunkInput chunk, Scope scope)
+    {
+        var items = chunk.Items;
+        var results = new FlowValue[items.Count];
+        var inFlight = new Dictionary<Task<FlowValue>, int>();
+        var places = chunk.MaxConcurrency;
+        var next = 0;
+        var sent = 0;
+        var received = 0;
+        int? expected = chunk.FromPrevious ? null : 0;
+        ChunkSlotMessage? stop = null;
+        using var waitCancel = new CancellationTokenSource();
+        Task<ChunkSlotMessage>? message = chunk.FromPrevious ? _context.WaitForExternalEvent<ChunkSlotMessage>(ChunkSlotEvent, waitCancel.Token) : null;
+
+        void Send(ChunkSlotMessage content)
+        {
+            if (chunk.Next is { } nextChunk)
+            {
+                _context.SendEvent(nextChunk, ChunkSlotEvent, content);
+            }
+        }
+
+        void UsePlaces()
+        {
+            while (places > 0 && stop is null)
+            {
+                places--;
+                if (next < items.Count)
+                {
+                    var index = next++;
+                    inFlight[RunItemAsync(node, items[index], chunk.Start + index, scope, CancellationToken.None)] = index;
+                }
+                else if (chunk.Next is not null)
+                {
+                    Send(new ChunkSlotMessage { Places = 1 });
+                    sent++;
+                }
+            }
+        }
+
+        void Stop(ChunkSlotMessage reason)
+        {
+            stop = reason;
+            Send(reason);
+            foreach (var pending in inFlight.Keys)
+            {
+                Abandon(pending);
+            }
+
+            inFlight.Clear();
+        }
+
+        UsePlaces();
+        while (stop is null && (inFlight.Count > 0 || next < items.Count || received != expected))
+        {
+            var done = await Task.WhenAny(message is null ? inFlight.Keys : [.. inFlight.Keys, message]);
+            if (done == message)
+            {
+                var content = await message;
+                if (content.Error is not null)
+                {
+                    Stop(content);
+                    break;
+                }
+
+                if (content.Sent is { } total)
+                {
+                    expected = total;
+                }
+                else
+                {
+                    received++;
+                    places += content.Places;
+                }
+
+                message = received == expected ? null : _context.WaitForExternalEvent<ChunkSlotMessage>(ChunkSlotEvent, waitCancel.Token);
+                UsePlaces();
+                continue;
+            }
+
+            var task = (Task<FlowValue>)done;
+            var finished = inFlight[task];
+            inFlight.Remove(task);
+            try
+            {
+                results[finished] = await task;
+            }
+            catch (NodeFailure failure)
+            {
+                Stop(new ChunkSlotMessage
+                {
+                    Error = failure.Error with
+                    {
+                        Step = failure.Error.Step ?? node.Name,
+                        Message = $"Item {chunk.Start + finished} of for-each '{node.Name}' failed: {failure.Error.Message}",
+                    },
+                });
+                break;
+            }
+            catch (RunCancelledSignal cancelled)
+            {
+                Stop(new ChunkSlotMessage { Error = cancelled.Error, Cancelled = true });
+                break;
+            }
+
+            places++;
+            UsePlaces();
+        }
+
+        if (message is not null)
+        {
+            waitCancel.Cancel();
+        }
+
+        if (stop is { Error: { } error })
+        {
+            throw stop.Cancelled ? new RunCancelledSignal(error) : new NodeFailure(error);
+        }
+
+        Send(new ChunkSlotMessage { Sent = sent });
+        return FlowValues.Array(results);
     }
 
     // ---- records ----------------------------------------------------------------------------

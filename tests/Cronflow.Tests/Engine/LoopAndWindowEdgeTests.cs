@@ -240,4 +240,118 @@ public sealed class LoopAndWindowEdgeTests
         Assert.Equal(2, run.Steps.Single(s => s.Name == "slow").Attempts);
         Assert.Equal(1, bodies.Max);
     }
+
+    [Fact]
+    public async Task ForEach_ChunkedWindowAboveChunkSize_RunsWholeWindowAcrossChunks()
+    {
+        var bodies = new ConcurrencyProbe();
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiting = 0;
+        var wf = Workflow.Define("chunk-window-wide")
+            .ForEach(
+                "each",
+                _ => Enumerable.Range(0, 300),
+                (i, f) => f.Step("work", _ => bodies.Track(async () =>
+                {
+                    if (i < 150)
+                    {
+                        // The first 150 items hold their slots until 150 run at once.
+                        if (Interlocked.Increment(ref waiting) == 150)
+                        {
+                            reached.TrySetResult();
+                        }
+
+                        await reached.Task.WaitAsync(TimeSpan.FromSeconds(20));
+                    }
+
+                    return i;
+                })),
+                new ForEachOptions { MaxConcurrency = 150 });
+
+        var run = await wf.TestAsync(null, o => o.Timeout = Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal(Enumerable.Range(0, 300), run.Output.As<int[]>());
+        Assert.Equal(150, bodies.Max);
+        Assert.Equal(300, bodies.Calls);
+    }
+
+    [Fact]
+    public async Task ForEach_ChunkedSmallWindow_SlidesAcrossChunkBoundaries()
+    {
+        var bodies = new ConcurrencyProbe();
+        var started = new Signals();
+        var wf = Workflow.Define("chunk-window-small")
+            .ForEach(
+                "each",
+                _ => Enumerable.Range(0, 250),
+                (i, f) => f.Step("work", _ => bodies.Track(async () =>
+                {
+                    started.Set($"item-{i}");
+                    if (i is 99 or 199)
+                    {
+                        // The last item of a chunk ends only once the next chunk's first item has started: the window
+                        // must not drain at the boundary.
+                        await started.Wait($"item-{i + 1}");
+                    }
+
+                    return i;
+                })),
+                new ForEachOptions { MaxConcurrency = 3 });
+
+        var run = await wf.TestAsync(null, o => o.Timeout = Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal(Enumerable.Range(0, 250), run.Output.As<int[]>());
+        Assert.True(started.IsSet("item-100") && started.IsSet("item-200"));
+
+        // Never more than the window. (Item 100 may even run before item 99's body starts: both were scheduled while
+        // item 99's place was still taken, which is the point.)
+        Assert.InRange(bodies.Max, 1, 3);
+        Assert.Equal(250, bodies.Calls);
+    }
+
+    [Fact]
+    public async Task ForEach_ChunkedSmallWindowItemFails_FailsNamingItemAndLaterChunksStartNothing()
+    {
+        var bodies = new ConcurrencyProbe();
+        var highest = -1;
+        var wf = Workflow.Define("chunk-window-failure")
+            .ForEach(
+                "each",
+                _ => Enumerable.Range(0, 250),
+                (i, f) => f.Step("work", _ => bodies.Track(async () =>
+                {
+                    InterlockedMax(ref highest, i);
+                    await Task.Yield();
+                    return i == 120 ? throw new InvalidOperationException($"bad {i}") : i;
+                })),
+                new ForEachOptions { MaxConcurrency = 3 });
+
+        var run = await wf.TestAsync(null, o => o.Timeout = Wait);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("work", run.Error!.Step);
+        Assert.Equal("Item 120 of for-each 'each' failed: bad 120", run.Error.Message);
+
+        // The third chunk (items 200 on) gets places only once the second has started all its items; the failure
+        // stops the chain first, so it starts none.
+        Assert.InRange(Volatile.Read(ref highest), 120, 199);
+        Assert.InRange(bodies.Max, 1, 3);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
 }
