@@ -382,6 +382,14 @@ internal sealed class Interpreter
                     await TimerAsync(_context.CurrentUtcDateTime + delay, cancel);
                 }
 
+                if (node is StepNode or WhileNode)
+                {
+                    // A step or a loop runs one body at a time: the next attempt waits for the body an earlier attempt
+                    // left running (one that outlived its timeout) to end. Blocks count such work in their window.
+                    await SettleAsync(block.Leftovers);
+                    ThrowIfAbandoned(cancel);
+                }
+
                 continue;
             }
 
@@ -448,6 +456,7 @@ internal sealed class Interpreter
         // A loop's timeout covers the whole loop: a loop that continued as new keeps the deadline it started with.
         var fireAt = block.ResumeDeadline?.UtcDateTime ?? _context.CurrentUtcDateTime + timeout;
         block.ResumeDeadline = null;
+        block.InFlight = null;
         block.Deadline = new DateTimeOffset(fireAt, TimeSpan.Zero);
         var task = RunNodeAsync(node, scope, attempt, block, work.Token);
         var timer = TimerAsync(fireAt, timerCancel.Token);
@@ -459,6 +468,7 @@ internal sealed class Interpreter
         }
 
         var branches = block.Snapshot?.Invoke();
+        block.Leftovers.AddRange(block.InFlight?.Invoke() ?? [task]);
         work.Cancel();
         Abandon(task);
         throw new NodeFailure(RunErrors.NodeTimeout(node.Name, Describe(node), timeout, branches));
@@ -470,7 +480,7 @@ internal sealed class Interpreter
         ParallelNode parallel => RunParallelAsync(parallel, scope, attempt, block, cancel),
         RaceNode race => RunRaceAsync(race, scope, attempt, block, cancel),
         IfNode ifNode => RunIfAsync(ifNode, scope, cancel),
-        ForEachNode forEach => RunForEachAsync(forEach, scope, cancel),
+        ForEachNode forEach => RunForEachAsync(forEach, scope, block, cancel),
         SleepNode sleep => RunSleepAsync(sleep, scope, cancel),
         WaitForEventNode wait => RunWaitForEventAsync(wait, scope, cancel),
         HumanNode human => RunHumanAsync(human, scope, cancel),
@@ -560,10 +570,11 @@ internal sealed class Interpreter
     private async Task<FlowValue> RunParallelAsync(ParallelNode node, Scope scope, int attempt, BlockState? block, CancellationToken cancel)
     {
         var count = node.Branches.Count;
-        var window = new SlidingWindow(this, count, node.MaxConcurrency ?? count, cancel);
+        var window = new SlidingWindow(this, count, node.MaxConcurrency ?? count, cancel, node.MaxConcurrency is null ? null : block);
         if (block is not null)
         {
             block.Snapshot = () => Outcomes(node, window, null, null);
+            block.InFlight = window.Running;
         }
 
         var results = await window.RunAsync(
@@ -1080,22 +1091,27 @@ internal sealed class Interpreter
 
     // ---- for-each ---------------------------------------------------------------------------
 
-    private async Task<FlowValue> RunForEachAsync(ForEachNode node, Scope scope, CancellationToken cancel)
+    private async Task<FlowValue> RunForEachAsync(ForEachNode node, Scope scope, BlockState? block, CancellationToken cancel)
     {
         var flow = scope.FlowContext(_payload, Run);
         var items = Evaluate(node, "items", () => node.SelectItems(flow));
         SetDetail(scope, node, $"{items.Count} items");
         if (items.Count > node.ChunkSize)
         {
-            return await RunChunksAsync(node, items, scope, cancel);
+            return await RunChunksAsync(node, items, scope, node.MaxConcurrency is null ? null : block, cancel);
         }
 
-        return await RunItemsAsync(node, items, 0, node.MaxConcurrency ?? items.Count, scope, cancel);
+        return await RunItemsAsync(node, items, 0, node.MaxConcurrency ?? items.Count, scope, node.MaxConcurrency is null ? null : block, cancel);
     }
 
-    private async Task<FlowValue> RunItemsAsync(ForEachNode node, IReadOnlyList<JsonElement> items, int firstIndex, int maxConcurrency, Scope scope, CancellationToken cancel)
+    private async Task<FlowValue> RunItemsAsync(ForEachNode node, IReadOnlyList<JsonElement> items, int firstIndex, int maxConcurrency, Scope scope, BlockState? block, CancellationToken cancel)
     {
-        var window = new SlidingWindow(this, items.Count, maxConcurrency, cancel);
+        var window = new SlidingWindow(this, items.Count, maxConcurrency, cancel, block);
+        if (block is not null)
+        {
+            block.InFlight = window.Running;
+        }
+
         var results = await window.RunAsync(
             (index, token) => RunItemAsync(node, items[index], firstIndex + index, scope, token),
             (index, failure) => new NodeFailure(failure.Error with
@@ -1113,12 +1129,35 @@ internal sealed class Interpreter
         return await ExecuteListAsync(body, child, cancel);
     }
 
-    private async Task<FlowValue> RunChunksAsync(ForEachNode node, IReadOnlyList<JsonElement> items, Scope scope, CancellationToken cancel)
+    private async Task<FlowValue> RunChunksAsync(ForEachNode node, IReadOnlyList<JsonElement> items, Scope scope, BlockState? block, CancellationToken cancel)
     {
-        var perChunk = Math.Min(node.MaxConcurrency ?? node.ChunkSize, node.ChunkSize);
+        if (block is not null)
+        {
+            // Chunks of an earlier attempt keep starting items until they end: the next attempt waits for them.
+            await SettleAsync(block.Leftovers);
+            ThrowIfAbandoned(cancel);
+        }
+
         var chunks = items.Chunk(node.ChunkSize).ToList();
-        var chunksInFlight = node.MaxConcurrency is { } max ? Math.Max(1, max / perChunk) : chunks.Count;
         var steps = scope.Flatten() ?? [];
+        var prefix = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~{_context.NewGuid():N}-";
+
+        // With MaxConcurrency, the places of one sliding window are spread over the chunks in order (each gets at most
+        // its item count), and every chunk starts at once. A chunk with no items left to start passes each place it frees
+        // to the next chunk (see RunChainedChunkAsync) while some later chunk started with fewer places than items.
+        var grants = new int[chunks.Count];
+        var forwards = new bool[chunks.Count];
+        var remaining = node.MaxConcurrency ?? int.MaxValue;
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            grants[i] = Math.Min(chunks[i].Length, remaining);
+            remaining -= grants[i];
+        }
+
+        for (var i = chunks.Count - 2; i >= 0; i--)
+        {
+            forwards[i] = forwards[i + 1] || grants[i + 1] < chunks[i + 1].Length;
+        }
 
         async Task<FlowValue> RunChunk(int index, CancellationToken token)
         {
@@ -1134,14 +1173,16 @@ internal sealed class Interpreter
                     ItemChain = [.. scope.Items],
                     Items = [.. chunks[index]],
                     Start = index * node.ChunkSize,
-                    MaxConcurrency = perChunk,
+                    MaxConcurrency = grants[index],
+                    Next = forwards[index] ? prefix + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
+                    FromPrevious = index > 0 && forwards[index - 1],
                     Last = scope.Last.ToNullableJson(),
                     Steps = steps,
                     RunId = _runId,
                     StartedAt = _startedAt,
                 },
             };
-            var options = new SubOrchestrationOptions { InstanceId = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~{index}" };
+            var options = new SubOrchestrationOptions { InstanceId = prefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture) };
             RunResult result;
             try
             {
@@ -1161,7 +1202,13 @@ internal sealed class Interpreter
             };
         }
 
-        var results = await new SlidingWindow(this, chunks.Count, chunksInFlight, cancel).RunAsync(RunChunk, (_, failure) => failure);
+        var chunkWindow = new SlidingWindow(this, chunks.Count, chunks.Count, cancel, block, countLeftovers: false);
+        if (block is not null)
+        {
+            block.InFlight = chunkWindow.Running;
+        }
+
+        var results = await chunkWindow.RunAsync(RunChunk, (_, failure) => failure);
         return FlowValues.Concat(results);
     }
 
@@ -1180,7 +1227,9 @@ internal sealed class Interpreter
                 parent.Set(name, FlowValue.FromOwned(value));
             }
 
-            var output = await RunItemsAsync(node, chunk.Items, chunk.Start, chunk.MaxConcurrency, parent, CancellationToken.None);
+            var output = chunk.Next is null && !chunk.FromPrevious
+                ? await RunItemsAsync(node, chunk.Items, chunk.Start, chunk.MaxConcurrency, parent, null, CancellationToken.None)
+                : await RunChainedChunkAsync(node, chunk, parent);
             _cache?.Remove(_context.InstanceId);
             return Completed(output);
         }
@@ -1192,6 +1241,139 @@ internal sealed class Interpreter
         {
             return Cancelled(cancelled.Error);
         }
+    }
+
+    /// <summary>The event by which chunks of one for-each pass window places (and their end or failure) down the chain.</summary>
+    internal const string ChunkSlotEvent = "cronflow-chunk-slot";
+
+    /// <summary>
+    /// Runs a chunk's items as part of one sliding window across chunks. The chunk starts with the places it was granted
+    /// and receives more from the previous chunk; once all its items have started, each place it frees (or receives) goes
+    /// to the next chunk, so the window never drains at a chunk boundary. It ends only after the previous chunk has
+    /// ended and every place that chunk sent has arrived, so no place is lost. A failure (or a cancellation) is passed
+    /// down the chain: later chunks start nothing more and end with the same error.
+    /// </summary>
+    private async Task<FlowValue> RunChainedChunkAsync(ForEachNode node, ChunkInput chunk, Scope scope)
+    {
+        var items = chunk.Items;
+        var results = new FlowValue[items.Count];
+        var inFlight = new Dictionary<Task<FlowValue>, int>();
+        var places = chunk.MaxConcurrency;
+        var next = 0;
+        var sent = 0;
+        var received = 0;
+        int? expected = chunk.FromPrevious ? null : 0;
+        ChunkSlotMessage? stop = null;
+        using var waitCancel = new CancellationTokenSource();
+        Task<ChunkSlotMessage>? message = chunk.FromPrevious ? _context.WaitForExternalEvent<ChunkSlotMessage>(ChunkSlotEvent, waitCancel.Token) : null;
+
+        void Send(ChunkSlotMessage content)
+        {
+            if (chunk.Next is { } nextChunk)
+            {
+                _context.SendEvent(nextChunk, ChunkSlotEvent, content);
+            }
+        }
+
+        void UsePlaces()
+        {
+            while (places > 0 && stop is null)
+            {
+                places--;
+                if (next < items.Count)
+                {
+                    var index = next++;
+                    inFlight[RunItemAsync(node, items[index], chunk.Start + index, scope, CancellationToken.None)] = index;
+                }
+                else if (chunk.Next is not null)
+                {
+                    Send(new ChunkSlotMessage { Places = 1 });
+                    sent++;
+                }
+            }
+        }
+
+        void Stop(ChunkSlotMessage reason)
+        {
+            stop = reason;
+            Send(reason);
+            foreach (var pending in inFlight.Keys)
+            {
+                Abandon(pending);
+            }
+
+            inFlight.Clear();
+        }
+
+        UsePlaces();
+        while (stop is null && (inFlight.Count > 0 || next < items.Count || received != expected))
+        {
+            var done = await Task.WhenAny(message is null ? inFlight.Keys : [.. inFlight.Keys, message]);
+            if (done == message)
+            {
+                var content = await message;
+                if (content.Error is not null)
+                {
+                    Stop(content);
+                    break;
+                }
+
+                if (content.Sent is { } total)
+                {
+                    expected = total;
+                }
+                else
+                {
+                    received++;
+                    places += content.Places;
+                }
+
+                message = received == expected ? null : _context.WaitForExternalEvent<ChunkSlotMessage>(ChunkSlotEvent, waitCancel.Token);
+                UsePlaces();
+                continue;
+            }
+
+            var task = (Task<FlowValue>)done;
+            var finished = inFlight[task];
+            inFlight.Remove(task);
+            try
+            {
+                results[finished] = await task;
+            }
+            catch (NodeFailure failure)
+            {
+                Stop(new ChunkSlotMessage
+                {
+                    Error = failure.Error with
+                    {
+                        Step = failure.Error.Step ?? node.Name,
+                        Message = $"Item {chunk.Start + finished} of for-each '{node.Name}' failed: {failure.Error.Message}",
+                    },
+                });
+                break;
+            }
+            catch (RunCancelledSignal cancelled)
+            {
+                Stop(new ChunkSlotMessage { Error = cancelled.Error, Cancelled = true });
+                break;
+            }
+
+            places++;
+            UsePlaces();
+        }
+
+        if (message is not null)
+        {
+            waitCancel.Cancel();
+        }
+
+        if (stop is { Error: { } error })
+        {
+            throw stop.Cancelled ? new RunCancelledSignal(error) : new NodeFailure(error);
+        }
+
+        Send(new ChunkSlotMessage { Sent = sent });
+        return FlowValues.Array(results);
     }
 
     // ---- records ----------------------------------------------------------------------------
@@ -1309,6 +1491,24 @@ internal sealed class Interpreter
         }
     }
 
+    /// <summary>Waits until every task has ended, whatever its outcome (their results were already given up).</summary>
+    private static async Task SettleAsync(List<Task> tasks)
+    {
+        foreach (var task in tasks)
+        {
+            try
+            {
+                await task;
+            }
+            catch (Exception)
+            {
+                // Abandoned work: its outcome changes nothing.
+            }
+        }
+
+        tasks.Clear();
+    }
+
     private static void ThrowIfAbandoned(CancellationToken cancel)
     {
         if (cancel.IsCancellationRequested)
@@ -1349,10 +1549,15 @@ internal sealed class Interpreter
     /// Runs <c>count</c> tasks with at most <c>limit</c> in flight, starting the next as soon as one finishes (a sliding
     /// window, not waves). The first failure decides: the remaining tasks are abandoned (their block token is
     /// cancelled, so they start nothing new) and the caller's exception is thrown. Results come back in index order.
+    /// With a <see cref="BlockState"/>, abandoned tasks are handed on as its leftovers, and (unless
+    /// <c>countLeftovers</c> is false) leftovers of earlier attempts that still run take places in the window until they end.
     /// </summary>
-    private sealed class SlidingWindow(Interpreter owner, int count, int limit, CancellationToken cancel)
+    private sealed class SlidingWindow(Interpreter owner, int count, int limit, CancellationToken cancel, BlockState? attempts = null, bool countLeftovers = true)
     {
         private readonly Dictionary<Task<FlowValue>, int> _inFlight = [];
+
+        /// <summary>The tasks in flight now.</summary>
+        public List<Task> Running() => [.. _inFlight.Keys];
 
         public FlowValue[] Results { get; } = new FlowValue[count];
 
@@ -1374,28 +1579,36 @@ internal sealed class Interpreter
         public async Task<FlowValue[]> RunAsync(Func<int, CancellationToken, Task<FlowValue>> start, Func<int, NodeFailure, Exception> fail)
         {
             using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            // An empty list starts nothing and completes at once with no results.
-            var window = Math.Min(Math.Max(1, limit), count);
+            var window = Math.Max(1, limit);
             var next = 0;
 
-            void StartNext()
+            // Work an earlier attempt left running keeps its places in the window until it ends.
+            var held = countLeftovers && attempts is not null ? attempts.Leftovers.Where(t => !t.IsCompleted).ToList() : [];
+
+            void StartMore()
             {
-                var index = next++;
-                States[index] = BranchState.Running;
-                _inFlight[start(index, block.Token)] = index;
+                // An empty list starts nothing and completes at once with no results.
+                while (next < count && _inFlight.Count + held.Count < window && !block.IsCancellationRequested)
+                {
+                    var index = next++;
+                    States[index] = BranchState.Running;
+                    _inFlight[start(index, block.Token)] = index;
+                }
             }
 
-            while (next < window)
+            StartMore();
+            while (_inFlight.Count > 0 || (next < count && held.Count > 0))
             {
-                StartNext();
-            }
+                var done = await Task.WhenAny(held.Count == 0 ? _inFlight.Keys : [.. _inFlight.Keys, .. held]);
+                if (done is not Task<FlowValue> mine || !_inFlight.TryGetValue(mine, out var index))
+                {
+                    held.Remove(done);
+                    StartMore();
+                    continue;
+                }
 
-            while (_inFlight.Count > 0)
-            {
-                var done = await Task.WhenAny(_inFlight.Keys);
-                var index = _inFlight[done];
-                _inFlight.Remove(done);
-                if (done.Exception?.InnerException is NodeFailure failure)
+                _inFlight.Remove(mine);
+                if (mine.Exception?.InnerException is NodeFailure failure)
                 {
                     States[index] = BranchState.Failed;
                     var error = fail(index, failure);
@@ -1403,17 +1616,15 @@ internal sealed class Interpreter
                     foreach (var pending in _inFlight.Keys)
                     {
                         owner.Abandon(pending);
+                        attempts?.Leftovers.Add(pending);
                     }
 
                     throw error;
                 }
 
-                Results[index] = await done;
+                Results[index] = await mine;
                 States[index] = BranchState.Completed;
-                if (next < count && !block.IsCancellationRequested)
-                {
-                    StartNext();
-                }
+                StartMore();
             }
 
             return Results;
@@ -1427,6 +1638,15 @@ internal sealed class Interpreter
 
         /// <summary>When the current attempt's timeout ends it, if the node has one.</summary>
         public DateTimeOffset? Deadline { get; set; }
+
+        /// <summary>
+        /// Work that earlier attempts left running (a body that outlived its timeout, the other branches of a failed
+        /// block): activities cannot be stopped, so the next attempt counts it against its window until it ends.
+        /// </summary>
+        public List<Task> Leftovers { get; } = [];
+
+        /// <summary>The current attempt's tasks in flight, for a timeout to hand on as leftovers.</summary>
+        public Func<List<Task>>? InFlight { get; set; }
 
         /// <summary>A continued loop's deadline, used by its first attempt in this execution instead of a new one.</summary>
         public DateTimeOffset? ResumeDeadline { get; set; }

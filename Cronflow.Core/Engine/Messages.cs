@@ -178,8 +178,19 @@ internal sealed class ChunkInput
     [JsonPropertyName("start")]
     public int Start { get; set; }
 
+    /// <summary>The places of the for-each's window this chunk starts with.</summary>
     [JsonPropertyName("max")]
     public int MaxConcurrency { get; set; }
+
+    /// <summary>The next chunk's instance: where this chunk sends the places it no longer needs (one window across chunks).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("next")]
+    public string? Next { get; set; }
+
+    /// <summary>Whether the previous chunk sends places to this one: this chunk ends only after that chunk has ended.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    [JsonPropertyName("fromPrevious")]
+    public bool FromPrevious { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("last")]
@@ -193,6 +204,28 @@ internal sealed class ChunkInput
 
     [JsonPropertyName("startedAt")]
     public DateTimeOffset StartedAt { get; set; }
+}
+
+/// <summary>What one chunk of a for-each sends the next: a window place, its end (with how many places it sent), or its failure.</summary>
+internal sealed class ChunkSlotMessage
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    [JsonPropertyName("places")]
+    public int Places { get; set; }
+
+    /// <summary>Set when the sending chunk has ended: the number of place messages it sent in all.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("sent")]
+    public int? Sent { get; set; }
+
+    /// <summary>Set when an earlier chunk failed (or the run was cancelled there): later chunks stop with this error.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("error")]
+    public StepError? Error { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    [JsonPropertyName("cancelled")]
+    public bool Cancelled { get; set; }
 }
 
 /// <summary>The orchestration output: how the run ended, with every step record.</summary>

@@ -155,4 +155,203 @@ public sealed class LoopAndWindowEdgeTests
         Assert.All(histories, h => Assert.True(h.Value <= EventsPerIteration * Interpreter.ContinueAsNewEvery + 30, $"{h.Key}: {h.Value} events"));
         Assert.True(histories[runId] < 60, $"{runId}: {histories[runId]} events");
     }
+
+    [Fact]
+    public async Task Parallel_RetryWhileFailedAttemptsBranchStillRuns_KeepsMaxConcurrency()
+    {
+        EpisodeProbe? probe = null;
+        string runId = "parallel-retry-window-1";
+        var bodies = new ConcurrencyProbe();
+        var secondAttemptStarted = 0;
+        var oldBranchDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        async Task<object?> SecondAttempt(int branch)
+        {
+            Interlocked.Increment(ref secondAttemptStarted);
+            probe!.Recheck();
+            await oldBranchDone.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            return branch;
+        }
+
+        var wf = Workflow.Define("parallel-retry-window")
+            .Parallel(
+                new ParallelOptions { Name = "calls", MaxConcurrency = 2 },
+                ctx => ctx.Attempt == 1 ? throw new InvalidOperationException("branch 0 fails first") : bodies.Track(() => SecondAttempt(0)),
+                ctx => bodies.Track(async () =>
+                {
+                    if (ctx.Attempt > 1)
+                    {
+                        return await SecondAttempt(1);
+                    }
+
+                    // Attempt 1's branch 1 outlives its block: it ends only once the episode that handled branch 0's
+                    // failure is committed and every body that episode scheduled has started.
+                    await probe!.WhenAsync(() => probe.Handled<TaskFailedEvent>(runId));
+                    await probe.WhenAsync(() => Volatile.Read(ref secondAttemptStarted) >= probe.Scheduled("\"attempt\":2"));
+                    oldBranchDone.TrySetResult();
+                    return (object?)1;
+                }),
+                ctx => bodies.Track(() => SecondAttempt(2)))
+            .Retry(2);
+
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.WrapWorkerService = inner => probe = new EpisodeProbe(inner));
+        await host.Client.TriggerAsync("parallel-retry-window", null, runId);
+        var run = await host.Client.WaitForRunAsync(runId, Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal([0, 1, 2], run.Output.As<int[]>());
+        Assert.Equal(2, run.Steps.Single(s => s.Name == "calls").Attempts);
+        Assert.Equal(2, bodies.Max);
+    }
+
+    [Fact]
+    public async Task Step_TimeoutThenRetry_NextAttemptWaitsForTimedOutBody()
+    {
+        EpisodeProbe? probe = null;
+        string runId = "step-retry-window-1";
+        var bodies = new ConcurrencyProbe();
+        var secondAttemptStarted = 0;
+
+        var wf = Workflow.Define("step-retry-window")
+            .Step("slow", ctx => bodies.Track(async () =>
+            {
+                if (ctx.Attempt > 1)
+                {
+                    Interlocked.Increment(ref secondAttemptStarted);
+                    probe!.Recheck();
+                    return "second";
+                }
+
+                // Ignores its cancellation token: it ends only once the episode that handled the timeout is committed
+                // and every body that episode scheduled has started.
+                await probe!.WhenAsync(() => probe.Handled<TimerFiredEvent>(runId));
+                await probe.WhenAsync(() => Volatile.Read(ref secondAttemptStarted) >= probe.Scheduled("\"attempt\":2"));
+                return "first";
+            }))
+            .Timeout(TimeSpan.FromMilliseconds(200))
+            .Retry(2);
+
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.WrapWorkerService = inner => probe = new EpisodeProbe(inner));
+        await host.Client.TriggerAsync("step-retry-window", null, runId);
+        var run = await host.Client.WaitForRunAsync(runId, Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal("second", run.Output.As<string>());
+        Assert.Equal(2, run.Steps.Single(s => s.Name == "slow").Attempts);
+        Assert.Equal(1, bodies.Max);
+    }
+
+    [Fact]
+    public async Task ForEach_ChunkedWindowAboveChunkSize_RunsWholeWindowAcrossChunks()
+    {
+        var bodies = new ConcurrencyProbe();
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiting = 0;
+        var wf = Workflow.Define("chunk-window-wide")
+            .ForEach(
+                "each",
+                _ => Enumerable.Range(0, 300),
+                (i, f) => f.Step("work", _ => bodies.Track(async () =>
+                {
+                    if (i < 150)
+                    {
+                        // The first 150 items hold their slots until 150 run at once.
+                        if (Interlocked.Increment(ref waiting) == 150)
+                        {
+                            reached.TrySetResult();
+                        }
+
+                        await reached.Task.WaitAsync(TimeSpan.FromSeconds(20));
+                    }
+
+                    return i;
+                })),
+                new ForEachOptions { MaxConcurrency = 150 });
+
+        var run = await wf.TestAsync(null, o => o.Timeout = Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal(Enumerable.Range(0, 300), run.Output.As<int[]>());
+        Assert.Equal(150, bodies.Max);
+        Assert.Equal(300, bodies.Calls);
+    }
+
+    [Fact]
+    public async Task ForEach_ChunkedSmallWindow_SlidesAcrossChunkBoundaries()
+    {
+        var bodies = new ConcurrencyProbe();
+        var started = new Signals();
+        var wf = Workflow.Define("chunk-window-small")
+            .ForEach(
+                "each",
+                _ => Enumerable.Range(0, 250),
+                (i, f) => f.Step("work", _ => bodies.Track(async () =>
+                {
+                    started.Set($"item-{i}");
+                    if (i is 99 or 199)
+                    {
+                        // The last item of a chunk ends only once the next chunk's first item has started: the window
+                        // must not drain at the boundary.
+                        await started.Wait($"item-{i + 1}");
+                    }
+
+                    return i;
+                })),
+                new ForEachOptions { MaxConcurrency = 3 });
+
+        var run = await wf.TestAsync(null, o => o.Timeout = Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal(Enumerable.Range(0, 250), run.Output.As<int[]>());
+        Assert.True(started.IsSet("item-100") && started.IsSet("item-200"));
+
+        // Never more than the window. (Item 100 may even run before item 99's body starts: both were scheduled while
+        // item 99's place was still taken, which is the point.)
+        Assert.InRange(bodies.Max, 1, 3);
+        Assert.Equal(250, bodies.Calls);
+    }
+
+    [Fact]
+    public async Task ForEach_ChunkedSmallWindowItemFails_FailsNamingItemAndLaterChunksStartNothing()
+    {
+        var bodies = new ConcurrencyProbe();
+        var highest = -1;
+        var wf = Workflow.Define("chunk-window-failure")
+            .ForEach(
+                "each",
+                _ => Enumerable.Range(0, 250),
+                (i, f) => f.Step("work", _ => bodies.Track(async () =>
+                {
+                    InterlockedMax(ref highest, i);
+                    await Task.Yield();
+                    return i == 120 ? throw new InvalidOperationException($"bad {i}") : i;
+                })),
+                new ForEachOptions { MaxConcurrency = 3 });
+
+        var run = await wf.TestAsync(null, o => o.Timeout = Wait);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("work", run.Error!.Step);
+        Assert.Equal("Item 120 of for-each 'each' failed: bad 120", run.Error.Message);
+
+        // The third chunk (items 200 on) gets places only once the second has started all its items; the failure
+        // stops the chain first, so it starts none.
+        Assert.InRange(Volatile.Read(ref highest), 120, 199);
+        Assert.InRange(bodies.Max, 1, 3);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
 }
