@@ -145,6 +145,11 @@ internal abstract class DurableCronflowClient : ICronflowClient
     public async Task ResumeAsync(string token, object? payload)
     {
         var json = RunRequests.ToEventPayload(Options, "The resume payload", payload);
+        if (ResumePayload.Check(json) is { } invalid)
+        {
+            throw invalid;
+        }
+
         var (instanceId, eventName) = await RunRequests.ResolveResumeAsync(token, GetInstanceAsync).ConfigureAwait(false);
         await SendEventAsync(instanceId, eventName, json).ConfigureAwait(false);
     }

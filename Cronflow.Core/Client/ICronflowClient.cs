@@ -33,7 +33,11 @@ public interface ICronflowClient
     /// <exception cref="RunNotFoundException">No run has that id.</exception>
     Task RaiseEventAsync(string runId, string eventName, object? payload);
 
-    /// <summary>Resumes a run paused in <c>HumanInTheLoop</c>.</summary>
+    /// <summary>
+    /// Resumes a run paused in <c>HumanInTheLoop</c>. Throws <see cref="InvalidResumePayloadException"/> (naming the
+    /// field) when <c>approved</c> is not a boolean or <c>approvedAt</c> not an ISO 8601 date and time, and
+    /// <see cref="ResumeTokenNotFoundException"/> when no run waits on the token; in both cases nothing is sent.
+    /// </summary>
     Task ResumeAsync(string token, object? payload);
 
     /// <summary>Starts one run of every workflow registered with <c>OnEvent(eventName)</c>; returns their run ids.</summary>

@@ -130,10 +130,24 @@ internal sealed class Interpreter
             _context.ContinueAsNew(next.Input, preserveUnprocessedEvents: true);
             return new RunResult { Status = RunStatus.Running };
         }
+        catch (Exception ex) when (IsUnexpected(ex))
+        {
+            // A fault of the engine, not of the workflow: the run fails as data, with its hooks, rather than the
+            // orchestration failing at the Durable Task level. Deterministic: replay throws the same exception.
+            var error = RunErrors.Unexpected(definition.Id, _runId, ex);
+            await WhenActionsEndAsync();
+            FinishOpenRecords(error);
+            result = Failed(error);
+            await RunHookAsync(WorkflowDefinition.OnFailurePath, "onFailure", definition.HasOnFailure, scope, error);
+        }
         finally
         {
             ReleaseSlot(definition);
         }
+
+        // Every record of a finished run is final: work the run's end left behind (a step a workflow timeout
+        // interrupted, say) shows as skipped.
+        FinishOpenRecords(null);
 
         // Refresh the records: hooks may have added some after the result was built.
         result.Steps = RecordsWithOutputs();
@@ -152,6 +166,37 @@ internal sealed class Interpreter
         }
 
         return result;
+    }
+
+    /// <summary>Exceptions that are not the engine's to turn into a failed run: the host aborting the episode.</summary>
+    private static bool IsUnexpected(Exception exception) =>
+        exception.GetType().FullName != "DurableTask.Core.Exceptions.SessionAbortedException";
+
+    /// <summary>Awaits the run's actions, whatever they end with (used once the run has already failed).</summary>
+    private async Task WhenActionsEndAsync()
+    {
+        try
+        {
+            await Task.WhenAll(_actions);
+        }
+        catch (Exception)
+        {
+            // The run's outcome is already decided.
+        }
+    }
+
+    /// <summary>Ends records still running or waiting: failed with <paramref name="error"/>, or skipped without one.</summary>
+    private void FinishOpenRecords(StepError? error)
+    {
+        for (var i = 0; i < _progress.Steps.Count; i++)
+        {
+            if (_progress.Steps[i].Status is StepStatus.Running or StepStatus.Waiting or StepStatus.Pending)
+            {
+                _progress.Steps[i] = error is null
+                    ? _progress.Steps[i] with { Status = StepStatus.Skipped, CompletedAt = Now }
+                    : _progress.Steps[i] with { Status = StepStatus.Failed, CompletedAt = Now, Error = error };
+            }
+        }
     }
 
     /// <summary>Waits for a slot from the workflow's concurrency gate; the run shows as Pending meanwhile.</summary>
@@ -774,6 +819,11 @@ internal sealed class Interpreter
                 }
 
                 return FlowValue.From(new HumanDecision(false, null, null, null, "timeout", true));
+            }
+
+            if (ResumePayload.Check(decision.ToNullableJson()) is { } invalid)
+            {
+                throw new NodeFailure(RunErrors.InvalidResumePayload(node.Name, invalid));
             }
 
             return FlowValue.From(new HumanDecision(

@@ -251,7 +251,15 @@ internal sealed partial class CronflowHttpApi
             return badJson;
         }
 
-        await _client.ResumeAsync(token, payload).ConfigureAwait(false);
+        try
+        {
+            await _client.ResumeAsync(token, payload).ConfigureAwait(false);
+        }
+        catch (InvalidResumePayloadException invalid)
+        {
+            return ApiResponse.Error(400, ApiErrorCodes.BadRequest, invalid.Message, [new ApiProblem("/" + invalid.Field, invalid.Message)]);
+        }
+
         return ApiResponse.Json(202, new ResumedBody(true));
     }
 

@@ -47,4 +47,24 @@ public sealed class RunRecordTests
         Assert.All(run.Steps, s => Assert.Contains(s.Status, Final));
         Assert.All(run.Steps, s => Assert.NotNull(s.CompletedAt));
     }
+
+    [Fact]
+    public async Task WorkflowTimeout_StepStillRunning_RecordSkipped()
+    {
+        var wf = Workflow.Define("timeout-records", o => o.Timeout = TimeSpan.FromMilliseconds(200))
+            .Step("first", ctx => 1)
+            .Step("stuck", async ctx =>
+            {
+                await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
+                return 2;
+            });
+
+        var run = await wf.TestAsync(null);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(ErrorCodes.Timeout, run.Error!.Code);
+        Assert.Equal(StepStatus.Completed, run.Step("first").Status);
+        Assert.Equal(StepStatus.Skipped, run.Step("stuck").Status);
+        Assert.All(run.Steps, s => Assert.Contains(s.Status, Final));
+    }
 }
