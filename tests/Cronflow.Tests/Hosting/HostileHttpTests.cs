@@ -212,11 +212,23 @@ public sealed class HostileHttpTests
         await using var host = await StartAsync(Key);
         var head = $"POST /api/workflows/echo/runs HTTP/1.1\r\nHost: 127.0.0.1\r\n{credentials}Content-Type: application/json\r\nContent-Length: 1000000";
 
-        // Ten bytes of a million: the answer must come while the rest is still missing.
-        var response = await RawHttp.SendAsync(host.Urls[0], head, "{\"n\":12345"u8.ToArray());
+        // A kilobyte of a million every half second: the answer must come while the rest is still missing.
+        var response = await RawHttp.SendTricklingAsync(host.Urls[0], head);
 
         Assert.Equal(401, response.Status);
         Assert.Equal("unauthorized", response.ErrorCode);
+        await AssertNoRunsAsync(host);
+    }
+
+    [Fact]
+    public async Task KeyedHost_HundredClientsTricklingBodiesWithoutKey_AreAllAnswered401()
+    {
+        await using var host = await StartAsync(Key);
+        const string head = "POST /api/workflows/echo/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000";
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => RawHttp.SendTricklingAsync(host.Urls[0], head)));
+
+        Assert.All(answers, a => Assert.Equal((401, "unauthorized"), (a.Status, a.ErrorCode)));
         await AssertNoRunsAsync(host);
     }
 
@@ -228,7 +240,7 @@ public sealed class HostileHttpTests
         await using var host = await StartAsync(Key);
         var head = $"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: {Key}\r\nContent-Type: application/json\r\nContent-Length: 2000000";
 
-        var response = await RawHttp.SendAsync(host.Urls[0], head, "{\"n\":"u8.ToArray());
+        var response = await RawHttp.SendTricklingAsync(host.Urls[0], head);
 
         Assert.Equal(413, response.Status);
         Assert.Equal("payload_too_large", response.ErrorCode);
