@@ -14,16 +14,33 @@ internal static class FunctionsHttp
     public static async Task<HttpResponseData> HandleAsync(CronflowHttpApi api, HttpRequestData request, bool management)
     {
         var cancellationToken = request.FunctionContext.CancellationToken;
-        var apiRequest = new ApiRequest
+        var headers = ApiRequest.CollectHeaders(request.Headers);
+        var head = new ApiRequest
         {
             Method = request.Method,
             Path = ApiPath(request.Url),
             Query = ApiRequest.ParseQuery(request.Url.Query),
-            Headers = ApiRequest.CollectHeaders(request.Headers),
-            Body = await ReadBodyAsync(request.Body, (int)Math.Min(api.MaxBodyBytes + 1L, int.MaxValue), cancellationToken).ConfigureAwait(false),
+            Headers = headers,
             IsManagementAuthorized = management,
         };
-        var response = await api.HandleAsync(apiRequest, cancellationToken).ConfigureAwait(false);
+
+        // Route, authorization and a declared length over the route's limit are answered before the body is read.
+        long? contentLength = headers.TryGetValue("Content-Length", out var declared) && long.TryParse(declared, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length) ? length : null;
+        var response = api.CheckBeforeBody(head, contentLength);
+        if (response is null)
+        {
+            var apiRequest = new ApiRequest
+            {
+                Method = head.Method,
+                Path = head.Path,
+                Query = head.Query,
+                Headers = head.Headers,
+                Body = await ReadBodyAsync(request.Body, (int)Math.Min(api.MaxBodyBytes + 1L, int.MaxValue), cancellationToken).ConfigureAwait(false),
+                IsManagementAuthorized = management,
+            };
+            response = await api.HandleAsync(apiRequest, cancellationToken).ConfigureAwait(false);
+        }
+
         return await WriteAsync(request, response, cancellationToken).ConfigureAwait(false);
     }
 

@@ -188,9 +188,14 @@ public sealed class CronflowHttpFunctionsTests : IAsyncDisposable
             FunctionsTestHost.Instance("b", OrchestrationRuntimeStatus.Running, _host.InputJson("on-paid", 1)),
         };
         OrchestrationQuery? seen = null;
+        var tokens = new List<string?>();
         _host.Client.Setup(c => c.GetAllInstancesAsync(It.IsAny<OrchestrationQuery?>()))
             .Callback((OrchestrationQuery? q) => seen = q)
-            .Returns(Pageable.Create((string? token, int? size, CancellationToken _) => Task.FromResult(new Page<OrchestrationMetadata>(instances, "next-page"))));
+            .Returns(Pageable.Create((string? token, int? size, CancellationToken _) =>
+            {
+                tokens.Add(token);
+                return Task.FromResult(new Page<OrchestrationMetadata>(instances, "next-page"));
+            }));
 
         var response = Fake(await Functions.ListRunsAsync(Request("GET", "/runs?workflowId=echo&pageSize=1"), _host.Client.Object));
 
@@ -198,7 +203,12 @@ public sealed class CronflowHttpFunctionsTests : IAsyncDisposable
         var runs = response.Json.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("id").GetString()).ToList();
         Assert.Equal(["a"], runs);
         Assert.True(seen!.FetchInputsAndOutputs);
-        Assert.Equal("next-page", response.Json.GetProperty("continuationToken").GetString());
+
+        // The API hands out its own form of the backend's token; passed back, the backend gets its token again.
+        var token = response.Json.GetProperty("continuationToken").GetString()!;
+        Assert.NotEqual("next-page", token);
+        Fake(await Functions.ListRunsAsync(Request("GET", "/runs?workflowId=echo&pageSize=1&continuationToken=" + Uri.EscapeDataString(token)), _host.Client.Object));
+        Assert.Equal("next-page", tokens[^1]);
     }
 
     [Fact]
