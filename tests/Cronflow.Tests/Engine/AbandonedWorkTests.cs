@@ -148,6 +148,30 @@ public sealed class AbandonedWorkTests
     }
 
     [Fact]
+    public async Task Subflow_ChildStepTimedOutIgnoringItsToken_ParentHandlesTheFailureAndGoesOn()
+    {
+        var signals = new Signals();
+        var child = Workflow.Define("stuck-child")
+            .Step("stuck", async ctx => { await Signals(ctx).Wait("release-stuck"); return (object?)"late"; })
+            .Timeout(TimeSpan.FromMilliseconds(200));
+        var parent = Workflow.Define("parent-of-stuck")
+            .Subflow("sub", "stuck-child")
+            .OnError(ctx => "handled: " + ctx.Error!.Code)
+            .Step("after", ctx => ctx.Last.As<string>() + "!");
+        await using var host = await StartAsync(signals, child, parent);
+
+        var runId = await host.Client.TriggerAsync("parent-of-stuck", null);
+        var run = await host.Client.WaitForRunAsync(runId, Wait);
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal($"handled: {ErrorCodes.Timeout}!", run.Output.As<string>());
+        var sub = await host.Client.GetRunAsync($"{runId}:sub");
+        Assert.Equal(RunStatus.Failed, sub!.Status);
+        Assert.False(signals.IsSet("release-stuck"));
+        signals.Set("release-stuck");
+    }
+
+    [Fact]
     public async Task ForEach_ChunkRaceLoserStillRunning_ParentGoesOn()
     {
         var signals = new Signals();
