@@ -93,6 +93,7 @@ public sealed class CronflowHost : IAsyncDisposable
                 registry,
                 provider.GetRequiredService<CronflowOptions>(),
                 provider.GetRequiredService<RunCancellations>());
+            provider.GetRequiredService<RunCancellations>().Watch = client;
             host = new CronflowHost(provider, worker, backend, client, hostOptions.StopTimeout, loggerFactory.CreateLogger(HostLoggerCategory));
             await client.EnsureGatesAsync().ConfigureAwait(false);
 

@@ -34,6 +34,15 @@ internal sealed class Interpreter
     private bool _requestedSlot;
     private int _generation;
 
+    /// <summary>Abandoned tasks still open (see <see cref="Abandon"/>): a loop does not continue as new while there are any.</summary>
+    private int _openAbandoned;
+
+    /// <summary>The number of the next activity call in this execution (see <see cref="StepRequest.Call"/>).</summary>
+    private int _calls;
+
+    /// <summary>Activity calls in flight that a block could abandon, with their block's token.</summary>
+    private readonly Dictionary<int, CancellationToken> _openCalls = [];
+
     public Interpreter(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input, StepOutputCache? cache = null, int inlineOutputBytes = CronflowOptions.DefaultInlineOutputBytes)
     {
         _context = context;
@@ -75,12 +84,20 @@ internal sealed class Interpreter
 
         if (_input.Chunk is { } chunk)
         {
-            return await RunChunkAsync(chunk);
+            var chunkResult = await RunChunkAsync(chunk);
+            Decided(chunkResult);
+            return chunkResult;
         }
 
         if (_input.Loop is { } loop)
         {
-            return await RunLoopAsync(loop);
+            var loopResult = await RunLoopAsync(loop);
+            if (loopResult.Status != RunStatus.Running)
+            {
+                Decided(loopResult);
+            }
+
+            return loopResult;
         }
 
         var scope = new Scope(this, _payload, null, [], "", record: true);
@@ -100,7 +117,9 @@ internal sealed class Interpreter
                 await AcquireSlotAsync(definition);
             }
 
-            var output = await RunRootAsync(definition, scope, startIndex);
+            var output = _input.Parent is null
+                ? await RunRootAsync(definition, scope, startIndex, CancellationToken.None)
+                : await UntilAbandonedAsync(token => RunRootAsync(definition, scope, startIndex, token));
             await Task.WhenAll(_actions);
             result = Completed(output);
             await RunHookAsync(WorkflowDefinition.OnSuccessPath, "onSuccess", definition.HasOnSuccess, scope, null);
@@ -165,6 +184,11 @@ internal sealed class Interpreter
             _progress.Result = result;
         }
 
+        if (trusted)
+        {
+            Decided(result);
+        }
+
         return result;
     }
 
@@ -197,6 +221,46 @@ internal sealed class Interpreter
                     : _progress.Steps[i] with { Status = StepStatus.Failed, CompletedAt = Now, Error = error };
             }
         }
+    }
+
+    /// <summary>
+    /// Notes when the outcome was decided if work it left open may end the instance later, and tells a parent waiting
+    /// for this subflow or chunk (see <see cref="CallChildAsync"/>), so that it goes on without waiting for that work.
+    /// </summary>
+    private void Decided(RunResult result)
+    {
+        if (!_leftOpen)
+        {
+            return;
+        }
+
+        result.CompletedAt = Now;
+        _progress.Result = result;
+        if (_input.Parent is { } parent)
+        {
+            _context.SendEvent(parent, ChildEvents.Decided(_context.InstanceId), result);
+        }
+    }
+
+    /// <summary>
+    /// Runs a subflow's or chunk's work until it ends or the parent abandons it (the parent's block was decided
+    /// without it): then the work stops scheduling, its open steps are abandoned, and the child ends as cancelled.
+    /// </summary>
+    private async Task<FlowValue> UntilAbandonedAsync(Func<CancellationToken, Task<FlowValue>> run)
+    {
+        using var work = new CancellationTokenSource();
+        using var waitCancel = new CancellationTokenSource();
+        var task = run(work.Token);
+        var abandon = _context.WaitForExternalEvent<string?>(ChildEvents.Abandon, waitCancel.Token);
+        if (await Task.WhenAny(task, abandon) == task)
+        {
+            waitCancel.Cancel();
+            return await task;
+        }
+
+        work.Cancel();
+        Abandon(task);
+        throw new RunCancelledSignal(RunErrors.RunCancelled(null, $"The run that started '{_context.InstanceId}' no longer needs its result."));
     }
 
     /// <summary>Waits for a slot from the workflow's concurrency gate; the run shows as Pending meanwhile.</summary>
@@ -243,17 +307,17 @@ internal sealed class Interpreter
         }
     }
 
-    private async Task<FlowValue> RunRootAsync(WorkflowDefinition definition, Scope scope, int startIndex)
+    private async Task<FlowValue> RunRootAsync(WorkflowDefinition definition, Scope scope, int startIndex, CancellationToken cancel)
     {
         var deadline = _input.Resume?.Deadline ?? (definition.Timeout is { } timeout ? _startedAt + timeout : null);
         _deadline = deadline;
         if (deadline is null)
         {
-            return await ExecuteListAsync(definition.Nodes, scope, CancellationToken.None, startIndex);
+            return await ExecuteListAsync(definition.Nodes, scope, cancel, startIndex);
         }
 
-        using var work = new CancellationTokenSource();
-        using var timerCancel = new CancellationTokenSource();
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var task = ExecuteListAsync(definition.Nodes, scope, work.Token, startIndex);
         var timer = TimerAsync(deadline.Value.UtcDateTime, timerCancel.Token);
         var winner = await Task.WhenAny(task, timer);
@@ -543,31 +607,39 @@ internal sealed class Interpreter
         // output cache of the host that runs it, so inputs do not grow with every step (see StepOutputCache).
         if (_cache is null || scope.Bytes <= _inlineOutputBytes)
         {
-            return CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: true);
+            return CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: true, cancel);
         }
 
         scope.Spill();
-        return CallWithCachedOutputsAsync(path, name, scope, attempt, error, timeout, resumeToken);
+        return CallWithCachedOutputsAsync(path, name, scope, attempt, error, timeout, resumeToken, cancel);
     }
 
-    private async Task<FlowValue> CallWithCachedOutputsAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken)
+    private async Task<FlowValue> CallWithCachedOutputsAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, CancellationToken cancel)
     {
         try
         {
-            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: false);
+            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: false, cancel);
         }
         catch (NodeFailure failure) when (failure.Error.ErrorType == StepOutputsMissingException.TypeName)
         {
             // The host that ran the step did not hold the outputs it read: run it again with every output inline.
-            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: true);
+            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: true, cancel);
         }
     }
 
-    private async Task<FlowValue> CallActivityAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, bool inline)
+    private async Task<FlowValue> CallActivityAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, bool inline, CancellationToken cancel)
     {
+        // Calls that a block could abandon are tracked, so that an abandoned one can be listed for the host running it.
+        var call = _calls++;
+        var watched = cancel.CanBeCanceled;
+        if (watched)
+        {
+            _openCalls[call] = cancel;
+        }
+
         // While replaying, the call is matched to its recorded TaskScheduled event by name and order, and its input is
         // never sent again: building and serializing the request would be wasted work on every episode.
-        var request = _context.IsReplaying ? null : BuildRequest(path, name, scope, attempt, error, timeout, resumeToken, inline);
+        var request = _context.IsReplaying ? null : BuildRequest(path, name, scope, attempt, error, timeout, resumeToken, inline, call);
 
         StepOutcome outcome;
         try
@@ -577,6 +649,13 @@ internal sealed class Interpreter
         catch (TaskFailedException ex)
         {
             throw new NodeFailure(RunErrors.FromTaskFailure(name, ex.FailureDetails));
+        }
+        finally
+        {
+            if (watched)
+            {
+                EndCall(call);
+            }
         }
 
         if (outcome is null || !string.Equals(outcome.Path, path, StringComparison.Ordinal))
@@ -588,7 +667,7 @@ internal sealed class Interpreter
         return FlowValue.FromOwned(outcome.Output);
     }
 
-    private StepRequest BuildRequest(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, bool inline) =>
+    private StepRequest BuildRequest(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, bool inline, int call) =>
         new()
         {
             WorkflowId = _definition.Id,
@@ -607,8 +686,36 @@ internal sealed class Interpreter
             Trigger = _trigger.Kind == TriggerKind.Manual && _trigger.Headers.Count == 0 ? null : _trigger,
             Error = error,
             TimeoutMs = timeout is { } t ? (long)t.TotalMilliseconds : null,
+            Deadline = timeout is { } limit ? Now + limit : null,
             ResumeToken = resumeToken,
+            Call = call,
+            Instance = _context.InstanceId == _runId ? null : _context.InstanceId,
         };
+
+    /// <summary>A tracked call's result arrived: it is no longer open, nor abandoned.</summary>
+    private void EndCall(int call)
+    {
+        _openCalls.Remove(call);
+        if (_progress.Abandoned is { } abandoned && abandoned.Remove(call) && abandoned.Count == 0)
+        {
+            _progress.Abandoned = null;
+        }
+    }
+
+    /// <summary>
+    /// Lists the open calls whose block token has fired in the custom status, where the hosts running them look
+    /// (<see cref="IStepWatch"/>) and fire their steps' tokens.
+    /// </summary>
+    private void MarkAbandonedCalls()
+    {
+        foreach (var (call, token) in _openCalls)
+        {
+            if (token.IsCancellationRequested && _progress.Abandoned?.Contains(call) != true)
+            {
+                (_progress.Abandoned ??= []).Add(call);
+            }
+        }
+    }
 
     // ---- parallel and race ------------------------------------------------------------------
 
@@ -889,6 +996,7 @@ internal sealed class Interpreter
             Payload = payload.ToNullableJson(),
             Fingerprint = target.Fingerprint,
             Trigger = new TriggerInfo { Kind = TriggerKind.Workflow, Source = _runId },
+            Parent = _context.InstanceId,
         };
         var instanceId = scope.Items.Count == 0 && attempt == 1
             ? $"{_context.InstanceId}:{node.Name}"
@@ -897,14 +1005,13 @@ internal sealed class Interpreter
         RunResult result;
         try
         {
-            result = await _context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, new SubOrchestrationOptions { InstanceId = instanceId });
+            result = await CallChildAsync(instanceId, input, node.Name, cancel);
         }
-        catch (TaskFailedException ex)
+        finally
         {
-            result = Failed(RunErrors.FromTaskFailure(node.Name, ex.FailureDetails));
+            ClearWaiting(scope, node);
         }
 
-        ClearWaiting(scope, node);
         if (result.Status == RunStatus.Completed)
         {
             return FlowValue.FromOwned(result.Output);
@@ -932,6 +1039,7 @@ internal sealed class Interpreter
         }
 
         var iteration = block.ResumeIteration ?? 0;
+        var firstIteration = iteration;
         block.ResumeIteration = null;
         for (var guard = 0; guard <= node.MaxIterations + 1; guard++)
         {
@@ -956,7 +1064,9 @@ internal sealed class Interpreter
                 UpdateRecordByPath(node.Path, r => r with { Detail = $"{iteration} iterations" });
             }
 
-            if (iteration % ContinueAsNewEvery == 0)
+            // Continuing as new ends this execution, which the backend does only once every task it started has ended:
+            // while a decided block's abandoned work is still running, the loop goes on and continues as new later.
+            if (iteration - firstIteration >= ContinueAsNewEvery && _openAbandoned == 0)
             {
                 throw new ContinueAsNewSignal(new RunInput
                 {
@@ -1012,18 +1122,10 @@ internal sealed class Interpreter
                 RunId = _runId,
                 StartedAt = _startedAt,
             },
+            Parent = _context.InstanceId,
         };
         var instanceId = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~loop-{_context.NewGuid():N}";
-        RunResult result;
-        try
-        {
-            result = await _context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, new SubOrchestrationOptions { InstanceId = instanceId });
-        }
-        catch (TaskFailedException ex)
-        {
-            result = Failed(RunErrors.FromTaskFailure(node.Name, ex.FailureDetails));
-        }
-
+        var result = await CallChildAsync(instanceId, input, node.Name, cancel);
         ThrowIfAbandoned(cancel);
         if (result.Status != RunStatus.Completed)
         {
@@ -1041,6 +1143,12 @@ internal sealed class Interpreter
 
         return scope.Last;
     }
+
+    /// <summary>A chunk's items: in a window of their own, or in the one window the chunks pass along (<see cref="RunChainedChunkAsync"/>).</summary>
+    private Task<FlowValue> RunChunkItemsAsync(ForEachNode node, ChunkInput chunk, Scope scope, CancellationToken cancel) =>
+        chunk.Next is null && !chunk.FromPrevious
+            ? RunItemsAsync(node, chunk.Items, chunk.Start, chunk.MaxConcurrency, scope, null, cancel)
+            : RunChainedChunkAsync(node, chunk, scope, cancel);
 
     /// <summary>The iterations of a nested loop, in its own sub-orchestration (see <see cref="RunNestedLoopAsync"/>).</summary>
     private async Task<RunResult> RunLoopAsync(LoopInput loop)
@@ -1063,12 +1171,20 @@ internal sealed class Interpreter
             var stop = runFirst ? loop.RunDeadline : loop.Deadline;
             using var timerCancel = new CancellationTokenSource();
             var timer = stop is { } at ? TimerAsync(at.UtcDateTime, timerCancel.Token) : null;
+
+            // The parent abandons the loop when the block around it was decided without it: it stops at the next iteration.
+            var abandoned = _input.Parent is null ? null : _context.WaitForExternalEvent<string?>(ChildEvents.Abandon, timerCancel.Token);
             var iteration = loop.Iteration;
             var timedOut = false;
             try
             {
                 while (true)
                 {
+                    if (abandoned is { IsCompleted: true })
+                    {
+                        return Cancelled(RunErrors.RunCancelled(null, $"The run that started '{_context.InstanceId}' no longer needs its result."));
+                    }
+
                     if (timer is { IsCompleted: true })
                     {
                         timedOut = true;
@@ -1103,7 +1219,7 @@ internal sealed class Interpreter
                         loop.Iteration = iteration;
                         loop.Last = scope.Last.ToNullableJson();
                         loop.Steps = scope.Flatten() ?? [];
-                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, Trigger = _input.Trigger, Loop = loop }, preserveUnprocessedEvents: false);
+                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, Trigger = _input.Trigger, Loop = loop, Parent = _input.Parent }, preserveUnprocessedEvents: true);
                         return new RunResult { Status = RunStatus.Running };
                     }
                 }
@@ -1231,17 +1347,9 @@ internal sealed class Interpreter
                     RunId = _runId,
                     StartedAt = _startedAt,
                 },
+                Parent = _context.InstanceId,
             };
-            var options = new SubOrchestrationOptions { InstanceId = prefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-            RunResult result;
-            try
-            {
-                result = await _context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, options);
-            }
-            catch (TaskFailedException ex)
-            {
-                result = Failed(RunErrors.FromTaskFailure(node.Name, ex.FailureDetails));
-            }
+            var result = await CallChildAsync(prefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture), input, node.Name, token);
 
             ThrowIfAbandoned(token);
             return result.Status switch
@@ -1262,6 +1370,43 @@ internal sealed class Interpreter
         return FlowValues.Concat(results);
     }
 
+    /// <summary>
+    /// Runs a child orchestration (a subflow, a for-each chunk) and returns its result: when the child ends, or as soon
+    /// as it reports a result it decided while work of its own is still running (a race's loser, a timed-out step), so
+    /// that this run never waits for work the child abandoned. When <paramref name="cancel"/> fires first, the child is
+    /// told that its result is no longer needed.
+    /// </summary>
+    private async Task<RunResult> CallChildAsync(string instanceId, RunInput input, string name, CancellationToken cancel)
+    {
+        using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var child = _context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, new SubOrchestrationOptions { InstanceId = instanceId });
+        var decided = _context.WaitForExternalEvent<RunResult>(ChildEvents.Decided(instanceId), waitCancel.Token);
+        if (await Task.WhenAny(child, decided) == child)
+        {
+            waitCancel.Cancel();
+            try
+            {
+                return await child;
+            }
+            catch (TaskFailedException ex)
+            {
+                return Failed(RunErrors.FromTaskFailure(name, ex.FailureDetails));
+            }
+        }
+
+        if (decided.IsCanceled)
+        {
+            // The enclosing block was decided without this child: it stops, and its steps' tokens fire.
+            _context.SendEvent(instanceId, ChildEvents.Abandon, _context.InstanceId);
+            Abandon(child);
+            ThrowIfAbandoned(cancel);
+        }
+
+        // The child decided; what it left running ends on its own, and this run does not wait for it.
+        Abandon(child);
+        return await decided;
+    }
+
     private async Task<RunResult> RunChunkAsync(ChunkInput chunk)
     {
         try
@@ -1277,9 +1422,9 @@ internal sealed class Interpreter
                 parent.Set(name, FlowValue.FromOwned(value));
             }
 
-            var output = chunk.Next is null && !chunk.FromPrevious
-                ? await RunItemsAsync(node, chunk.Items, chunk.Start, chunk.MaxConcurrency, parent, null, CancellationToken.None)
-                : await RunChainedChunkAsync(node, chunk, parent);
+            var output = _input.Parent is null
+                ? await RunChunkItemsAsync(node, chunk, parent, CancellationToken.None)
+                : await UntilAbandonedAsync(token => RunChunkItemsAsync(node, chunk, parent, token));
             _cache?.Remove(_context.InstanceId);
             return Completed(output);
         }
@@ -1303,7 +1448,7 @@ internal sealed class Interpreter
     /// ended and every place that chunk sent has arrived, so no place is lost. A failure (or a cancellation) is passed
     /// down the chain: later chunks start nothing more and end with the same error.
     /// </summary>
-    private async Task<FlowValue> RunChainedChunkAsync(ForEachNode node, ChunkInput chunk, Scope scope)
+    private async Task<FlowValue> RunChainedChunkAsync(ForEachNode node, ChunkInput chunk, Scope scope, CancellationToken cancel)
     {
         var items = chunk.Items;
         var results = new FlowValue[items.Count];
@@ -1314,7 +1459,7 @@ internal sealed class Interpreter
         var received = 0;
         int? expected = chunk.FromPrevious ? null : 0;
         ChunkSlotMessage? stop = null;
-        using var waitCancel = new CancellationTokenSource();
+        using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         Task<ChunkSlotMessage>? message = chunk.FromPrevious ? _context.WaitForExternalEvent<ChunkSlotMessage>(ChunkSlotEvent, waitCancel.Token) : null;
 
         void Send(ChunkSlotMessage content)
@@ -1327,13 +1472,13 @@ internal sealed class Interpreter
 
         void UsePlaces()
         {
-            while (places > 0 && stop is null)
+            while (places > 0 && stop is null && !cancel.IsCancellationRequested)
             {
                 places--;
                 if (next < items.Count)
                 {
                     var index = next++;
-                    inFlight[RunItemAsync(node, items[index], chunk.Start + index, scope, CancellationToken.None)] = index;
+                    inFlight[RunItemAsync(node, items[index], chunk.Start + index, scope, cancel)] = index;
                 }
                 else if (chunk.Next is not null)
                 {
@@ -1573,9 +1718,12 @@ internal sealed class Interpreter
     /// </summary>
     private async void Abandon(Task task)
     {
-        if (!task.IsCompleted)
+        MarkAbandonedCalls();
+        var open = !task.IsCompleted;
+        if (open)
         {
             _leftOpen = true;
+            _openAbandoned++;
         }
 
         try
@@ -1585,6 +1733,13 @@ internal sealed class Interpreter
         catch (Exception)
         {
             // The block was decided without this task; its failure changes nothing.
+        }
+        finally
+        {
+            if (open)
+            {
+                _openAbandoned--;
+            }
         }
     }
 
@@ -1658,10 +1813,11 @@ internal sealed class Interpreter
                 }
 
                 _inFlight.Remove(mine);
-                if (mine.Exception?.InnerException is NodeFailure failure)
+                if (mine.Exception?.InnerException is { } exception)
                 {
+                    // A failure decides the block; so does a Cancel step inside an item (it ends the whole run).
                     States[index] = BranchState.Failed;
-                    var error = fail(index, failure);
+                    var error = exception is NodeFailure failure ? fail(index, failure) : null;
                     block.Cancel();
                     foreach (var pending in _inFlight.Keys)
                     {
@@ -1669,7 +1825,12 @@ internal sealed class Interpreter
                         attempts?.Leftovers.Add(pending);
                     }
 
-                    throw error;
+                    if (error is null)
+                    {
+                        await mine;
+                    }
+
+                    throw error!;
                 }
 
                 Results[index] = await mine;

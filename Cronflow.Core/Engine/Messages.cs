@@ -38,6 +38,14 @@ internal sealed class RunInput
     [JsonPropertyName("loop")]
     public LoopInput? Loop { get; set; }
 
+    /// <summary>
+    /// The instance that started this one as a subflow or for-each chunk. The child tells it its decided result when
+    /// it leaves work open (see <see cref="ChildEvents"/>), and listens for the parent abandoning it.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("parent")]
+    public string? Parent { get; set; }
+
     /// <summary>Set for the concurrency gate of a workflow: an orchestration that hands out run slots.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("gate")]
@@ -244,6 +252,11 @@ internal sealed class RunResult
 
     [JsonPropertyName("steps")]
     public List<StepRecord> Steps { get; set; } = [];
+
+    /// <summary>When the outcome was decided (orchestration time); the instance may end later, once work it left open ends.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("completedAt")]
+    public DateTimeOffset? CompletedAt { get; set; }
 }
 
 /// <summary>The custom status of a running orchestration: progress that clients can read while it runs.</summary>
@@ -271,6 +284,14 @@ internal sealed class RunProgress
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("result")]
     public RunResult? Result { get; set; }
+
+    /// <summary>
+    /// The step calls (see <see cref="StepRequest.Call"/>) that a decided block abandoned while they were still running.
+    /// Step hosts read it to fire those steps' cancellation tokens; a call leaves the list when its result arrives.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("abandoned")]
+    public List<int>? Abandoned { get; set; }
 }
 
 /// <summary>The input of the step activity.</summary>
@@ -321,6 +342,24 @@ internal sealed class StepRequest
     [JsonPropertyName("timeoutMs")]
     public long? TimeoutMs { get; set; }
 
+    /// <summary>
+    /// When the step times out, on the orchestration's clock (the time it was scheduled plus its timeout): the step's
+    /// token fires then, however long the request waited in the queue.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("deadline")]
+    public DateTimeOffset? Deadline { get; set; }
+
+    /// <summary>The number of this activity call in its orchestration execution, as listed in <see cref="RunProgress.Abandoned"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("call")]
+    public int? Call { get; set; }
+
+    /// <summary>The orchestration instance that scheduled the step, when it is not <see cref="RunId"/> (a for-each chunk).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("instance")]
+    public string? Instance { get; set; }
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("token")]
     public string? ResumeToken { get; set; }
@@ -352,4 +391,14 @@ internal sealed class StepOutcome
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("output")]
     public JsonElement? Output { get; set; }
+}
+
+/// <summary>The external events that parents and their child orchestrations (subflows, for-each chunks) exchange.</summary>
+internal static class ChildEvents
+{
+    /// <summary>Sent by a child to its parent with its <see cref="RunResult"/> when it decided with work still open.</summary>
+    public static string Decided(string childInstanceId) => "cronflow-decided:" + childInstanceId;
+
+    /// <summary>Sent by a parent to a child whose result it no longer needs (its block was decided without it).</summary>
+    public const string Abandon = "cronflow-abandon";
 }
