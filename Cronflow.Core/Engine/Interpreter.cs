@@ -1031,10 +1031,14 @@ internal sealed class Interpreter
                 StartedAt = _startedAt,
             },
         };
+        ThrowIfAbandoned(cancel);
         var instanceId = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~loop-{_context.NewGuid():N}";
         RunResult result;
         try
         {
+            // When the enclosing block is decided (another item failed, a timeout), the loop is told to stop, as an
+            // inline loop stops after its current iteration.
+            using var stop = cancel.Register(() => _context.SendEvent(instanceId, LoopStopEvent, true));
             result = await _context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, new SubOrchestrationOptions { InstanceId = instanceId });
         }
         catch (TaskFailedException ex)
@@ -1080,7 +1084,9 @@ internal sealed class Interpreter
             var runFirst = loop.RunDeadline is { } runDeadline && (loop.Deadline is null || runDeadline < loop.Deadline);
             var stop = runFirst ? loop.RunDeadline : loop.Deadline;
             using var timerCancel = new CancellationTokenSource();
+            using var stopCancel = new CancellationTokenSource();
             var timer = stop is { } at ? TimerAsync(at.UtcDateTime, timerCancel.Token) : null;
+            var stopped = _context.WaitForExternalEvent<JsonElement?>(LoopStopEvent, stopCancel.Token);
             var iteration = loop.Iteration;
             var timedOut = false;
             try
@@ -1092,6 +1098,8 @@ internal sealed class Interpreter
                         timedOut = true;
                         break;
                     }
+
+                    ThrowIfStopped(stopped);
 
                     var flow = scope.FlowContext(_payload, Run);
                     if (!Evaluate(node, node.Name, () => node.Condition(flow)))
@@ -1106,22 +1114,26 @@ internal sealed class Interpreter
                     }
 
                     var call = CallStepAsync(node.Path, node.Name, scope, loop.Attempt, null, Remaining(stop), CancellationToken.None);
-                    if (timer is not null && await Task.WhenAny(call, timer) == timer)
+                    var first = await Task.WhenAny(timer is null ? [call, stopped] : [call, timer, stopped]);
+                    if (first != call)
                     {
                         Abandon(call);
+                        ThrowIfStopped(stopped);
                         timedOut = true;
                         break;
                     }
 
                     scope.Last = await call;
                     scope.Set(node.Name, scope.Last);
+                    ThrowIfStopped(stopped);
                     if (iteration % ContinueAsNewEvery == 0)
                     {
                         timerCancel.Cancel();
+                        stopCancel.Cancel();
                         loop.Iteration = iteration;
                         loop.Last = scope.Last.ToNullableJson();
                         loop.Steps = scope.Flatten() ?? [];
-                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, Trigger = _input.Trigger, Loop = loop }, preserveUnprocessedEvents: false);
+                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, Trigger = _input.Trigger, Loop = loop }, preserveUnprocessedEvents: true);
                         return new RunResult { Status = RunStatus.Running };
                     }
                 }
@@ -1129,6 +1141,7 @@ internal sealed class Interpreter
             finally
             {
                 timerCancel.Cancel();
+                stopCancel.Cancel();
             }
 
             if (timedOut)
@@ -1150,6 +1163,17 @@ internal sealed class Interpreter
         catch (NodeFailure failure)
         {
             return Failed(failure.Error);
+        }
+    }
+
+    /// <summary>The event by which a run tells a nested loop's sub-orchestration that its enclosing block was decided.</summary>
+    internal const string LoopStopEvent = "cronflow-loop-stop";
+
+    private static void ThrowIfStopped(Task stopped)
+    {
+        if (stopped.IsCompleted)
+        {
+            throw new NodeFailure(new StepError { ErrorType = "Cronflow.BlockAbandonedException", Message = "The enclosing block was already decided." });
         }
     }
 

@@ -157,6 +157,46 @@ public sealed class LoopAndWindowEdgeTests
     }
 
     [Fact]
+    public async Task While_NestedInForEachItemWhenAnotherItemFails_StopsIterating()
+    {
+        EpisodeProbe? probe = null;
+        var iterations = new AttemptCounter();
+        var signals = new Signals();
+        var wf = Workflow.Define("abandoned-loop")
+            .ForEach("each", _ => new[] { 0, 1 }, (i, f) => f
+                .Step("seed", _ => new { n = 0 })
+                .While("spin", ctx => true, async ctx =>
+                {
+                    if (i == 1)
+                    {
+                        // Item 1 fails once item 0's loop has run three iterations.
+                        await signals.Wait("three");
+                        throw new InvalidOperationException("item 1 fails");
+                    }
+
+                    var n = ctx.Last["n"].As<int>() + 1;
+                    if (iterations.Next("spin") == 3)
+                    {
+                        signals.Set("three");
+                    }
+
+                    return new { n };
+                }, maxIterations: 1000));
+
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.WrapWorkerService = inner => probe = new EpisodeProbe(inner));
+        var runId = await host.Client.TriggerAsync("abandoned-loop", null);
+        var run = await host.Client.WaitForRunAsync(runId, Wait);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("Item 1 of for-each 'each' failed: item 1 fails", run.Error!.Message);
+
+        // Item 0's loop is told that its for-each was decided, and stops instead of running to maxIterations.
+        await probe!.WhenAsync(() => probe.Results(runId + "~").Count == 2);
+        Assert.Contains(probe.Results(runId + "~"), r => r.Contains("Cronflow.BlockAbandonedException", StringComparison.Ordinal));
+        Assert.InRange(iterations.Count("spin"), 3, 999);
+    }
+
+    [Fact]
     public async Task Parallel_RetryWhileFailedAttemptsBranchStillRuns_KeepsMaxConcurrency()
     {
         EpisodeProbe? probe = null;
