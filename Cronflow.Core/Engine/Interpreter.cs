@@ -1124,6 +1124,7 @@ internal sealed class Interpreter
             },
             Parent = _context.InstanceId,
         };
+        ThrowIfAbandoned(cancel);
         var instanceId = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~loop-{_context.NewGuid():N}";
         var result = await CallChildAsync(instanceId, input, node.Name, cancel);
         ThrowIfAbandoned(cancel);
@@ -1172,8 +1173,11 @@ internal sealed class Interpreter
             using var timerCancel = new CancellationTokenSource();
             var timer = stop is { } at ? TimerAsync(at.UtcDateTime, timerCancel.Token) : null;
 
-            // The parent abandons the loop when the block around it was decided without it: it stops at the next iteration.
+            // The parent abandons the loop when the block around it was decided without it (another item failed, a
+            // timeout): the loop starts no further iteration, as an inline loop stops after its current one.
             var abandoned = _input.Parent is null ? null : _context.WaitForExternalEvent<string?>(ChildEvents.Abandon, timerCancel.Token);
+            RunResult AbandonedByParent() => Cancelled(RunErrors.BlockAbandoned());
+
             var iteration = loop.Iteration;
             var timedOut = false;
             try
@@ -1182,7 +1186,7 @@ internal sealed class Interpreter
                 {
                     if (abandoned is { IsCompleted: true })
                     {
-                        return Cancelled(RunErrors.RunCancelled(null, $"The run that started '{_context.InstanceId}' no longer needs its result."));
+                        return AbandonedByParent();
                     }
 
                     if (timer is { IsCompleted: true })
@@ -1204,9 +1208,25 @@ internal sealed class Interpreter
                     }
 
                     var call = CallStepAsync(node.Path, node.Name, scope, loop.Attempt, null, Remaining(stop), CancellationToken.None);
-                    if (timer is not null && await Task.WhenAny(call, timer) == timer)
+                    List<Task> waits = [call];
+                    if (timer is not null)
+                    {
+                        waits.Add(timer);
+                    }
+
+                    if (abandoned is not null)
+                    {
+                        waits.Add(abandoned);
+                    }
+
+                    if (waits.Count > 1 && await Task.WhenAny(waits) != call)
                     {
                         Abandon(call);
+                        if (abandoned is { IsCompleted: true })
+                        {
+                            return AbandonedByParent();
+                        }
+
                         timedOut = true;
                         break;
                     }

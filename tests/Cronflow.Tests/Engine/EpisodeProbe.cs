@@ -45,6 +45,17 @@ internal sealed class EpisodeProbe(IOrchestrationService inner) : DelegatingOrch
         }
     }
 
+    /// <summary>The results of the completed executions of instances whose id contains <paramref name="fragment"/>.</summary>
+    public IReadOnlyList<string> Results(string fragment)
+    {
+        lock (_lock)
+        {
+            return [.. _events.Where(p => p.Key.Contains(fragment, StringComparison.Ordinal))
+                .SelectMany(p => p.Value.OfType<ExecutionCompletedEvent>())
+                .Select(e => e.Result ?? "")];
+        }
+    }
+
     /// <summary>How many committed activity calls have an input containing <paramref name="fragment"/>.</summary>
     public int Scheduled(string fragment)
     {
