@@ -170,6 +170,8 @@ internal sealed partial class CronflowHttpApi
             problems.Add(new ApiProblem("pageSize", $"'{sizeText}' is not a page size; use a whole number from 1 to 1000."));
         }
 
+        var createdFrom = ParseTime(request, "createdFrom", problems);
+        var createdTo = ParseTime(request, "createdTo", problems);
         if (problems.Count > 0)
         {
             return ApiResponse.Error(400, ApiErrorCodes.BadRequest, "The query is invalid.", problems);
@@ -177,6 +179,9 @@ internal sealed partial class CronflowHttpApi
 
         var query = new RunQuery
         {
+            RunIdPrefix = request.Query.TryGetValue("runIdPrefix", out var prefix) && prefix.Length > 0 ? prefix : null,
+            CreatedFrom = createdFrom,
+            CreatedTo = createdTo,
             WorkflowId = request.Query.TryGetValue("workflowId", out var workflowId) && workflowId.Length > 0 ? workflowId : null,
             Status = status,
             PageSize = pageSize,
@@ -184,6 +189,23 @@ internal sealed partial class CronflowHttpApi
         };
         var page = await _client.ListRunsAsync(query).ConfigureAwait(false);
         return ApiResponse.Json(200, new RunListBody(page.Runs, page.ContinuationToken));
+    }
+
+    /// <summary>An ISO-8601 time query parameter (with an offset, or UTC when it has none).</summary>
+    private static DateTimeOffset? ParseTime(ApiRequest request, string name, List<ApiProblem> problems)
+    {
+        if (!request.Query.TryGetValue(name, out var text) || text.Length == 0)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time))
+        {
+            return time;
+        }
+
+        problems.Add(new ApiProblem(name, $"'{text}' is not a time; use ISO 8601, such as 2026-01-05T10:00:00Z."));
+        return null;
     }
 
     private async Task<ApiResponse> RaiseEventAsync(string runId, string eventName, ApiRequest request)
