@@ -332,18 +332,31 @@ public sealed class DashboardPageTests(DashboardFixture fixture)
     }
 
     [Fact]
-    public async Task RunsList_Screenshot_ShowsSampleRuns()
+    public async Task RunsList_SampleRuns_ShowEveryStatusAndCount()
     {
-        foreach (var id in new[] { SampleWorkflowIds.DataFetching, SampleWorkflowIds.ConditionalParallel, SampleWorkflowIds.RaceFallback, SampleWorkflowIds.ErrorIsolation })
+        // A host of its own, so that the list (and the screenshot in the docs) holds only these sample runs.
+        await using var host = await DashboardFixture.StartHostAsync(apiKey: null);
+        foreach (var id in new[] { SampleWorkflowIds.DataFetching, SampleWorkflowIds.ConditionalParallel, SampleWorkflowIds.RaceFallback, SampleWorkflowIds.BatchProcessing })
         {
-            await _host.Client.WaitForRunAsync(await _host.Client.TriggerAsync(id, SamplePayloads.For(id)), TimeSpan.FromSeconds(30));
+            await host.Client.WaitForRunAsync(await host.Client.TriggerAsync(id, SamplePayloads.For(id)), TimeSpan.FromSeconds(30));
         }
 
-        await _host.Client.TriggerAsync(DurableSampleIds.RefundApproval, new RefundRequest("R-88", 19.90m, "late delivery"));
+        var failed = await host.Client.TriggerAsync(DurableSampleIds.OrderIntake, new OrderIntakeRequest("A-0", 0m, "bob"));
+        await host.Client.WaitForRunAsync(failed, TimeSpan.FromSeconds(30));
+        var cancelled = await host.Client.TriggerAsync(DurableSampleIds.Settlement, new { paymentId = "pay-17" });
+        await host.Client.CancelAsync(cancelled, "duplicate payment");
+        await host.Client.WaitForRunAsync(cancelled, TimeSpan.FromSeconds(30));
+        var waiting = await host.Client.TriggerAsync(DurableSampleIds.RefundApproval, new RefundRequest("R-88", 19.90m, "late delivery"));
         var page = await fixture.NewPageAsync();
-        await page.GotoAsync(Dashboard + "/");
-        await Expect(page.Locator("table.runs tbody tr[data-run-id]").First).ToBeVisibleAsync();
+        await page.GotoAsync(host.Urls[0].TrimEnd('/') + "/dashboard/runs/" + waiting);
+        await Expect(page.Locator("#run-status")).ToHaveTextAsync("Waiting");
 
+        await page.GotoAsync(host.Urls[0].TrimEnd('/') + "/dashboard/");
+
+        await Expect(page.Locator("table.runs tbody tr[data-run-id]")).ToHaveCountAsync(7);
+        await Expect(page.Locator("a.count .n")).ToHaveTextAsync(["7", "0", "0", "1", "4", "1", "1"]);
+        await Expect(page.Locator($"tr[data-run-id='{failed}'] .badge")).ToHaveTextAsync("Failed");
+        await Expect(page.Locator($"tr[data-run-id='{cancelled}'] .badge")).ToHaveTextAsync("Cancelled");
         await Screenshots.SaveAsync(page, "runs-list.png");
     }
 }
