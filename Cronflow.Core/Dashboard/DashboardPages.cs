@@ -114,8 +114,12 @@ internal static class DashboardPages
         b.Append("<div id=\"live\" data-src=\"").Append(E(url + "?fragment=live")).Append("\">").Append(RunLive(view, run, workflow)).Append("</div>");
 
         b.Append("<section class=\"panel\" aria-labelledby=\"actions-title\"><h2 id=\"actions-title\">Actions</h2><div class=\"actions\">");
-        b.Append("<form method=\"post\" action=\"").Append(E(url + "/cancel")).Append("\" class=\"inline\">").Append(Token(view))
-            .Append("<label>Reason <input type=\"text\" name=\"reason\" placeholder=\"optional\"></label><button type=\"submit\" class=\"danger\">Cancel</button></form>");
+        if (!run.IsFinished)
+        {
+            b.Append("<form method=\"post\" action=\"").Append(E(url + "/cancel")).Append("\" class=\"inline\">").Append(Token(view))
+                .Append("<label>Reason <input type=\"text\" name=\"reason\" placeholder=\"optional\"></label><button type=\"submit\" class=\"danger\">Cancel</button></form>");
+        }
+
         b.Append("<form method=\"post\" action=\"").Append(E(url + "/replay")).Append("\" class=\"inline\">").Append(Token(view))
             .Append("<button type=\"submit\">Replay</button><span class=\"hint\">starts a new run with the same payload</span></form>");
         b.Append("</div></section>");
@@ -284,6 +288,12 @@ internal static class DashboardPages
             if (step.Detail is { } detail)
             {
                 Fact(b, "Detail", E(detail));
+            }
+
+            if (step.Kind == "subflow" && step.StartedAt is not null)
+            {
+                var child = run.Id + ":" + step.Name;
+                Fact(b, "Subflow run", "<a class=\"mono\" href=\"" + E(CronflowDashboard.RunUrl(view, child)) + "\">" + E(child) + "</a>");
             }
 
             if (workflow is not null && Branches(workflow, step.Path) is { } branches)

@@ -234,6 +234,24 @@ public sealed class DashboardPageTests(DashboardFixture fixture)
     }
 
     [Fact]
+    public async Task RunPage_Subflow_LinksToTheChildRun()
+    {
+        var runId = await _host.Client.TriggerAsync(DurableSampleIds.OrderIntake, new OrderIntakeRequest("A-9", 25m, "ada"), Unique("parent"));
+        Assert.Equal(RunStatus.Completed, (await _host.Client.WaitForRunAsync(runId, TimeSpan.FromSeconds(30))).Status);
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync(Dashboard + "/runs/" + runId);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel", Exact = true })).ToHaveCountAsync(0);
+
+        var charge = page.Locator("details.tl-row[data-step=charge]");
+        await charge.Locator("summary").ClickAsync();
+        await charge.GetByRole(AriaRole.Link, new() { Name = runId + ":charge" }).ClickAsync();
+
+        Assert.Equal(Dashboard + "/runs/" + Uri.EscapeDataString(runId + ":charge"), page.Url);
+        await Expect(page.Locator("#run-status")).ToHaveTextAsync("Completed");
+        await Expect(page.Locator("#live")).ToContainTextAsync(DurableSampleIds.Payment);
+    }
+
+    [Fact]
     public async Task RunPage_LiveRun_UpdatesWithoutReload()
     {
         var runId = await _host.Client.TriggerAsync(TestWorkflows.Gated, null, Unique("live"));
