@@ -279,7 +279,9 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch
                 }
 
                 var run = RunInfoMapper.ToRunInfo(instance, includeOutputs: false);
-                if ((query.WorkflowId is { } workflowId && run.WorkflowId != workflowId) || (query.Status is { } status && run.Status != status))
+                if ((query.WorkflowId is { } workflowId && run.WorkflowId != workflowId) || (query.Status is { } status && run.Status != status)
+                    || (query.RunIdPrefix is { Length: > 0 } prefix && !run.Id.StartsWith(prefix, StringComparison.Ordinal))
+                    || (query.CreatedFrom is { } from && run.CreatedAt < from) || (query.CreatedTo is { } to && run.CreatedAt >= to))
                 {
                     continue;
                 }

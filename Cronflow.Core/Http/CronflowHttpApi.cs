@@ -245,6 +245,8 @@ internal sealed partial class CronflowHttpApi
             problems.Add(BadToken());
         }
 
+        var createdFrom = ParseTime(request, "createdFrom", problems);
+        var createdTo = ParseTime(request, "createdTo", problems);
         if (problems.Count > 0)
         {
             return ApiResponse.Error(400, ApiErrorCodes.BadRequest, "The query is invalid.", problems);
@@ -252,6 +254,9 @@ internal sealed partial class CronflowHttpApi
 
         var query = new RunQuery
         {
+            RunIdPrefix = request.Query.TryGetValue("runIdPrefix", out var prefix) && prefix.Length > 0 ? prefix : null,
+            CreatedFrom = createdFrom,
+            CreatedTo = createdTo,
             WorkflowId = request.Query.TryGetValue("workflowId", out var workflowId) && workflowId.Length > 0 ? workflowId : null,
             Status = status,
             PageSize = pageSize,
@@ -269,6 +274,23 @@ internal sealed partial class CronflowHttpApi
         }
 
         return ApiResponse.Json(200, new RunListBody(page.Runs, HttpInputRules.WrapToken(page.ContinuationToken)));
+    }
+
+    /// <summary>An ISO-8601 time query parameter (with an offset, or UTC when it has none).</summary>
+    private static DateTimeOffset? ParseTime(ApiRequest request, string name, List<ApiProblem> problems)
+    {
+        if (!request.Query.TryGetValue(name, out var text) || text.Length == 0)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time))
+        {
+            return time;
+        }
+
+        problems.Add(new ApiProblem(name, $"'{text}' is not a time; use ISO 8601, such as 2026-01-05T10:00:00Z."));
+        return null;
     }
 
     private async Task<ApiResponse> RaiseEventAsync(string runId, string eventName, ApiRequest request)

@@ -1,4 +1,5 @@
 using System.Net;
+using Cronflow.Dashboard;
 using Cronflow.Http;
 using Microsoft.Azure.Functions.Worker.Http;
 
@@ -42,6 +43,40 @@ internal static class FunctionsHttp
         }
 
         return await WriteAsync(request, response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Where the Functions app serves the run inspector.</summary>
+    public const string DashboardPath = "/" + RoutePrefix + "/dashboard";
+
+    /// <summary>Runs <paramref name="request"/> through the shared dashboard and writes its answer.</summary>
+    public static async Task<HttpResponseData> HandleDashboardAsync(CronflowDashboard dashboard, HttpRequestData request)
+    {
+        var cancellationToken = request.FunctionContext.CancellationToken;
+        var path = Uri.UnescapeDataString(request.Url.AbsolutePath);
+        var dashboardRequest = new DashboardRequest
+        {
+            Method = request.Method,
+            Path = path.StartsWith(DashboardPath, StringComparison.OrdinalIgnoreCase) ? path[DashboardPath.Length..] : "",
+            BasePath = DashboardPath,
+            Query = ApiRequest.ParseQuery(request.Url.Query),
+            Headers = ApiRequest.CollectHeaders(request.Headers),
+            Body = await ReadBodyAsync(request.Body, CronflowDashboard.MaxBodyBytes + 1, cancellationToken).ConfigureAwait(false),
+            IsHttps = request.Url.Scheme == Uri.UriSchemeHttps,
+        };
+        var response = await dashboard.HandleAsync(dashboardRequest, cancellationToken).ConfigureAwait(false);
+        var http = request.CreateResponse((HttpStatusCode)response.StatusCode);
+        foreach (var (name, value) in response.Headers)
+        {
+            http.Headers.Add(name, value);
+        }
+
+        if (response.ContentType is { } contentType)
+        {
+            http.Headers.Add("Content-Type", contentType);
+            await http.Body.WriteAsync(response.Body, cancellationToken).ConfigureAwait(false);
+        }
+
+        return http;
     }
 
     /// <summary>The decoded path below the route prefix: <c>/api/runs/a%20b</c> → <c>/runs/a b</c>.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Cronflow.Dashboard;
 using Cronflow.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -28,7 +29,7 @@ internal sealed class LocalHttpServer : IAsyncDisposable
 
     public IReadOnlyList<string> Urls { get; }
 
-    public static async Task<LocalHttpServer> StartAsync(CronflowHttpApi api, CronflowHostOptions options, ILoggerFactory loggerFactory)
+    public static async Task<LocalHttpServer> StartAsync(CronflowHttpApi api, CronflowDashboard dashboard, CronflowHostOptions options, ILoggerFactory loggerFactory)
     {
         foreach (var url in options.ListenUrls)
         {
@@ -56,6 +57,13 @@ internal sealed class LocalHttpServer : IAsyncDisposable
         var apiKey = options.ApiKey is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.ApiKey));
         app.Map("/api/{**path}", context => HandleAsync(context, api, apiKey));
         app.Map("/api", context => HandleAsync(context, api, apiKey));
+        app.Map(DashboardPath + "/{**path}", context => HandleDashboardAsync(context, dashboard));
+        app.Map(DashboardPath, context => HandleDashboardAsync(context, dashboard));
+        app.MapGet("/", context =>
+        {
+            context.Response.Redirect(DashboardPath + "/");
+            return Task.CompletedTask;
+        });
         await app.StartAsync().ConfigureAwait(false);
         var urls = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
         var exposed = options.ApiKey is null ? urls.FirstOrDefault(url => !IsLoopbackUrl(url)) : null;
@@ -144,6 +152,42 @@ internal sealed class LocalHttpServer : IAsyncDisposable
             context.Response.ContentType = ApiResponse.JsonContentType;
             context.Response.ContentLength = response.Body.Length;
             await context.Response.Body.WriteAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Where the local host serves the run inspector.</summary>
+    internal const string DashboardPath = "/dashboard";
+
+    /// <summary>Adapts a request below <see cref="DashboardPath"/> to the shared <see cref="CronflowDashboard"/>.</summary>
+    private static async Task HandleDashboardAsync(HttpContext context, CronflowDashboard dashboard)
+    {
+        var body = await ReadBodyAsync(context.Request, CronflowDashboard.MaxBodyBytes + 1, context.RequestAborted).ConfigureAwait(false);
+        var path = context.Request.Path.Value ?? "";
+        var request = new DashboardRequest
+        {
+            Method = context.Request.Method,
+            Path = path.Length > DashboardPath.Length ? path[DashboardPath.Length..] : "",
+            BasePath = context.Request.PathBase + DashboardPath,
+            Query = ApiRequest.ParseQuery(context.Request.QueryString.Value),
+            Headers = ApiRequest.CollectHeaders(context.Request.Headers.Select(h => new KeyValuePair<string, IEnumerable<string>>(h.Key, h.Value.Select(v => v ?? "")))),
+            Body = body,
+            IsHttps = context.Request.IsHttps,
+        };
+
+        var response = await dashboard.HandleAsync(request, context.RequestAborted).ConfigureAwait(false);
+        context.Response.StatusCode = response.StatusCode;
+        foreach (var (name, value) in response.Headers)
+        {
+            context.Response.Headers.Append(name, value);
+        }
+
+        if (response.ContentType is { } contentType)
+        {
+            context.Response.ContentType = contentType;
+            if (!HttpMethods.IsHead(context.Request.Method))
+            {
+                await context.Response.Body.WriteAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
+            }
         }
     }
 

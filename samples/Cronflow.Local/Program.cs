@@ -135,6 +135,7 @@ static void PrintBanner(string url, CronflowHost host)
     Console.WriteLine($"""
 
         Cronflow is serving {SampleWorkflows.All.Count + DurableSamples.All.Count} sample workflows at {url}/api ({(host.IsDurable ? "durable: runs survive restarts" : "in memory")}).
+        Open the run inspector at {url}/dashboard (runs, timelines, workflow diagrams; resume, cancel, replay).
 
         Try:
           curl -X POST {url}/api/workflows/{SampleWorkflowIds.DataFetching}/runs {json} -d '{JsonSerializer.Serialize(SamplePayloads.For(SampleWorkflowIds.DataFetching), CronflowJson.Options)}'
