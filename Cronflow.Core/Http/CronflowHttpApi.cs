@@ -73,7 +73,7 @@ internal sealed partial class CronflowHttpApi
         catch (OperationCanceledException) when (bounded.IsCancellationRequested)
         {
             LogBackendTimeout(_logger, request.Method, request.Path, BackendTimeout.TotalSeconds);
-            return BackendUnavailable($"The backend did not answer within {BackendTimeout.TotalSeconds:0} seconds.");
+            return BackendUnavailable($"The backend did not answer within {BackendTimeout.TotalSeconds:0.#} seconds.");
         }
         catch (Exception ex)
         {
