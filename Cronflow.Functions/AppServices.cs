@@ -2,6 +2,7 @@ using Azure.Core.Serialization;
 using Cronflow.Functions.Engine;
 using Cronflow.Samples;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cronflow.Functions;
@@ -9,8 +10,21 @@ namespace Cronflow.Functions;
 /// <summary>The app's services: the workflows it serves, the services their steps use, and the function adapters.</summary>
 internal static class AppServices
 {
-    public static IServiceCollection AddCronflowApp(this IServiceCollection services)
+    /// <summary>
+    /// Registers the app. Webhook secrets come from <paramref name="configuration"/> (app settings, or Key Vault
+    /// references in them); a missing or short secret stops the app at start rather than serving an open webhook.
+    /// </summary>
+    public static IServiceCollection AddCronflowApp(this IServiceCollection services, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var ordersSecret = configuration[AppWorkflows.OrdersWebhookSecretSetting];
+        if (string.IsNullOrWhiteSpace(ordersSecret) || ordersSecret.Length < AppWorkflows.MinSecretLength)
+        {
+            throw new InvalidOperationException(
+                $"The app setting {AppWorkflows.OrdersWebhookSecretSetting} must hold the signing secret of the webhook /api/webhooks/orders " +
+                $"(at least {AppWorkflows.MinSecretLength} characters; a Key Vault reference in production). The app does not serve unsigned webhooks.");
+        }
+
         // Orchestration inputs, outputs, custom status and events go through the worker's serializer: use Cronflow's
         // JSON conventions, the same as the embedded engine's.
         services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(CronflowJson.Options));
@@ -18,7 +32,7 @@ internal static class AppServices
         services.AddSampleServices();
         services.AddCronflow(c =>
         {
-            foreach (var workflow in SampleWorkflows.All.Concat(AppWorkflows.All))
+            foreach (var workflow in SampleWorkflows.All.Concat(AppWorkflows.All(ordersSecret)))
             {
                 c.AddWorkflow(workflow);
             }

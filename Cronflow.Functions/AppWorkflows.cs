@@ -11,10 +11,20 @@ public sealed record OrderWebhook(string OrderId, decimal Amount, string? Custom
 /// </summary>
 internal static class AppWorkflows
 {
-    /// <summary>An order webhook (schema-checked) that classifies the order.</summary>
-    public static IWorkflowBuilder OrderWebhook =>
-        Workflow.Define("order-webhook", o => o.Description = "Receives orders at POST /api/webhooks/orders.")
-            .OnWebhook("/webhooks/orders", w => w.Schema<OrderWebhook>())
+    /// <summary>The app setting holding the order webhook's signing secret.</summary>
+    public const string OrdersWebhookSecretSetting = "CronflowOrdersWebhookSecret";
+
+    /// <summary>The shortest secret the app accepts for a webhook.</summary>
+    public const int MinSecretLength = 16;
+
+    /// <summary>An order webhook (schema-checked, signed with <paramref name="secret"/>) that classifies the order.</summary>
+    public static IWorkflowBuilder OrderWebhook(string secret) =>
+        Workflow.Define("order-webhook", o => o.Description = "Receives signed orders at POST /api/webhooks/orders.")
+            .OnWebhook("/webhooks/orders", w =>
+            {
+                w.Schema<OrderWebhook>();
+                w.Secret = secret;
+            })
             .Step("classify", ctx =>
             {
                 var order = ctx.Payload.As<OrderWebhook>();
@@ -27,6 +37,6 @@ internal static class AppWorkflows
             .OnSchedule("*/5 * * * *")
             .Step("beat", ctx => new { scheduledFor = ctx.Payload["scheduledFor"].As<string>() });
 
-    /// <summary>Both demo workflows.</summary>
-    public static IReadOnlyList<IWorkflowBuilder> All => [OrderWebhook, Heartbeat];
+    /// <summary>Both demo workflows; every webhook that can start work is signed with a secret from the app settings.</summary>
+    public static IReadOnlyList<IWorkflowBuilder> All(string ordersWebhookSecret) => [OrderWebhook(ordersWebhookSecret), Heartbeat];
 }

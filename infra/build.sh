@@ -102,6 +102,12 @@ const typeOf = v => Array.isArray(v) ? 'array' : v === null ? 'null' : Number.is
 for (const [name, entry] of Object.entries(given)) {
   const p = declared[name];
   if (!p) { problems.push(`parameter '${name}' is not declared in the template`); continue; }
+  if (entry && 'reference' in entry) {
+    // A Key Vault reference: only for secure parameters, and it must name the vault and the secret.
+    if (!String(p.type).toLowerCase().startsWith('secure')) problems.push(`parameter '${name}' is not secure but is given by a Key Vault reference`);
+    if (!entry.reference?.keyVault?.id || !entry.reference?.secretName) problems.push(`parameter '${name}': a Key Vault reference needs keyVault.id and secretName`);
+    continue;
+  }
   if (!entry || !('value' in entry)) { problems.push(`parameter '${name}' has no "value"`); continue; }
   const v = entry.value;
   const expected = String(p.type).toLowerCase().replace('secure', '');

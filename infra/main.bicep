@@ -9,9 +9,14 @@
 //
 // Storage access: the host and the Durable Task hub reach the storage account through the app's
 // system-assigned managed identity (`AzureWebJobsStorage__accountName`) with Blob Data Owner, Queue
-// Data Contributor and Table Data Contributor roles. The Elastic Premium content share (Azure Files)
-// does not support identity-based connections, so `WEBSITE_CONTENTAZUREFILECONNECTIONSTRING` is the
-// one key-based setting. See docs/deploy.md.
+// Data Contributor and Table Data Contributor roles. No account key is in any setting and the account
+// refuses shared-key access: the app has no Azure Files content share (which needs a key) and runs from
+// its deployment package (`WEBSITE_RUN_FROM_PACKAGE=1`, deployed with zip deploy under Entra ID).
+// Basic (FTP and SCM) publishing credentials are off.
+//
+// Exposure: webhook secrets come from app settings (Key Vault references where you keep them in a
+// vault: `@Microsoft.KeyVault(SecretUri=...)`), and the Functions host reads at most
+// `FUNCTIONS_REQUEST_BODY_SIZE_LIMIT` bytes of a request body (the host's default is 100 MB). See docs/deploy.md.
 
 targetScope = 'resourceGroup'
 
@@ -54,6 +59,15 @@ param maximumElasticWorkerCount int = 20
 @maxLength(24)
 param storageAccountName string = 'st${uniqueString(resourceGroup().id, appName)}'
 
+@description('The largest request body the Functions host accepts, in bytes (app setting FUNCTIONS_REQUEST_BODY_SIZE_LIMIT). Cronflow\'s own limits (1 MiB per webhook by default) apply below it; keep it just above the largest of them.')
+@minValue(1024)
+param maxRequestBodyBytes int = 1048577
+
+@description('Secret of the sample order webhook (app setting CronflowOrdersWebhookSecret). Pass it from a Key Vault reference or a secure pipeline variable; never commit it.')
+@secure()
+@minLength(16)
+param ordersWebhookSecret string
+
 @description('Log Analytics retention in days.')
 @minValue(30)
 @maxValue(730)
@@ -65,7 +79,6 @@ param tags object = {}
 var planName = 'plan-${appName}'
 var workspaceName = 'log-${appName}'
 var appInsightsName = 'appi-${appName}'
-var contentShareName = toLower(appName)
 
 // Built-in role definitions the host and the Durable Task Azure Storage backend need.
 var storageRoleDefinitionIds = [
@@ -88,22 +101,13 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
     supportsHttpsTrafficOnly: true
     allowBlobPublicAccess: false
     defaultToOAuthAuthentication: true
-    // Needed only by the Elastic Premium content share (Azure Files has no identity-based connection).
-    allowSharedKeyAccess: true
+    // Every client (the Functions host, the Durable Task hub, deployments) signs in with Entra ID.
+    allowSharedKeyAccess: false
     publicNetworkAccess: 'Enabled'
-  }
-}
-
-resource fileService 'Microsoft.Storage/storageAccounts/fileServices@2024-01-01' = {
-  parent: storage
-  name: 'default'
-}
-
-resource contentShare 'Microsoft.Storage/storageAccounts/fileServices/shares@2024-01-01' = {
-  parent: fileService
-  name: contentShareName
-  properties: {
-    shareQuota: 5120
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
   }
 }
 
@@ -186,12 +190,17 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: 'managedidentity'
         }
         {
-          name: 'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING'
-          value: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};EndpointSuffix=${environment().suffixes.storage};AccountKey=${storage.listKeys().keys[0].value}'
+          // No Azure Files content share (it would need an account key): the app runs from its package.
+          name: 'WEBSITE_RUN_FROM_PACKAGE'
+          value: '1'
         }
         {
-          name: 'WEBSITE_CONTENTSHARE'
-          value: contentShare.name
+          name: 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT'
+          value: string(maxRequestBodyBytes)
+        }
+        {
+          name: 'CronflowOrdersWebhookSecret'
+          value: ordersWebhookSecret
         }
         {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
@@ -207,6 +216,23 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         }
       ]
     }
+  }
+}
+
+// Deployments sign in with Entra ID (zip deploy with a token); no FTP or SCM basic credentials exist.
+resource ftpBasicCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmBasicCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: {
+    allow: false
   }
 }
 

@@ -5,7 +5,7 @@ namespace Cronflow;
 /// host provides: the embedded host through DurableTask.Core's <c>TaskHubClient</c>, the Functions app through
 /// <c>DurableTaskClient</c>. Checks, inputs, idempotency, run mapping, concurrency gates and listing are shared.
 /// </summary>
-internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch
+internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Scheduling.IScheduleLedger
 {
     /// <summary>The most backend pages one list call reads while filtering (the rest is behind the continuation token).</summary>
     private const int MaxPagesPerList = 10;
@@ -297,6 +297,22 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch
         }
 
         return new RunPage([.. runs.OrderByDescending(r => r.CreatedAt).ThenBy(r => r.Id, StringComparer.Ordinal)], token);
+    }
+
+    // ---- schedule records -----------------------------------------------------------------
+
+    /// <inheritdoc/>
+    public async Task<DateTimeOffset> GetSinceAsync(string workflowId, string triggerKey, DateTimeOffset now)
+    {
+        var id = Scheduling.ScheduleLedger.RecordId(workflowId, triggerKey);
+        if (Scheduling.ScheduleLedger.ReadSince(await GetInstanceAsync(id).ConfigureAwait(false)) is { } since)
+        {
+            return since;
+        }
+
+        // First sight: record it. Another host may record it at the same moment; whichever record the backend kept wins.
+        await TryStartAsync(id, Scheduling.ScheduleLedger.Input(workflowId, triggerKey, now), onlyIfAbsent: true).ConfigureAwait(false);
+        return Scheduling.ScheduleLedger.ReadSince(await GetInstanceAsync(id).ConfigureAwait(false)) ?? now;
     }
 
     // ---- concurrency gates ----------------------------------------------------------------

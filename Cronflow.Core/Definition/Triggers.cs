@@ -4,7 +4,6 @@ namespace Cronflow;
 public sealed class WebhookOptions
 {
     private readonly Dictionary<string, string?> _requiredHeaders = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<string> _contentTypes = [];
 
     /// <summary>The HTTP method (default <c>POST</c>).</summary>
     public string Method { get; set; } = "POST";
@@ -12,14 +11,39 @@ public sealed class WebhookOptions
     /// <summary>The type the JSON body must match; set through <see cref="Schema{T}"/>.</summary>
     public Type? SchemaType { get; private set; }
 
+    private readonly List<string> _acceptedContentTypes = [];
+
     /// <summary>
-    /// A shared secret: when set, each delivery must carry an HMAC-SHA256 of its raw body in
-    /// <see cref="SignatureHeader"/>, as hex, optionally prefixed with <c>sha256=</c>. Compared in constant time.
+    /// A shared secret for Cronflow's signature scheme: each delivery carries its signing time in
+    /// <c>x-cronflow-timestamp</c> (Unix seconds) and <c>sha256=&lt;hex HMAC-SHA256 of "{timestamp}.{body}"&gt;</c> in
+    /// <see cref="SignatureHeader"/>. Compared in constant time. A delivery signed more than
+    /// <see cref="SignatureTolerance"/> away from now is refused, and the same signed delivery again starts nothing new.
+    /// <see cref="Signature"/>, when set, takes precedence.
     /// </summary>
     public string? Secret { get; set; }
 
-    /// <summary>The header holding the signature (default <c>x-cronflow-signature</c>).</summary>
-    public string SignatureHeader { get; set; } = "x-cronflow-signature";
+    /// <summary>The header holding the signature of Cronflow's scheme (default <c>x-cronflow-signature</c>).</summary>
+    public string SignatureHeader { get; set; } = WebhookSignature.CronflowSignatureHeader;
+
+    /// <summary>
+    /// The signature scheme of a known sender (<see cref="WebhookSignature.GitHub"/>, <see cref="WebhookSignature.Stripe"/>,
+    /// <see cref="WebhookSignature.Slack"/>), or Cronflow's own (<see cref="WebhookSignature.Cronflow"/>). Takes precedence over <see cref="Secret"/>.
+    /// </summary>
+    public WebhookSignature? Signature { get; set; }
+
+    /// <summary>How far a delivery's signed timestamp may be from now (default 5 minutes); further is answered 401 <c>stale_signature</c>.</summary>
+    public TimeSpan SignatureTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Content types accepted besides JSON (<c>application/json</c>, <c>*/*+json</c>), added with <see cref="Accept"/>.
+    /// A form body (<c>application/x-www-form-urlencoded</c>) becomes an object of its fields (strings); any other
+    /// accepted type becomes the body as a string.
+    /// </summary>
+    public IReadOnlyList<string> AcceptedContentTypes => _acceptedContentTypes;
+
+    /// <summary>The signature scheme in force: <see cref="Signature"/>, else Cronflow's scheme with <see cref="Secret"/>, else none.</summary>
+    internal WebhookSignature? EffectiveSignature =>
+        Signature ?? (Secret is { Length: > 0 } secret ? WebhookSignature.Cronflow(secret, SignatureHeader) : null);
 
     /// <summary>
     /// A header whose value identifies a delivery (default <c>idempotency-key</c>): the same key gives the same run id,
@@ -41,23 +65,20 @@ public sealed class WebhookOptions
     }
 
     /// <summary>
-    /// Media types accepted besides JSON (<c>application/json</c> and <c>*/*+json</c>, always accepted); a delivery with
-    /// a body of any other <c>Content-Type</c> is answered 415. See <see cref="AcceptContentType"/>.
+    /// Accepts bodies of other media types besides JSON, for example <c>w.Accept("application/x-www-form-urlencoded")</c>
+    /// for a Slack form post; a delivery with a body of any type not accepted is answered 415. Media types are matched
+    /// without parameters, ignoring case.
     /// </summary>
-    public IReadOnlyList<string> AcceptedContentTypes => _contentTypes;
-
-    /// <summary>
-    /// Also accepts bodies of <paramref name="mediaType"/>, for senders that do not post JSON. A form post
-    /// (<c>application/x-www-form-urlencoded</c>, as Slack sends) becomes an object of its fields (a repeated field an
-    /// array of its values); any other type becomes the body as a JSON string.
-    /// </summary>
-    public WebhookOptions AcceptContentType(string mediaType)
+    public WebhookOptions Accept(params string[] contentTypes)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(mediaType);
-        var type = mediaType.Split(';', 2)[0].Trim().ToLowerInvariant();
-        if (!_contentTypes.Contains(type))
+        ArgumentNullException.ThrowIfNull(contentTypes);
+        foreach (var type in contentTypes)
         {
-            _contentTypes.Add(type);
+            var media = (type ?? "").Split(';')[0].Trim().ToLowerInvariant();
+            if (!_acceptedContentTypes.Contains(media))
+            {
+                _acceptedContentTypes.Add(media);
+            }
         }
 
         return this;

@@ -59,5 +59,23 @@ internal static class WebhookPaths
         {
             yield return "The webhook secret is empty; leave it null to disable signatures.";
         }
+
+        if (options.Signature is { Secret.Length: 0 })
+        {
+            yield return "The webhook signature's secret is empty.";
+        }
+
+        if (options.SignatureTolerance <= TimeSpan.Zero)
+        {
+            yield return $"SignatureTolerance is {options.SignatureTolerance}; it must be positive.";
+        }
+
+        foreach (var type in options.AcceptedContentTypes)
+        {
+            if (type.Length == 0 || type.Count(c => c == '/') != 1 || type.StartsWith('/') || type.EndsWith('/'))
+            {
+                yield return $"The accepted content type '{type}' is not a media type such as application/x-www-form-urlencoded.";
+            }
+        }
     }
 }

@@ -50,6 +50,23 @@ internal sealed class RunInput
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("gate")]
     public GateState? Gate { get; set; }
+
+    /// <summary>Set for the record of a schedule trigger (see <c>ScheduleLedger</c>): an orchestration that only keeps this input.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("schedule")]
+    public ScheduleRecord? Schedule { get; set; }
+}
+
+/// <summary>The backend's record of a schedule trigger: since when it has been ticked.</summary>
+internal sealed class ScheduleRecord
+{
+    /// <summary>The trigger's key (<see cref="ScheduleTrigger.Key"/>).</summary>
+    [JsonPropertyName("key")]
+    public string Key { get; set; } = "";
+
+    /// <summary>When a tick first saw the trigger (UTC).</summary>
+    [JsonPropertyName("since")]
+    public DateTimeOffset Since { get; set; }
 }
 
 /// <summary>The state of a workflow's concurrency gate, carried across its continue-as-new generations.</summary>

@@ -14,5 +14,7 @@ internal sealed class WorkflowOrchestrator(WorkflowRegistry registry, StepOutput
     public override Task<RunResult> RunAsync(TaskOrchestrationContext context, RunInput input) =>
         input?.Gate is not null
             ? ConcurrencyGate.RunAsync(context, registry, input)
+            : input?.Schedule is not null
+            ? Task.FromResult(new RunResult { Status = RunStatus.Completed }) // a schedule record: its input is all it holds
             : new Interpreter(context, registry, input!, cache, options?.InlineOutputBytes ?? CronflowOptions.DefaultInlineOutputBytes).RunAsync();
 }

@@ -64,6 +64,7 @@ internal static class ApiErrorCodes
     public const string MethodNotAllowed = "method_not_allowed";
     public const string MissingHeader = "missing_header";
     public const string BadSignature = "bad_signature";
+    public const string StaleSignature = "stale_signature";
     public const string RunConflict = "run_conflict";
     public const string Unauthorized = "unauthorized";
     public const string ForbiddenHost = "forbidden_host";
@@ -72,4 +73,5 @@ internal static class ApiErrorCodes
     public const string TooDeep = "too_deep";
     public const string NotSupported = "not_supported";
     public const string InternalError = "internal_error";
+    public const string BackendUnavailable = "backend_unavailable";
 }

@@ -48,6 +48,9 @@ internal sealed partial class CronflowHttpApi
         MaxBodyBytes = largest;
     }
 
+    /// <summary>How long a request waits for the backend before it is answered 503 <c>backend_unavailable</c> (default 10 s).</summary>
+    public TimeSpan BackendTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The largest body any route accepts: adapters read at most one byte more, and the route answers 413.</summary>
     public int MaxBodyBytes { get; }
 
@@ -55,13 +58,22 @@ internal sealed partial class CronflowHttpApi
     public async Task<ApiResponse> HandleAsync(ApiRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(BackendTimeout);
         try
         {
-            return await RouteAsync(request, cancellationToken).ConfigureAwait(false);
+            // The backend calls are bounded: a backend that does not answer (storage down, retrying) gets the client a
+            // 503 in time; the request's own abort ends the wait at once.
+            return await RouteAsync(request, bounded.Token).WaitAsync(bounded.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (OperationCanceledException) when (bounded.IsCancellationRequested)
+        {
+            LogBackendTimeout(_logger, request.Method, request.Path, BackendTimeout.TotalSeconds);
+            return BackendUnavailable($"The backend did not answer within {BackendTimeout.TotalSeconds:0.#} seconds.");
         }
         catch (Exception ex)
         {
@@ -422,10 +434,17 @@ internal sealed partial class CronflowHttpApi
             return ApiResponse.Error(401, ApiErrorCodes.MissingHeader, "A required header is missing or wrong.", missing);
         }
 
-        if (WebhookSecurity.CheckSignature(options, request.Headers, request.Body.Span) is { } badSignature)
+        var signature = WebhookSecurity.CheckSignature(options, request.Headers, request.Body.Span, _time.GetUtcNow());
+        if (signature is { Outcome: SignatureOutcome.Bad })
         {
             LogBadSignature(_logger, path);
-            return ApiResponse.Error(401, ApiErrorCodes.BadSignature, "The webhook signature is missing or wrong.", [badSignature]);
+            return ApiResponse.Error(401, ApiErrorCodes.BadSignature, "The webhook signature is missing or wrong.", [new ApiProblem(signature.Header, signature.Message!)]);
+        }
+
+        if (signature is { Outcome: SignatureOutcome.Stale })
+        {
+            LogStaleSignature(_logger, path);
+            return ApiResponse.Error(401, ApiErrorCodes.StaleSignature, "The webhook delivery was signed too long ago (or too far ahead); a replayed delivery is refused.", [new ApiProblem(signature.Header, signature.Message!)]);
         }
 
         JsonElement? payload;
@@ -448,7 +467,13 @@ internal sealed partial class CronflowHttpApi
         }
 
         string? runId = null;
-        if (options.IdempotencyHeader is { } idempotencyHeader && request.Headers.TryGetValue(idempotencyHeader, out var key) && !string.IsNullOrWhiteSpace(key))
+        if (signature is { Mac: { } mac })
+        {
+            // A signed delivery is named by its signature: replaying it (with any idempotency key, which is not signed)
+            // finds the first run instead of starting another.
+            runId = WebhookSecurity.SignedRunId(workflow.Id, options.EffectiveSignature!.Name, mac);
+        }
+        else if (options.IdempotencyHeader is { } idempotencyHeader && request.Headers.TryGetValue(idempotencyHeader, out var key) && !string.IsNullOrWhiteSpace(key))
         {
             runId = WebhookSecurity.IdempotentRunId(workflow.Id, key.Trim());
         }
@@ -508,6 +533,10 @@ internal sealed partial class CronflowHttpApi
             ? ApiResponse.Error(413, ApiErrorCodes.PayloadTooLarge, $"The body is over the limit of {limit} bytes ({limitName}).")
             : null;
 
+    /// <summary>
+    /// Parses a webhook's body: a form (when the webhook accepts forms and the request is one) becomes an object of its
+    /// fields, another accepted non-JSON type becomes a string, anything else is parsed as JSON.
+    /// </summary>
     /// <summary>Parses a JSON body; an empty body is null.</summary>
     private static bool TryParseBody(ReadOnlyMemory<byte> body, out JsonElement? value, out ApiResponse error)
     {
@@ -564,6 +593,9 @@ internal sealed partial class CronflowHttpApi
                 return ApiResponse.Error(400, ApiErrorCodes.BadRequest, "The request is invalid.");
             case NotSupportedException notSupported:
                 return ApiResponse.Error(501, ApiErrorCodes.NotSupported, notSupported.Message);
+            case var unavailable when BackendErrors.IsUnavailable(unavailable):
+                LogBackendUnavailable(_logger, unavailable, request.Method, request.Path);
+                return BackendUnavailable("The backend (storage) cannot be reached.");
             default:
                 LogUnexpected(_logger, exception, HttpInputRules.Printable(request.Method, 16), HttpInputRules.Printable(request.Path));
                 return ApiResponse.Error(500, ApiErrorCodes.InternalError, "The request failed on the server; the host's log has the details.");
@@ -573,6 +605,15 @@ internal sealed partial class CronflowHttpApi
     /// <summary>Whether Cronflow's own code threw <paramref name="exception"/> (its message is written for callers).</summary>
     private static bool IsOwn(ArgumentException exception) =>
         exception.TargetSite?.Module.Assembly.GetName().Name is { } assembly && assembly.StartsWith("Cronflow", StringComparison.Ordinal);
+
+    /// <summary>503 with a Retry-After: the request may succeed once the backend is back; nothing was started or changed by this answer.</summary>
+    private static ApiResponse BackendUnavailable(string message) => ApiResponse.Error(
+        503,
+        ApiErrorCodes.BackendUnavailable,
+        message + " Try again later.",
+        headers: new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Retry-After"] = RetryAfterSeconds });
+
+    private const string RetryAfterSeconds = "5";
 
     private static string StripParameterName(ArgumentException exception) =>
         exception.ParamName is { } name && exception.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal)
@@ -587,6 +628,15 @@ internal sealed partial class CronflowHttpApi
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Webhook delivery to {Path} rejected: bad or missing signature")]
     private static partial void LogBadSignature(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Cronflow API request {Method} {Path} answered 503: the backend is unavailable")]
+    private static partial void LogBackendUnavailable(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Warning, Message = "Cronflow API request {Method} {Path} answered 503: the backend did not answer within {Seconds} s")]
+    private static partial void LogBackendTimeout(ILogger logger, string method, string path, double seconds);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Webhook delivery to {Path} rejected: its signed timestamp is outside the tolerance")]
+    private static partial void LogStaleSignature(ILogger logger, string path);
 
     // ---- bodies -----------------------------------------------------------------------------
 

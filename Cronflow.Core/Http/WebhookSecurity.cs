@@ -6,8 +6,6 @@ namespace Cronflow.Http;
 /// <summary>Header, signature and idempotency rules of webhooks. Secrets are compared in constant time and never echoed.</summary>
 internal static class WebhookSecurity
 {
-    private const string SignaturePrefix = "sha256=";
-
     /// <summary>Headers never copied into a run's trigger details.</summary>
     private static readonly HashSet<string> SecretHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -36,47 +34,21 @@ internal static class WebhookSecurity
     }
 
     /// <summary>
-    /// Checks the HMAC-SHA256 signature of <paramref name="body"/>: hex, optionally prefixed with <c>sha256=</c>.
-    /// Returns null when valid (or when no secret is configured), otherwise the problem.
+    /// Checks the delivery's signature with the webhook's scheme (<see cref="WebhookOptions.EffectiveSignature"/>) at
+    /// <paramref name="now"/>. Returns null when the webhook is unsigned.
     /// </summary>
-    public static ApiProblem? CheckSignature(WebhookOptions options, IReadOnlyDictionary<string, string> headers, ReadOnlySpan<byte> body)
+    public static SignatureCheck? CheckSignature(WebhookOptions options, IReadOnlyDictionary<string, string> headers, ReadOnlySpan<byte> body, DateTimeOffset now) =>
+        options.EffectiveSignature?.Verify(headers, body, now, options.SignatureTolerance);
+
+    /// <summary>
+    /// The run id of a signed delivery: derived from its MAC, so the same delivery (same body, same signed time) always
+    /// gets the same id, on every host, and is started once however often it is replayed.
+    /// </summary>
+    public static string SignedRunId(string workflowId, string scheme, ReadOnlySpan<byte> mac)
     {
-        if (options.Secret is null)
-        {
-            return null;
-        }
-
-        var header = options.SignatureHeader;
-        if (!headers.TryGetValue(header, out var value) || string.IsNullOrWhiteSpace(value))
-        {
-            return new ApiProblem(header, $"The signature header '{header}' is missing.");
-        }
-
-        var hex = value.Trim();
-        if (hex.StartsWith(SignaturePrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            hex = hex[SignaturePrefix.Length..];
-        }
-
-        var expected = Sign(options.Secret, body);
-        byte[] provided;
-        try
-        {
-            provided = Convert.FromHexString(hex);
-        }
-        catch (FormatException)
-        {
-            provided = [];
-        }
-
-        // Lengths are public (an HMAC-SHA256 is 32 bytes); the contents are compared in constant time.
-        return provided.Length == expected.Length && CryptographicOperations.FixedTimeEquals(provided, expected)
-            ? null
-            : new ApiProblem(header, $"The signature in '{header}' does not match the body.");
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(workflowId + "\n" + scheme + "\n" + Convert.ToHexStringLower(mac)));
+        return "wh-" + Convert.ToHexStringLower(hash)[..32];
     }
-
-    /// <summary>The HMAC-SHA256 of <paramref name="body"/> with <paramref name="secret"/>.</summary>
-    public static byte[] Sign(string secret, ReadOnlySpan<byte> body) => HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body);
 
     /// <summary>The run id of a delivery with an idempotency key: the same workflow and key always give the same id.</summary>
     public static string IdempotentRunId(string workflowId, string key)
@@ -94,6 +66,7 @@ internal static class WebhookSecurity
             var lower = name.ToLowerInvariant();
             if (SecretHeaders.Contains(lower)
                 || lower.Equals(options.SignatureHeader, StringComparison.OrdinalIgnoreCase)
+                || (options.EffectiveSignature?.Headers.Contains(lower, StringComparer.OrdinalIgnoreCase) ?? false)
                 || (options.RequiredHeaders.TryGetValue(name, out var required) && required is not null)
                 || value.Length > MaxTriggerHeaderLength)
             {
@@ -113,8 +86,4 @@ internal static class WebhookSecurity
         var b = SHA256.HashData(Encoding.UTF8.GetBytes(expected));
         return CryptographicOperations.FixedTimeEquals(a, b);
     }
-
-    /// <summary>Formats a signature as sent by senders: <c>sha256=&lt;hex&gt;</c>.</summary>
-    public static string FormatSignature(string secret, ReadOnlySpan<byte> body) =>
-        SignaturePrefix + Convert.ToHexStringLower(Sign(secret, body));
 }

@@ -26,18 +26,13 @@ internal static class ScheduleCalculator
     private const int MaxEnumerated = 1_000_000;
 
     /// <summary>
-    /// The window a tick at <paramref name="now"/> covers: from the previous tick (or <see cref="ScheduleOptions.Lookback"/>
-    /// before now, whichever is earlier) to now, never reaching further back than <see cref="ScheduleOptions.CatchUpWindow"/>.
-    /// The start is exclusive, the end inclusive.
+    /// The window a tick at <paramref name="now"/> covers for a trigger first seen at <paramref name="since"/>: from
+    /// <see cref="ScheduleOptions.Lookback"/> before <paramref name="since"/> (a new trigger catches up no further), never
+    /// reaching further back than <see cref="ScheduleOptions.CatchUpWindow"/>. The start is exclusive, the end inclusive.
     /// </summary>
-    public static (DateTimeOffset From, DateTimeOffset To) Window(DateTimeOffset? lastTick, DateTimeOffset now, ScheduleOptions options)
+    public static (DateTimeOffset From, DateTimeOffset To) Window(DateTimeOffset since, DateTimeOffset now, ScheduleOptions options)
     {
-        var from = now - options.Lookback;
-        if (lastTick is { } last && last < from)
-        {
-            from = last;
-        }
-
+        var from = (since > now ? now : since) - options.Lookback;
         var earliest = now - options.CatchUpWindow;
         return (from < earliest ? earliest : from, now);
     }
@@ -54,25 +49,39 @@ internal static class ScheduleCalculator
         {
             foreach (var trigger in workflow.Schedules.DistinctBy(s => s.Key))
             {
-                var newest = new Queue<DateTimeOffset>();
-                var next = trigger.NextAfter(from);
-                for (var i = 0; next is { } at && at <= to && i < MaxEnumerated; i++)
-                {
-                    newest.Enqueue(at);
-                    if (newest.Count > maxPerTrigger)
-                    {
-                        newest.Dequeue();
-                    }
-
-                    next = trigger.NextAfter(at);
-                }
-
-                due.AddRange(newest.Select(at => new DueOccurrence(workflow.Id, trigger.Key, at.ToUniversalTime(), RunId(workflow.Id, trigger.Key, at))));
+                due.AddRange(GetDue(workflow.Id, trigger, from, to, maxPerTrigger));
             }
         }
 
-        return [.. due.OrderBy(d => d.Occurrence).ThenBy(d => d.WorkflowId, StringComparer.Ordinal).ThenBy(d => d.TriggerKey, StringComparer.Ordinal)];
+        return Ordered(due);
     }
+
+    /// <summary>The newest <paramref name="maxPerTrigger"/> occurrences of one trigger in (<paramref name="from"/>, <paramref name="to"/>], oldest first.</summary>
+    public static IReadOnlyList<DueOccurrence> GetDue(string workflowId, ScheduleTrigger trigger, DateTimeOffset from, DateTimeOffset to, int maxPerTrigger)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPerTrigger, 1);
+        var newest = new Queue<DateTimeOffset>();
+        var next = trigger.NextAfter(from);
+        for (var i = 0; next is { } at && at <= to && i < MaxEnumerated; i++)
+        {
+            newest.Enqueue(at);
+            if (newest.Count > maxPerTrigger)
+            {
+                newest.Dequeue();
+            }
+
+            next = trigger.NextAfter(at);
+        }
+
+        return [.. newest.Select(at => new DueOccurrence(workflowId, trigger.Key, at.ToUniversalTime(), RunId(workflowId, trigger.Key, at)))];
+    }
+
+    /// <summary>Occurrences by time, then workflow id, then trigger key.</summary>
+    public static IReadOnlyList<DueOccurrence> Ordered(IEnumerable<DueOccurrence> due) =>
+        [.. due.OrderBy(d => d.Occurrence).ThenBy(d => d.WorkflowId, StringComparer.Ordinal).ThenBy(d => d.TriggerKey, StringComparer.Ordinal)];
+
+    /// <summary>The first 8 hex digits of the SHA-256 of a trigger key.</summary>
+    public static string TriggerHash(string triggerKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(triggerKey)))[..8];
 
     /// <summary>
     /// <c>sched-&lt;workflowId&gt;-&lt;8 hex of the trigger key's SHA-256&gt;-&lt;yyyyMMddTHHmmssZ&gt;</c>. Intervals are at least one
@@ -80,7 +89,7 @@ internal static class ScheduleCalculator
     /// </summary>
     public static string RunId(string workflowId, string triggerKey, DateTimeOffset occurrence)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(triggerKey)))[..8];
+        var hash = TriggerHash(triggerKey);
         return $"sched-{workflowId}-{hash}-{occurrence.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
     }
 

@@ -65,7 +65,10 @@ public sealed class CronflowFunctionsRuntime
 
     internal CronflowDashboard CreateDashboard(DurableTaskClient client) => new(CreateClient(client), Registry, Time, DashboardKey, CreateLogger("Cronflow.Dashboard"));
 
-    internal ScheduleDispatcher CreateDispatcher(DurableTaskClient client) => new(CreateClient(client), Registry, Time, ScheduleOptions, CreateLogger("Cronflow.Schedules"));
+    /// <summary>What this process remembers between ticks to save reads (the backend holds the schedule state).</summary>
+    internal ScheduleMemory ScheduleMemory { get; } = new();
+
+    internal ScheduleDispatcher CreateDispatcher(DurableTaskClient client) => new(CreateClient(client), Registry, Time, ScheduleOptions, CreateLogger("Cronflow.Schedules"), ScheduleMemory);
 
     /// <summary>
     /// Makes sure the concurrency gates of capped workflows run: once per process from the first invocation that has a

@@ -18,7 +18,10 @@ public sealed partial class CronflowScheduleTickFunction(CronflowFunctionsRuntim
     /// <summary>The binding expression of the timer's schedule.</summary>
     public const string Schedule = "%CronflowScheduleTick%";
 
-    /// <summary>Starts the due occurrences; the previous tick's time comes from the timer's schedule status when the host keeps one.</summary>
+    /// <summary>
+    /// Starts the due occurrences: each occurrence of the catch-up window that has no run yet (the schedule's state is
+    /// in the task hub, not in the timer's schedule status).
+    /// </summary>
     [Function(Name)]
     public async Task RunAsync([TimerTrigger(Schedule)] TimerInfo timer, [DurableClient] DurableTaskClient client, FunctionContext context)
     {
@@ -31,25 +34,8 @@ public sealed partial class CronflowScheduleTickFunction(CronflowFunctionsRuntim
             return;
         }
 
-        var result = await dispatcher.TickAsync(LastTick(timer), context.CancellationToken).ConfigureAwait(false);
+        var result = await dispatcher.TickAsync(context.CancellationToken).ConfigureAwait(false);
         LogTick(runtime.CreateLogger("Cronflow.Schedules"), result.Started.Count, result.Failed.Count, result.From, result.To);
-    }
-
-    /// <summary>The previous tick as UTC (the host reports it in the host's local time, which is UTC on Azure).</summary>
-    internal static DateTimeOffset? LastTick(TimerInfo timer)
-    {
-        var last = timer.ScheduleStatus?.Last;
-        if (last is not { } value || value == default)
-        {
-            return null;
-        }
-
-        return value.Kind switch
-        {
-            DateTimeKind.Utc => new DateTimeOffset(value, TimeSpan.Zero),
-            DateTimeKind.Local => new DateTimeOffset(value.ToUniversalTime(), TimeSpan.Zero),
-            _ => new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc), TimeSpan.Zero),
-        };
     }
 
     [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "Schedule tick: {Started} occurrence(s) triggered (new or already running), {Failed} failed, window ({From:o}, {To:o}]")]

@@ -48,7 +48,8 @@ internal sealed class Backend
             };
             var service = new AzureStorageOrchestrationService(settings);
             await service.CreateIfNotExistsAsync().ConfigureAwait(false);
-            return new Backend(Wrap(options, service), service, durable: true);
+            var released = new ActivityReleaseOnFailure(service, loggerFactory.CreateLogger(DuplicateResultFilter.LoggerCategory));
+            return new Backend(Wrap(options, released), service, durable: true);
         }
 
         var memory = new InMemoryOrchestrationService(loggerFactory);

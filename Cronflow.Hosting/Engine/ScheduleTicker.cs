@@ -44,13 +44,11 @@ internal sealed partial class ScheduleTicker : IAsyncDisposable
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
-        DateTimeOffset? lastTick = null;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                var result = await _dispatcher.TickAsync(lastTick, cancellationToken).ConfigureAwait(false);
-                lastTick = result.To;
+                await _dispatcher.TickAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -61,6 +59,6 @@ internal sealed partial class ScheduleTicker : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 4301, Level = LogLevel.Error, Message = "A schedule tick failed; the next tick looks back over the missed window")]
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Error, Message = "A schedule tick failed; the next tick starts whatever is still due in the catch-up window")]
     private static partial void LogTickFailed(ILogger logger, Exception exception);
 }

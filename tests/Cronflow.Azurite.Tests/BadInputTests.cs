@@ -109,10 +109,10 @@ public sealed class BadInputTests(ITestOutputHelper output) : IAsyncLifetime, ID
         const string SignedBody = """{ "id": 7 }""";
         error = await ExpectAsync(Post("/api/hooks/signed", SignedBody), HttpStatusCode.Unauthorized, "bad_signature");
         Assert.Contains("'x-cronflow-signature' is missing", Assert.Single(Problems(error)), StringComparison.Ordinal);
-        error = await ExpectAsync(Post("/api/hooks/signed", SignedBody, ("x-cronflow-signature", "sha256=" + new string('0', 64))), HttpStatusCode.Unauthorized, "bad_signature");
+        error = await ExpectAsync(Post("/api/hooks/signed", SignedBody, ("x-cronflow-timestamp", Now()), ("x-cronflow-signature", "sha256=" + new string('0', 64))), HttpStatusCode.Unauthorized, "bad_signature");
         Assert.Contains("does not match the body", Assert.Single(Problems(error)), StringComparison.Ordinal);
-        await ExpectAsync(Post("/api/hooks/signed", SignedBody, ("x-cronflow-signature", Sign("another-secret", SignedBody))), HttpStatusCode.Unauthorized, "bad_signature");
-        await ExpectAsync(Post("/api/hooks/signed", SignedBody + " ", ("x-cronflow-signature", Sign(Secret, SignedBody))), HttpStatusCode.Unauthorized, "bad_signature");
+        await ExpectAsync(Post("/api/hooks/signed", SignedBody, Signed("another-secret", SignedBody)), HttpStatusCode.Unauthorized, "bad_signature");
+        await ExpectAsync(Post("/api/hooks/signed", SignedBody + " ", Signed(Secret, SignedBody)), HttpStatusCode.Unauthorized, "bad_signature");
 
         // Required header: missing, then wrong value.
         error = await ExpectAsync(Post("/api/hooks/guarded", "{}"), HttpStatusCode.Unauthorized, "missing_header");
@@ -151,7 +151,7 @@ public sealed class BadInputTests(ITestOutputHelper output) : IAsyncLifetime, ID
         }
 
         // A correctly signed delivery is accepted and runs.
-        using var accepted = await Post("/api/hooks/signed", SignedBody, ("x-cronflow-signature", Sign(Secret, SignedBody)));
+        using var accepted = await Post("/api/hooks/signed", SignedBody, Signed(Secret, SignedBody));
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var runId = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
         Assert.Equal(7, (await _host.Client.WaitForRunAsync(runId, TimeSpan.FromSeconds(60))).Output.As<int>());
@@ -206,8 +206,15 @@ public sealed class BadInputTests(ITestOutputHelper output) : IAsyncLifetime, ID
     private static List<string> Problems(JsonElement error) =>
         [.. error.GetProperty("problems").EnumerateArray().Select(p => (p.TryGetProperty("path", out var path) ? path.GetString() + ": " : "") + p.GetProperty("message").GetString())];
 
-    private static string Sign(string secret, string body) =>
-        "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
+    private static string Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The headers of a delivery signed now with Cronflow's scheme (HMAC-SHA256 of "{timestamp}.{body}").</summary>
+    private static (string, string)[] Signed(string secret, string body)
+    {
+        var timestamp = Now();
+        var mac = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}")));
+        return [("x-cronflow-timestamp", timestamp), ("x-cronflow-signature", "sha256=" + mac)];
+    }
 
     public sealed record OrderRequest(string OrderId, int Quantity, Customer? Customer);
 

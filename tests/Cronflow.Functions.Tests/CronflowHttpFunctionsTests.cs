@@ -19,6 +19,34 @@ public sealed class CronflowHttpFunctionsTests : IAsyncDisposable
 
     private static FakeHttpResponseData Fake(Microsoft.Azure.Functions.Worker.Http.HttpResponseData response) => Assert.IsType<FakeHttpResponseData>(response);
 
+    // ---- backend outage -----------------------------------------------------------------------
+
+    [Theory]
+    [InlineData(Grpc.Core.StatusCode.Unavailable)]
+    [InlineData(Grpc.Core.StatusCode.DeadlineExceeded)]
+    public async Task GetRunAsync_DurableChannelUnavailable_Returns503BackendUnavailableWithRetryAfter(Grpc.Core.StatusCode code)
+    {
+        _host.Client.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new Grpc.Core.RpcException(new Grpc.Core.Status(code, "storage unreachable")));
+
+        var response = Fake(await Functions.GetRunAsync(Request("GET", "/runs/r-1"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("backend_unavailable", response.Json.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("5", response.Header("Retry-After"));
+    }
+
+    [Fact]
+    public async Task GetRunAsync_DurableChannelSaysNotFound_IsNotAnOutage()
+    {
+        _host.Client.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.InvalidArgument, "bad id")));
+
+        var response = Fake(await Functions.GetRunAsync(Request("GET", "/runs/r-1"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+    }
+
     // ---- trigger ------------------------------------------------------------------------------
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class CronflowScheduleTickFunctionTests
 
         await new CronflowScheduleTickFunction(host.Runtime).RunAsync(Timer(Ten.AddMinutes(-1).UtcDateTime), host.Client.Object, TestContexts.Function());
 
-        var (name, id, input) = Assert.Single(host.Started);
+        var (name, id, input) = Assert.Single(Runs(host));
         Assert.Equal("CronflowOrchestrator", name);
         Assert.Matches("^sched-hourly-[0-9a-f]{8}-20260105T100000Z$", id);
         Assert.Equal("2026-01-05T10:00:00Z", input.GetProperty("payload").GetProperty("scheduledFor").GetString());
@@ -39,19 +39,42 @@ public sealed class CronflowScheduleTickFunctionTests
         clock.Advance(TimeSpan.FromMinutes(1));
         await new CronflowScheduleTickFunction(host.Runtime).RunAsync(Timer(null), host.Client.Object, TestContexts.Function());
 
-        Assert.Single(host.Started);
+        Assert.Single(Runs(host));
     }
 
     [Fact]
     public async Task RunAsync_AfterThreeHoursDown_CatchesUpTheLastHourOnly()
     {
-        var clock = new FakeTimeProvider(Ten.AddHours(3).AddSeconds(5));
+        var clock = new FakeTimeProvider(Ten.AddSeconds(5));
+        await using var host = new FunctionsTestHost(clock);
+        await new CronflowScheduleTickFunction(host.Runtime).RunAsync(Timer(null), host.Client.Object, TestContexts.Function());
+
+        // A new instance (nothing in memory) ticks three hours later.
+        clock.Advance(TimeSpan.FromHours(3));
+        await using var restarted = new FunctionsTestHost(clock);
+        foreach (var (id, instance) in host.Instances)
+        {
+            restarted.Instances[id] = instance;
+        }
+
+        await new CronflowScheduleTickFunction(restarted.Runtime).RunAsync(Timer(null), restarted.Client.Object, TestContexts.Function());
+
+        var (_, caughtUp, _) = Assert.Single(Runs(restarted));
+        Assert.EndsWith("-20260105T130000Z", caughtUp, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_FirstTick_RecordsTheTriggerInTheTaskHub()
+    {
+        var clock = new FakeTimeProvider(Ten.AddSeconds(5));
         await using var host = new FunctionsTestHost(clock);
 
-        await new CronflowScheduleTickFunction(host.Runtime).RunAsync(Timer(Ten.UtcDateTime), host.Client.Object, TestContexts.Function());
+        await new CronflowScheduleTickFunction(host.Runtime).RunAsync(Timer(null), host.Client.Object, TestContexts.Function());
 
-        var (_, id, _) = Assert.Single(host.Started);
-        Assert.EndsWith("-20260105T130000Z", id, StringComparison.Ordinal);
+        var (_, id, input) = Assert.Single(host.Started, s => !s.InstanceId.StartsWith("sched-", StringComparison.Ordinal));
+        Assert.Matches("^cronflow-schedule~hourly~[0-9a-f]{8}$", id);
+        Assert.Equal("cron:0 * * * *@UTC", input.GetProperty("schedule").GetProperty("key").GetString());
+        Assert.Equal(Ten.AddSeconds(5), input.GetProperty("schedule").GetProperty("since").GetDateTimeOffset());
     }
 
     [Fact]
@@ -62,23 +85,9 @@ public sealed class CronflowScheduleTickFunctionTests
 
         await new CronflowScheduleTickFunction(host.Runtime).RunAsync(Timer(Ten.AddMinutes(29).UtcDateTime), host.Client.Object, TestContexts.Function());
 
-        Assert.Empty(host.Started);
+        Assert.Empty(Runs(host));
     }
 
-    [Theory]
-    [InlineData(DateTimeKind.Utc)]
-    [InlineData(DateTimeKind.Unspecified)]
-    public void LastTick_UtcOrUnspecified_IsReadAsUtc(DateTimeKind kind)
-    {
-        var last = DateTime.SpecifyKind(new DateTime(2026, 1, 5, 9, 59, 0), kind);
-
-        Assert.Equal(Ten.AddMinutes(-1), CronflowScheduleTickFunction.LastTick(Timer(last)));
-    }
-
-    [Fact]
-    public void LastTick_NoScheduleStatus_IsNull()
-    {
-        Assert.Null(CronflowScheduleTickFunction.LastTick(Timer(null)));
-        Assert.Null(CronflowScheduleTickFunction.LastTick(Timer(default(DateTime))));
-    }
+    private static List<(string Name, string InstanceId, System.Text.Json.JsonElement Input)> Runs(FunctionsTestHost host) =>
+        [.. host.Started.Where(s => s.InstanceId.StartsWith("sched-", StringComparison.Ordinal))];
 }

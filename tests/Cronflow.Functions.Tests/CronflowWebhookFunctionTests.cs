@@ -15,12 +15,14 @@ public sealed class CronflowWebhookFunctionTests : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
-    private static Dictionary<string, string> SignedHeaders(string body, string? idempotencyKey = null)
+    private static Dictionary<string, string> SignedHeaders(string body, string? idempotencyKey = null, long? signedAt = null)
     {
+        var timestamp = signedAt ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var headers = new Dictionary<string, string>
         {
             ["X-Tenant"] = "acme",
-            ["X-Cronflow-Signature"] = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(FunctionsTestHost.Secret), Encoding.UTF8.GetBytes(body))),
+            ["X-Cronflow-Timestamp"] = timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["X-Cronflow-Signature"] = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(FunctionsTestHost.Secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}"))),
             ["Authorization"] = "Bearer abc",
         };
         if (idempotencyKey is not null)
@@ -140,10 +142,36 @@ public sealed class CronflowWebhookFunctionTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task RunAsync_SameIdempotencyKey_ReturnsSameRunId()
+    public async Task RunAsync_SameSignedDeliveryReplayedWithOtherIdempotencyKeys_StartsOneRun()
     {
-        var first = await SendAsync("POST", "/webhooks/signup", Body, SignedHeaders(Body, "evt-1"));
-        var second = await SendAsync("POST", "/webhooks/signup", Body, SignedHeaders(Body, "evt-1"));
+        var signedAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var responses = new List<FakeHttpResponseData>();
+        for (var replay = 0; replay < 4; replay++)
+        {
+            responses.Add(await SendAsync("POST", "/webhooks/signup", Body, SignedHeaders(Body, $"evt-{replay}", signedAt)));
+        }
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        Assert.Single(responses.Select(r => r.Json.GetProperty("runId").GetString()).Distinct());
+        Assert.Single(_host.Started);
+    }
+
+    [Fact]
+    public async Task RunAsync_StaleSignature_Returns401AndStartsNothing()
+    {
+        var response = await SendAsync("POST", "/webhooks/signup", Body, SignedHeaders(Body, signedAt: DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeSeconds()));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("stale_signature", response.Json.GetProperty("error").GetProperty("code").GetString());
+        Assert.Empty(_host.Started);
+    }
+
+    [Fact]
+    public async Task RunAsync_SameIdempotencyKeyOnUnsignedWebhook_ReturnsSameRunId()
+    {
+        var key = new Dictionary<string, string> { ["Idempotency-Key"] = "evt-1" };
+        var first = await SendAsync("POST", "/github/push", """{ "ref": "main" }""", key);
+        var second = await SendAsync("POST", "/github/push", """{ "ref": "main" }""", key);
 
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
@@ -152,12 +180,12 @@ public sealed class CronflowWebhookFunctionTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task RunAsync_SameIdempotencyKeyOtherBody_Returns409()
+    public async Task RunAsync_SameIdempotencyKeyOtherBodyOnUnsignedWebhook_Returns409()
     {
-        await SendAsync("POST", "/webhooks/signup", Body, SignedHeaders(Body, "evt-2"));
-        var other = Body.Replace("pro", "free", StringComparison.Ordinal);
+        var key = new Dictionary<string, string> { ["Idempotency-Key"] = "evt-2" };
+        await SendAsync("POST", "/github/push", """{ "ref": "main" }""", key);
 
-        var response = await SendAsync("POST", "/webhooks/signup", other, SignedHeaders(other, "evt-2"));
+        var response = await SendAsync("POST", "/github/push", """{ "ref": "dev" }""", key);
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
     }

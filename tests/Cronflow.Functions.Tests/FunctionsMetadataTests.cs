@@ -143,5 +143,21 @@ public sealed class FunctionsMetadataTests
         Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
         Assert.Equal("cronflow", values.GetProperty("CronflowTaskHub").GetString());
         Assert.Equal("0 */1 * * * *", values.GetProperty("CronflowScheduleTick").GetString());
+        Assert.True(values.GetProperty("CronflowOrdersWebhookSecret").GetString()!.Length >= AppWorkflows.MinSecretLength);
+        Assert.Equal("1048577", values.GetProperty("FUNCTIONS_REQUEST_BODY_SIZE_LIMIT").GetString());
+    }
+
+    [Fact]
+    public void MainBicep_ExposureSettings_BoundBodiesKeepKeysOutAndTurnBasicCredentialsOff()
+    {
+        var bicep = File.ReadAllText(Path.Combine(RepositoryRoot, "infra", "main.bicep"));
+
+        Assert.Contains("name: 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT'", bicep, StringComparison.Ordinal);
+        Assert.Contains("name: 'CronflowOrdersWebhookSecret'", bicep, StringComparison.Ordinal);
+        Assert.Contains("allowSharedKeyAccess: false", bicep, StringComparison.Ordinal);
+        Assert.Contains("name: 'AzureWebJobsStorage__accountName'", bicep, StringComparison.Ordinal);
+        Assert.DoesNotContain("listKeys", bicep, StringComparison.Ordinal);
+        Assert.DoesNotContain("AccountKey=", bicep, StringComparison.Ordinal);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(bicep, @"basicPublishingCredentialsPolicies@[^']+' = \{\s+parent: functionApp\s+name: '(ftp|scm)'\s+properties: \{\s+allow: false"));
     }
 }

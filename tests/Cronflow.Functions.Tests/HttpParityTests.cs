@@ -75,7 +75,9 @@ public sealed class HttpParityTests
 
         if (set.Contains("signed", StringComparison.Ordinal))
         {
-            headers["x-cronflow-signature"] = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(FunctionsTestHost.Secret), Encoding.UTF8.GetBytes(body ?? "")));
+            var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            headers["x-cronflow-timestamp"] = timestamp;
+            headers["x-cronflow-signature"] = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(FunctionsTestHost.Secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}")));
         }
 
         return headers;

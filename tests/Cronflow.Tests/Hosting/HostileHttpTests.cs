@@ -23,7 +23,7 @@ public sealed class HostileHttpTests
         .Step("accept", ctx => ctx.Payload);
 
     private static IWorkflowBuilder SlashCommand() => Workflow.Define("slash")
-        .OnWebhook("/webhooks/slash", w => w.AcceptContentType("application/x-www-form-urlencoded"))
+        .OnWebhook("/webhooks/slash", w => w.Accept("application/x-www-form-urlencoded"))
         .Step("seen", ctx => ctx.Payload);
 
     private static IWorkflowBuilder Capped() => Workflow.Define("capped", o => o.Concurrency = 1).Step("echo", ctx => ctx.Payload);

@@ -86,12 +86,14 @@ public sealed class HttpApiFixture : IAsyncLifetime
     }
 
     /// <summary>Headers of a valid delivery to /webhooks/orders for <paramref name="body"/>.</summary>
-    public static Dictionary<string, string> OrderHeaders(string body, string? idempotencyKey = null)
+    public static Dictionary<string, string> OrderHeaders(string body, string? idempotencyKey = null, long? timestamp = null)
     {
+        var signedAt = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var headers = new Dictionary<string, string>
         {
             ["X-Api-Key"] = ApiKeyValue,
-            ["X-Cronflow-Signature"] = "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes(body))),
+            ["X-Cronflow-Timestamp"] = signedAt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["X-Cronflow-Signature"] = "sha256=" + Sign(Secret, $"{signedAt}.{body}"),
             ["X-Delivery"] = "d-1",
         };
         if (idempotencyKey is not null)
@@ -101,6 +103,10 @@ public sealed class HttpApiFixture : IAsyncLifetime
 
         return headers;
     }
+
+    /// <summary>The lower-case hex HMAC-SHA256 of <paramref name="text"/> (what a sender computes).</summary>
+    public static string Sign(string secret, string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(text)));
 
     internal static JsonElement Json(ApiResponse response) => JsonDocument.Parse(response.Body).RootElement.Clone();
 }

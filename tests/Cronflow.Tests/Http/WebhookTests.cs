@@ -42,7 +42,7 @@ public sealed class WebhookTests(HttpApiFixture fixture) : IClassFixture<HttpApi
         Assert.Equal(TriggerKind.Webhook, seen.Trigger!.Kind);
         Assert.Equal("/webhooks/orders", seen.Trigger.Source);
         Assert.Equal(new Dictionary<string, string> { ["content-type"] = "application/json", ["x-delivery"] = "d-1" }, seen.Trigger.Headers);
-        Assert.Null(seen.RunId);
+        Assert.Matches("^wh-[0-9a-f]{32}$", seen.RunId);
     }
 
     [Fact]
@@ -211,8 +211,9 @@ public sealed class WebhookTests(HttpApiFixture fixture) : IClassFixture<HttpApi
     [Fact]
     public async Task HandleAsync_SameIdempotencyKey_ReturnsSameRunId()
     {
-        var first = await fixture.SendAsync("POST", "/webhooks/orders", ValidOrder, HttpApiFixture.OrderHeaders(ValidOrder, "delivery-42"), authorized: false);
-        var second = await fixture.SendAsync("POST", "/webhooks/orders", ValidOrder, HttpApiFixture.OrderHeaders(ValidOrder, "delivery-42"), authorized: false);
+        var key = new Dictionary<string, string> { ["Idempotency-Key"] = "delivery-42" };
+        var first = await fixture.SendAsync("PUT", "/hooks/plain", """{ "v": 42 }""", key, authorized: false);
+        var second = await fixture.SendAsync("PUT", "/hooks/plain", """{ "v": 42 }""", key, authorized: false);
 
         Assert.Equal(202, first.StatusCode);
         Assert.Equal(202, second.StatusCode);
@@ -222,12 +223,12 @@ public sealed class WebhookTests(HttpApiFixture fixture) : IClassFixture<HttpApi
     }
 
     [Fact]
-    public async Task HandleAsync_SameIdempotencyKeyOtherBody_Returns409()
+    public async Task HandleAsync_SameIdempotencyKeyOtherBodyOnUnsignedWebhook_Returns409()
     {
-        await fixture.SendAsync("POST", "/webhooks/orders", ValidOrder, HttpApiFixture.OrderHeaders(ValidOrder, "delivery-43"), authorized: false);
-        var other = ValidOrder.Replace("A-1", "B-2", StringComparison.Ordinal);
+        var key = new Dictionary<string, string> { ["Idempotency-Key"] = "delivery-43" };
+        await fixture.SendAsync("PUT", "/hooks/plain", """{ "v": 1 }""", key, authorized: false);
 
-        var response = await fixture.SendAsync("POST", "/webhooks/orders", other, HttpApiFixture.OrderHeaders(other, "delivery-43"), authorized: false);
+        var response = await fixture.SendAsync("PUT", "/hooks/plain", """{ "v": 2 }""", key, authorized: false);
 
         Assert.Equal(409, response.StatusCode);
         Assert.Equal("run_conflict", HttpApiFixture.Json(response).GetProperty("error").GetProperty("code").GetString());
@@ -242,7 +243,8 @@ public sealed class WebhookTests(HttpApiFixture fixture) : IClassFixture<HttpApi
         var response = await fixture.SendAsync("POST", "/webhooks/orders", body, headers, authorized: false);
 
         Assert.Equal(400, response.StatusCode);
-        Assert.Null(await fixture.Client.GetRunAsync(Cronflow.Http.WebhookSecurity.IdempotentRunId("orders", "rejected-1")));
+        var mac = Convert.FromHexString(headers["X-Cronflow-Signature"]["sha256=".Length..]);
+        Assert.Null(await fixture.Client.GetRunAsync(Cronflow.Http.WebhookSecurity.SignedRunId("orders", "cronflow", mac)));
     }
 
     /// <summary>A client that records the trigger it was asked to start.</summary>

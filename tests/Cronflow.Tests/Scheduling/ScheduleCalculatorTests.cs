@@ -140,26 +140,24 @@ public sealed class ScheduleCalculatorTests
     }
 
     [Fact]
-    public void Window_RecentLastTick_LooksBackAtLeastTheLookback()
+    public void Window_TriggerJustRecorded_LooksBackTheLookback()
     {
-        var options = new ScheduleOptions();
+        var (from, to) = ScheduleCalculator.Window(Ten, Ten, new ScheduleOptions { Lookback = TimeSpan.FromMinutes(2) });
 
-        var (from, to) = ScheduleCalculator.Window(Ten.AddSeconds(-60), Ten, options);
-
-        Assert.Equal(Ten.AddMinutes(-5), from);
+        Assert.Equal(Ten.AddMinutes(-2), from);
         Assert.Equal(Ten, to);
     }
 
     [Fact]
-    public void Window_AfterAGap_StartsAtTheLastTick()
+    public void Window_TriggerRecordedFortyMinutesAgo_ReachesBackToTheRecordLessTheLookback()
     {
         var (from, _) = ScheduleCalculator.Window(Ten.AddMinutes(-40), Ten, new ScheduleOptions());
 
-        Assert.Equal(Ten.AddMinutes(-40), from);
+        Assert.Equal(Ten.AddMinutes(-45), from);
     }
 
     [Fact]
-    public void Window_AfterALongGap_IsLimitedToTheCatchUpWindow()
+    public void Window_TriggerRecordedLongAgo_IsTheCatchUpWindow()
     {
         var (from, _) = ScheduleCalculator.Window(Ten.AddDays(-2), Ten, new ScheduleOptions { CatchUpWindow = TimeSpan.FromMinutes(30) });
 
@@ -167,9 +165,9 @@ public sealed class ScheduleCalculatorTests
     }
 
     [Fact]
-    public void Window_NoLastTick_UsesTheLookback()
+    public void Window_RecordInTheFuture_LooksBackTheLookbackFromNow()
     {
-        var (from, _) = ScheduleCalculator.Window(null, Ten, new ScheduleOptions { Lookback = TimeSpan.FromMinutes(2) });
+        var (from, _) = ScheduleCalculator.Window(Ten.AddDays(1), Ten, new ScheduleOptions { Lookback = TimeSpan.FromMinutes(2) });
 
         Assert.Equal(Ten.AddMinutes(-2), from);
     }

@@ -19,8 +19,8 @@ public sealed class ScheduleDispatcherTests
         .AddWorkflow(Workflow.Define("manual").Step("run", _ => 1)),
         o => o.RunSchedules = false); // only the dispatchers under test start occurrences
 
-    private static ScheduleDispatcher Dispatcher(CronflowHost host, TimeProvider clock, ScheduleOptions? options = null) =>
-        new(host.Client, host.Services.GetRequiredService<WorkflowRegistry>(), clock, options);
+    private static ScheduleDispatcher Dispatcher(CronflowHost host, TimeProvider clock, ScheduleOptions? options = null, ICronflowClient? client = null) =>
+        new(client ?? host.Client, host.Services.GetRequiredService<WorkflowRegistry>(), clock, options);
 
     private static async Task<List<string>> RunIdsAsync(CronflowHost host)
     {
@@ -34,7 +34,7 @@ public sealed class ScheduleDispatcherTests
         await using var host = await StartAsync();
         var clock = new FakeClock(Ten.AddSeconds(3));
 
-        var result = await Dispatcher(host, clock, new ScheduleOptions { Lookback = TimeSpan.FromMinutes(1) }).TickAsync(null);
+        var result = await Dispatcher(host, clock, new ScheduleOptions { Lookback = TimeSpan.FromMinutes(1) }).TickAsync();
 
         var occurrence = Assert.Single(result.Started);
         Assert.Empty(result.Failed);
@@ -53,13 +53,11 @@ public sealed class ScheduleDispatcherTests
         var first = Dispatcher(host, clock);
         var second = Dispatcher(host, clock);
 
-        DateTimeOffset? last = null;
         for (var minute = 0; minute < 16; minute++)
         {
             clock.Advance(TimeSpan.FromMinutes(1));
-            await first.TickAsync(last);
-            await second.TickAsync(last);
-            last = clock.GetUtcNow();
+            await first.TickAsync();
+            await second.TickAsync();
         }
 
         var ids = await RunIdsAsync(host);
@@ -73,12 +71,12 @@ public sealed class ScheduleDispatcherTests
     {
         await using var host = await StartAsync();
         var clock = new FakeClock(Ten.AddSeconds(1));
-        var before = await Dispatcher(host, clock).TickAsync(null);
+        var before = await Dispatcher(host, clock).TickAsync();
         var runId = Assert.Single(before.Started, o => o.Occurrence == Ten).RunId;
         await host.Client.WaitForRunAsync(runId, Wait);
 
         clock.Advance(TimeSpan.FromSeconds(30));
-        var after = await Dispatcher(host, clock).TickAsync(null);
+        var after = await Dispatcher(host, clock).TickAsync();
 
         Assert.Contains(after.Started, o => o.RunId == runId);
         var ids = await RunIdsAsync(host);
@@ -90,16 +88,70 @@ public sealed class ScheduleDispatcherTests
     public async Task TickAsync_AfterDowntime_CatchesUpOnlyWithinTheWindow()
     {
         await using var host = await StartAsync();
-        var clock = new FakeClock(Ten.AddHours(3));
+        var clock = new FakeClock(Ten);
+        var options = new ScheduleOptions { CatchUpWindow = TimeSpan.FromMinutes(30), MaxCatchUp = 10 };
+        await Dispatcher(host, clock, options).TickAsync();
 
-        var result = await Dispatcher(host, clock, new ScheduleOptions { CatchUpWindow = TimeSpan.FromMinutes(30), MaxCatchUp = 10 })
-            .TickAsync(lastTick: Ten);
+        clock.Advance(TimeSpan.FromHours(3));
+        var result = await Dispatcher(host, clock, options).TickAsync();
 
         Assert.Equal(result.To.AddMinutes(-30), result.From);
         Assert.Equal(
             Enumerable.Range(0, 6).Select(i => Ten.AddHours(3).AddMinutes(-25 + (5 * i))),
             result.Started.Select(o => o.Occurrence));
-        Assert.Equal(6, (await RunIdsAsync(host)).Count);
+        Assert.Equal(7, (await RunIdsAsync(host)).Count);
+    }
+
+    [Fact]
+    public async Task TickAsync_RestartFortyMinutesLater_StartsEveryOccurrenceMissedInTheCatchUpWindow()
+    {
+        await using var host = await StartAsync();
+        var clock = new FakeClock(Ten.AddSeconds(1));
+        await Dispatcher(host, clock).TickAsync();
+
+        // A new process (nothing in memory) ticks forty minutes later: the record in the task hub says since when.
+        clock.Advance(TimeSpan.FromMinutes(40));
+        var result = await Dispatcher(host, clock).TickAsync();
+
+        Assert.Equal(Enumerable.Range(0, 9).Select(i => Ten.AddMinutes(5 * i)), result.Started.Select(o => o.Occurrence));
+        Assert.Equal(Enumerable.Range(0, 9).Select(i => ScheduleCalculator.RunId("every-5m", "cron:*/5 * * * *@UTC", Ten.AddMinutes(5 * i))).Order(StringComparer.Ordinal), await RunIdsAsync(host));
+    }
+
+    [Fact]
+    public async Task TickAsync_NewTrigger_DoesNotCatchUpBeforeItsRecordLessTheLookback()
+    {
+        await using var host = await StartAsync();
+        var clock = new FakeClock(Ten.AddMinutes(12));
+
+        var result = await Dispatcher(host, clock).TickAsync();
+
+        Assert.Equal(Ten.AddMinutes(10), Assert.Single(result.Started).Occurrence);
+    }
+
+    [Fact]
+    public async Task TickAsync_StartsFailingForTwentyMinutes_LaterTickStartsEveryFailedOccurrence()
+    {
+        await using var host = await StartAsync();
+        var clock = new FakeClock(Ten.AddSeconds(1));
+        var backend = new SwitchableClient(host.Client);
+        var dispatcher = Dispatcher(host, clock, client: backend);
+        await dispatcher.TickAsync();
+
+        backend.Down = true;
+        var failed = new List<DueOccurrence>();
+        for (var minute = 1; minute <= 20; minute++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            failed.AddRange((await dispatcher.TickAsync()).Failed);
+        }
+
+        backend.Down = false;
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var recovered = await dispatcher.TickAsync();
+
+        Assert.NotEmpty(failed);
+        Assert.Equal(Enumerable.Range(1, 4).Select(i => Ten.AddMinutes(5 * i)), recovered.Started.Where(o => o.Occurrence > Ten).Select(o => o.Occurrence));
+        Assert.Equal(5, (await RunIdsAsync(host)).Count);
     }
 
     [Fact]
@@ -110,22 +162,10 @@ public sealed class ScheduleDispatcherTests
         var taken = ScheduleCalculator.RunId("every-5m", "cron:*/5 * * * *@UTC", Ten);
         await host.Client.TriggerAsync("every-5m", new { scheduledFor = "something else" }, taken);
 
-        var result = await Dispatcher(host, clock, new ScheduleOptions { Lookback = TimeSpan.FromMinutes(6) }).TickAsync(null);
+        var result = await Dispatcher(host, clock, new ScheduleOptions { Lookback = TimeSpan.FromMinutes(6) }).TickAsync();
 
         Assert.Equal(taken, Assert.Single(result.Failed).RunId);
         Assert.Equal(Ten.AddMinutes(5), Assert.Single(result.Started).Occurrence);
-    }
-
-    [Fact]
-    public async Task TickAsync_LastTickInTheFuture_IsIgnored()
-    {
-        await using var host = await StartAsync();
-        var clock = new FakeClock(Ten.AddSeconds(1));
-
-        var result = await Dispatcher(host, clock, new ScheduleOptions { Lookback = TimeSpan.FromMinutes(1) }).TickAsync(Ten.AddDays(1));
-
-        Assert.Equal(Ten.AddSeconds(1).AddMinutes(-1), result.From);
-        Assert.Single(result.Started);
     }
 
     [Fact]
@@ -136,5 +176,35 @@ public sealed class ScheduleDispatcherTests
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new ScheduleDispatcher(null!, registry, TimeProvider.System, new ScheduleOptions { MaxCatchUp = 0 }));
 
         Assert.Equal("MaxCatchUp", ex.ParamName);
+    }
+
+    /// <summary>The host's client, failing every call while <see cref="Down"/> (a storage outage, as the dispatcher sees it).</summary>
+    private sealed class SwitchableClient(ICronflowClient inner) : ICronflowClient, IScheduleLedger
+    {
+        public bool Down { get; set; }
+
+        private T Up<T>(Func<T> call) => Down ? throw new HttpRequestException("Connection refused (storage down)") : call();
+
+        public Task<DateTimeOffset> GetSinceAsync(string workflowId, string triggerKey, DateTimeOffset now) => Up(() => ((IScheduleLedger)inner).GetSinceAsync(workflowId, triggerKey, now));
+
+        public Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null) => Up(() => inner.TriggerAsync(workflowId, payload, runId));
+
+        public Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger) => Up(() => inner.TriggerAsync(workflowId, payload, runId, trigger));
+
+        public Task<RunInfo?> GetRunAsync(string runId) => Up(() => inner.GetRunAsync(runId));
+
+        public Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout) => Up(() => inner.WaitForRunAsync(runId, timeout));
+
+        public Task CancelAsync(string runId, string? reason = null) => Up(() => inner.CancelAsync(runId, reason));
+
+        public Task RaiseEventAsync(string runId, string eventName, object? payload) => Up(() => inner.RaiseEventAsync(runId, eventName, payload));
+
+        public Task ResumeAsync(string token, object? payload) => Up(() => inner.ResumeAsync(token, payload));
+
+        public Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload) => Up(() => inner.PublishEventAsync(eventName, payload));
+
+        public Task<string> ReplayAsync(string runId) => Up(() => inner.ReplayAsync(runId));
+
+        public Task<RunPage> ListRunsAsync(RunQuery query) => Up(() => inner.ListRunsAsync(query));
     }
 }
