@@ -760,7 +760,7 @@ internal sealed class Interpreter
 
     private async Task<FlowValue> RunHumanAsync(HumanNode node, Scope scope, CancellationToken cancel)
     {
-        var secret = _context.NewGuid().ToString("N");
+        var secret = await NewResumeSecretAsync(node);
         var token = ResumeTokens.Create(_context.InstanceId, secret);
         var pause = new PauseInfo
         {
@@ -775,6 +775,10 @@ internal sealed class Interpreter
         {
             if (node.OnPause is not null)
             {
+                // Clients find a pause's token in the custom status, which some backends (Azure Storage) write after
+                // sending the episode's messages: OnPause is scheduled one episode later, once the status that lists
+                // the token is stored, so that OnPause may resume with it at once.
+                await _context.CreateTimer(_context.CurrentUtcDateTime, cancel);
                 await CallStepAsync(node.Path + WorkflowDefinition.OnPauseSuffix, node.Name, scope, 1, null, null, cancel, token);
             }
 
@@ -812,6 +816,29 @@ internal sealed class Interpreter
 
             ClearWaiting(scope, node);
         }
+    }
+
+    /// <summary>Draws a pause's secret in the step activity: random, and recorded in the history for replay.</summary>
+    private async Task<string> NewResumeSecretAsync(HumanNode node)
+    {
+        var path = node.Path + ResumeTokens.SecretSuffix;
+        var request = _context.IsReplaying ? null : new StepRequest { WorkflowId = _definition.Id, Path = path, Name = node.Name, RunId = _runId, StartedAt = _startedAt };
+        StepOutcome outcome;
+        try
+        {
+            outcome = await _context.CallActivityAsync<StepOutcome>(StepActivity.Name, request);
+        }
+        catch (TaskFailedException ex)
+        {
+            throw new NodeFailure(RunErrors.FromTaskFailure(node.Name, ex.FailureDetails));
+        }
+
+        if (outcome?.Output is not { ValueKind: JsonValueKind.String } secret || !string.Equals(outcome.Path, path, StringComparison.Ordinal))
+        {
+            throw new ReplayMismatchSignal(RunErrors.ReplayMismatch(node.Name, _runId, _definition.Id, outcome?.Path, path));
+        }
+
+        return secret.GetString()!;
     }
 
     private static string? StringOrNull(FlowValue value) => value.Json.ValueKind switch

@@ -15,7 +15,12 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
     private readonly StepMocks? _mocks = services.GetService<StepMocks>();
 
     public async Task<StepOutcome> ExecuteAsync(StepRequest request, CancellationToken cancellationToken = default) =>
-        new() { Path = request.Path, Output = await RunBodyAsync(request, cancellationToken).ConfigureAwait(false) };
+        request.Path.EndsWith(ResumeTokens.SecretSuffix, StringComparison.Ordinal)
+            ? new() { Path = request.Path, Output = JsonSerializer.SerializeToElement(NewResumeSecret()) }
+            : new() { Path = request.Path, Output = await RunBodyAsync(request, cancellationToken).ConfigureAwait(false) };
+
+    /// <summary>A pause's secret: 256 bits from the cryptographic generator, drawn here so that the run's history records it.</summary>
+    private static string NewResumeSecret() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(ResumeTokens.SecretBytes));
 
     private async Task<JsonElement?> RunBodyAsync(StepRequest request, CancellationToken cancellationToken)
     {
