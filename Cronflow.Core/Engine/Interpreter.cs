@@ -204,30 +204,57 @@ internal sealed class Interpreter
         using var slotWait = new CancellationTokenSource();
         var slot = _context.WaitForExternalEvent<JsonElement?>(ConcurrencyGate.SlotEvent, slotWait.Token);
 
-        // The request is repeated while the run waits: a request sent before the gate existed (a host that has not
-        // started it yet) would otherwise be lost. The gate ignores requests it already holds.
-        for (var round = 0; round < ConcurrencyGate.MaxRequestRounds && !slot.IsCompleted; round++)
+        // A request sent before the gate existed (a host that has not started it yet) is lost, so an unanswered request
+        // is repeated, at growing intervals. Once the gate answers that it has queued the run, the run only waits,
+        // repeating its request once a day in case the gate was reset: a week in the queue costs a few dozen history
+        // events, not thousands. The gate ignores requests it already holds.
+        var giveUpAt = _context.CurrentUtcDateTime + ConcurrencyGate.MaxWait;
+        var interval = ConcurrencyGate.RequestInterval;
+        while (!slot.IsCompleted && _context.CurrentUtcDateTime < giveUpAt)
         {
             _context.SendEvent(gate, ConcurrencyGate.GateEvent, request);
             _requestedSlot = true;
+            using var queuedWait = new CancellationTokenSource();
             using var retry = new CancellationTokenSource();
-            var timer = _context.CreateTimer(ConcurrencyGate.RequestInterval, retry.Token);
-            if (await Task.WhenAny(slot, timer) == slot)
+            var queued = _context.WaitForExternalEvent<JsonElement?>(ConcurrencyGate.QueuedEvent, queuedWait.Token);
+            var timer = _context.CreateTimer(Earliest(_context.CurrentUtcDateTime + interval, giveUpAt), retry.Token);
+            var winner = await Task.WhenAny(slot, queued, timer);
+            if (winner == timer)
             {
-                retry.Cancel();
+                queuedWait.Cancel();
+                interval = interval * 2 < ConcurrencyGate.MaxRequestInterval ? interval * 2 : ConcurrencyGate.MaxRequestInterval;
+                continue;
             }
+
+            retry.Cancel();
+            if (winner == slot)
+            {
+                queuedWait.Cancel();
+                break;
+            }
+
+            using var queuedRetry = new CancellationTokenSource();
+            var recheck = _context.CreateTimer(Earliest(_context.CurrentUtcDateTime + ConcurrencyGate.QueuedRequestInterval, giveUpAt), queuedRetry.Token);
+            if (await Task.WhenAny(slot, recheck) == slot)
+            {
+                queuedRetry.Cancel();
+            }
+
+            interval = ConcurrencyGate.RequestInterval;
         }
 
         if (!slot.IsCompleted)
         {
             slotWait.Cancel();
-            throw new NodeFailure(RunErrors.NoRunSlot(_runId, definition.Id, ConcurrencyGate.RequestInterval * ConcurrencyGate.MaxRequestRounds));
+            throw new NodeFailure(RunErrors.NoRunSlot(_runId, definition.Id, ConcurrencyGate.MaxWait));
         }
 
         _progress.Queued = false;
         _progress.WaitingFor = null;
         _holdsSlot = true;
     }
+
+    private static DateTime Earliest(DateTime a, DateTime b) => a < b ? a : b;
 
     /// <summary>Gives the slot back (or leaves the queue), unless the run only continues as new (it keeps its slot).</summary>
     private void ReleaseSlot(WorkflowDefinition definition)
