@@ -22,21 +22,21 @@ public sealed class ConcurrencyGateTests : IAsyncLifetime
     }
 
     [AzuriteFact]
-    public async Task Gate_DeployRaisesCap_KeepsItsCapUntilContinueAsNewAndKeepsRunning()
+    public async Task Gate_DeployRaisesCap_KeepsItsCapUntilContinueAsNewThenAppliesIt()
     {
         string first, second;
         await using (var before = await StartAsync(cap: 1))
         {
-            first = await before.Client.TriggerAsync("capped", new { n = 1 });
+            first = await before.Client.TriggerAsync("capped", new { n = 1, hold = true });
             await Poll.RunStatusAsync(before.Client, first, RunStatus.Waiting);
-            second = await before.Client.TriggerAsync("capped", new { n = 2 });
+            second = await before.Client.TriggerAsync("capped", new { n = 2, hold = true });
             await Poll.RunStatusAsync(before.Client, second, RunStatus.Pending, r => r.WaitingFor is not null);
             await GateAsync(g => g.Queue.SequenceEqual([second]));
         }
 
         // The deploy: the same workflow with a higher cap. The gate's next message replays its history.
         await using var after = await StartAsync(cap: 2);
-        var third = await after.Client.TriggerAsync("capped", new { n = 3 });
+        var third = await after.Client.TriggerAsync("capped", new { n = 3, hold = true });
         var gate = await GateAsync(g => g.Queue.Count == 2);
 
         Assert.Equal(OrchestrationStatus.Running, gate.Status);
@@ -54,15 +54,36 @@ public sealed class ConcurrencyGateTests : IAsyncLifetime
         await Poll.RunStatusAsync(after.Client, third, RunStatus.Waiting);
         await after.Client.RaiseEventAsync(third, "go", null);
         Assert.Equal(RunStatus.Completed, (await after.Client.WaitForRunAsync(third, TimeSpan.FromSeconds(60))).Status);
+
+        // Enough slot requests and releases to end the gate's generation: the next one applies the new cap.
+        var quick = new List<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            quick.Add(await after.Client.TriggerAsync("capped", new { n = 10 + i, hold = false }));
+        }
+
+        foreach (var runId in quick)
+        {
+            Assert.Equal(RunStatus.Completed, (await after.Client.WaitForRunAsync(runId, TimeSpan.FromSeconds(120))).Status);
+        }
+
+        Assert.Equal(2, (await GateAsync(g => g.Limit == 2)).Limit);
+        var a = await after.Client.TriggerAsync("capped", new { n = 100, hold = true });
+        var b = await after.Client.TriggerAsync("capped", new { n = 101, hold = true });
+        await Poll.RunStatusAsync(after.Client, a, RunStatus.Waiting);
+        await Poll.RunStatusAsync(after.Client, b, RunStatus.Waiting);
+        await after.Client.RaiseEventAsync(a, "go", null);
+        await after.Client.RaiseEventAsync(b, "go", null);
+        Assert.Equal(RunStatus.Completed, (await after.Client.WaitForRunAsync(b, TimeSpan.FromSeconds(60))).Status);
     }
 
     [AzuriteFact]
     public async Task QueuedRun_GateAnswersQueued_RunSendsOneRequestAndWaits()
     {
         await using var host = await StartAsync(cap: 1);
-        var first = await host.Client.TriggerAsync("capped", new { n = 1 });
+        var first = await host.Client.TriggerAsync("capped", new { n = 1, hold = true });
         await Poll.RunStatusAsync(host.Client, first, RunStatus.Waiting);
-        var second = await host.Client.TriggerAsync("capped", new { n = 2 });
+        var second = await host.Client.TriggerAsync("capped", new { n = 2, hold = true });
         await Poll.RunStatusAsync(host.Client, second, RunStatus.Pending, r => r.WaitingFor is not null);
 
         var service = Storage.Service(_hub);
@@ -85,7 +106,9 @@ public sealed class ConcurrencyGateTests : IAsyncLifetime
 
     private Task<CronflowHost> StartAsync(int cap) => CronflowHost.StartAsync(
         c => c.AddWorkflow(Workflow.Define("capped", o => o.Concurrency = cap)
-            .WaitForEvent("go")
+            .If("hold", ctx => ctx.Payload["hold"].As<bool>())
+                .WaitForEvent("go")
+            .EndIf()
             .Step("done", ctx => "done")),
         o => o.UseAzurite(_hub));
 
