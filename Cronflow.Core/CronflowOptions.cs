@@ -27,6 +27,14 @@ public sealed class CronflowOptions
 
     internal const int DefaultInlineOutputBytes = 4096;
 
+    /// <summary>
+    /// How often a running step whose body has read its <c>CancellationToken</c> asks the backend whether its run was
+    /// cancelled or the step abandoned (a block that timed out, failed fast or was decided without it), so that the
+    /// token fires on whichever host runs the step. Default 1 s: the longest delay before such a token fires, and one
+    /// instance read per interval per such step. Bodies that never read their token are never checked.
+    /// </summary>
+    public TimeSpan CancellationCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     internal void Validate()
     {
         foreach (var (name, value) in new[] { (nameof(MaxPayloadBytes), MaxPayloadBytes), (nameof(MaxOutputBytes), MaxOutputBytes), (nameof(MaxEventBytes), MaxEventBytes), (nameof(InlineOutputBytes), InlineOutputBytes) })
@@ -35,6 +43,11 @@ public sealed class CronflowOptions
             {
                 throw new ArgumentOutOfRangeException(name, value, $"CronflowOptions.{name} must be positive.");
             }
+        }
+
+        if (CancellationCheckInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CancellationCheckInterval), CancellationCheckInterval, $"CronflowOptions.{nameof(CancellationCheckInterval)} must be positive.");
         }
     }
 

@@ -93,6 +93,7 @@ public sealed class CronflowHost : IAsyncDisposable
                 registry,
                 provider.GetRequiredService<CronflowOptions>(),
                 provider.GetRequiredService<RunCancellations>());
+            provider.GetRequiredService<RunCancellations>().Watch = client;
             host = new CronflowHost(provider, worker, backend, client, hostOptions.StopTimeout, loggerFactory.CreateLogger(HostLoggerCategory));
             await client.EnsureGatesAsync().ConfigureAwait(false);
 
@@ -106,7 +107,8 @@ public sealed class CronflowHost : IAsyncDisposable
             if (hostOptions.ListenUrls.Count > 0)
             {
                 var api = new CronflowHttpApi(client, registry, provider.GetRequiredService<CronflowOptions>(), hostOptions.TimeProvider, loggerFactory.CreateLogger("Cronflow.Http"));
-                host._http = await LocalHttpServer.StartAsync(api, hostOptions, loggerFactory).ConfigureAwait(false);
+                var dashboard = new Dashboard.CronflowDashboard(client, registry, hostOptions.TimeProvider, hostOptions.ApiKey, loggerFactory.CreateLogger("Cronflow.Dashboard"));
+                host._http = await LocalHttpServer.StartAsync(api, dashboard, hostOptions, loggerFactory).ConfigureAwait(false);
                 host.Urls = host._http.Urls;
             }
 

@@ -34,21 +34,25 @@ mkdir -p "$results"
 for project in tests/*/*.Tests.csproj; do
   name="$(basename "$project" .csproj)"
   echo "== test $name"
-  log="$results/$name.log"
   set +e
-  dotnet test "$project" -c Release --no-build --nologo "$@" 2>&1 | tee "$log"
-  code=${PIPESTATUS[0]}
+  dotnet test "$project" -c Release --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" "$@"
+  code=$?
   set -e
   [ "$code" = 0 ] || status=1
-  line="$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1 || true)"
-  if [ -z "$line" ]; then
-    echo "test: no summary from $name" >&2
+  # The counts come from the TRX file's <Counters> element (total, executed, passed, failed, ...): a project whose
+  # tests are all skipped (total > executed) is counted, not taken for a missing summary.
+  trx="$results/$name.trx"
+  counters="$(grep -o '<Counters [^>]*>' "$trx" 2>/dev/null | head -n 1 || true)"
+  if [ -z "$counters" ]; then
+    echo "test: $name wrote no results ($trx)" >&2
     status=1
     continue
   fi
-  p="$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$line")"
-  f="$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$line")"
-  s="$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$line")"
+  count() { local v; v="$(sed -nE "s/.* $1=\"([0-9]+)\".*/\1/p" <<<"$counters")"; echo "${v:-0}"; }
+  total="$(count total)"; executed="$(count executed)"; p="$(count passed)"; f="$(count failed)"
+  s=$((total - executed))
+  f=$((f + $(count error) + $(count timeout) + $(count aborted)))
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 done
 

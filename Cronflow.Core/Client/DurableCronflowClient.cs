@@ -5,7 +5,7 @@ namespace Cronflow;
 /// host provides: the embedded host through DurableTask.Core's <c>TaskHubClient</c>, the Functions app through
 /// <c>DurableTaskClient</c>. Checks, inputs, idempotency, run mapping, concurrency gates and listing are shared.
 /// </summary>
-internal abstract class DurableCronflowClient : ICronflowClient
+internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch
 {
     /// <summary>The most backend pages one list call reads while filtering (the rest is behind the continuation token).</summary>
     private const int MaxPagesPerList = 10;
@@ -46,6 +46,12 @@ internal abstract class DurableCronflowClient : ICronflowClient
 
     /// <summary>One page of the task hub's instances (with inputs and custom status), and the token of the next page.</summary>
     protected abstract Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryAsync(int pageSize, string? continuationToken);
+
+    /// <summary>One page of the active instances (pending, running, suspended) whose ids start with <paramref name="prefix"/>, with their inputs.</summary>
+    protected abstract Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryActiveAsync(string prefix, string? continuationToken);
+
+    /// <summary>The backend's own view of an instance (a run, a subflow, a chunk); null when it does not exist.</summary>
+    internal Task<InstanceSnapshot?> GetInstanceSnapshotAsync(string instanceId) => GetInstanceAsync(instanceId);
 
     // ---- ICronflowClient ------------------------------------------------------------------
 
@@ -124,14 +130,90 @@ internal abstract class DurableCronflowClient : ICronflowClient
             return;
         }
 
-        await TerminateAsync(runId, reason ?? "Cancelled.").ConfigureAwait(false);
-        _cancellations.Cancel(runId);
-        if (Registry.TryGet(run.WorkflowId, out var workflow) && workflow.Concurrency is not null)
+        reason ??= "Cancelled.";
+        await TerminateAsync(runId, reason).ConfigureAwait(false);
+
+        // The run is terminated first, so that it starts no further children; then every child still active (its
+        // subflows and for-each chunks, theirs in turn) is terminated too, before any step token fires (a step that
+        // ends early could otherwise let its child finish first). Steps running anywhere see their token fire: at once
+        // in this process, within CronflowOptions.CancellationCheckInterval on other hosts.
+        var terminated = new List<(string InstanceId, string? WorkflowId)> { (runId, run.WorkflowId) };
+        foreach (var child in await ActiveDescendantsAsync(runId).ConfigureAwait(false))
+        {
+            var input = RunInfoMapper.ReadInput(child.SerializedInput);
+            try
+            {
+                await TerminateAsync(child.InstanceId, reason).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // A child that ended between the query and now: nothing left to stop.
+                continue;
+            }
+
+            // A for-each chunk runs under its run's slot; a subflow holds its own.
+            terminated.Add((child.InstanceId, input?.Chunk is null ? input?.WorkflowId : null));
+        }
+
+        foreach (var (instanceId, workflowId) in terminated)
+        {
+            await AfterTerminateAsync(instanceId, workflowId).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Fires the tokens of the instance's steps running in this process and gives back its run slot, if any.</summary>
+    private async Task AfterTerminateAsync(string instanceId, string? workflowId)
+    {
+        _cancellations.Cancel(instanceId);
+        if (workflowId is not null && Registry.TryGet(workflowId, out var workflow) && workflow.Concurrency is not null)
         {
             // A terminated run cannot give its slot back (or leave the queue) itself: do it on its behalf.
-            var release = new GateMessage { Op = GateMessage.Release, RunId = runId };
+            var release = new GateMessage { Op = GateMessage.Release, RunId = instanceId };
             await SendEventAsync(ConcurrencyGate.InstanceId(workflow.Id), ConcurrencyGate.GateEvent, release).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The active orchestrations a run started, directly or not: for-each chunks (<c>{parent}~…</c>) and subflows
+    /// (<c>{parent}:{name}…</c>, started by a workflow trigger), found by their id prefix.
+    /// </summary>
+    internal async Task<List<InstanceSnapshot>> ActiveDescendantsAsync(string runId)
+    {
+        var found = new List<InstanceSnapshot>();
+        foreach (var prefix in new[] { runId + RunInfoMapper.ChildSeparator, runId + ":" })
+        {
+            string? token = null;
+            do
+            {
+                var (instances, next) = await QueryActiveAsync(prefix, token).ConfigureAwait(false);
+                foreach (var instance in instances)
+                {
+                    var input = RunInfoMapper.ReadInput(instance.SerializedInput);
+                    if (input is not null && (input.Chunk is not null || input.Trigger?.Kind == TriggerKind.Workflow || input.Parent is not null))
+                    {
+                        found.Add(instance);
+                    }
+                }
+
+                token = string.IsNullOrEmpty(next) ? null : next;
+            }
+            while (token is not null);
+        }
+
+        return found;
+    }
+
+    /// <summary>Whether a step scheduled by <paramref name="instanceId"/> as call <paramref name="call"/> is still wanted; see <see cref="IStepWatch"/>.</summary>
+    public async Task<bool> IsStepAbandonedAsync(string instanceId, int call)
+    {
+        var instance = await GetInstanceAsync(instanceId).ConfigureAwait(false);
+        if (instance is null || instance.State is InstanceState.Completed or InstanceState.Failed or InstanceState.Terminated)
+        {
+            return true;
+        }
+
+        var progress = RunInfoMapper.ReadProgress(instance.SerializedCustomStatus);
+        return progress?.Result is not null || progress?.Abandoned?.Contains(call) == true;
     }
 
     public async Task RaiseEventAsync(string runId, string eventName, object? payload)
@@ -197,7 +279,9 @@ internal abstract class DurableCronflowClient : ICronflowClient
                 }
 
                 var run = RunInfoMapper.ToRunInfo(instance, includeOutputs: false);
-                if ((query.WorkflowId is { } workflowId && run.WorkflowId != workflowId) || (query.Status is { } status && run.Status != status))
+                if ((query.WorkflowId is { } workflowId && run.WorkflowId != workflowId) || (query.Status is { } status && run.Status != status)
+                    || (query.RunIdPrefix is { Length: > 0 } prefix && !run.Id.StartsWith(prefix, StringComparison.Ordinal))
+                    || (query.CreatedFrom is { } from && run.CreatedAt < from) || (query.CreatedTo is { } to && run.CreatedAt >= to))
                 {
                     continue;
                 }

@@ -60,6 +60,15 @@ public sealed record RunQuery
     /// <summary>Only runs in this state.</summary>
     public RunStatus? Status { get; init; }
 
+    /// <summary>Only runs whose id starts with this text (case-sensitive).</summary>
+    public string? RunIdPrefix { get; init; }
+
+    /// <summary>Only runs created at or after this time.</summary>
+    public DateTimeOffset? CreatedFrom { get; init; }
+
+    /// <summary>Only runs created before this time.</summary>
+    public DateTimeOffset? CreatedTo { get; init; }
+
     /// <summary>Page size (1–1000, default 100).</summary>
     public int PageSize { get; init; } = 100;
 

@@ -57,6 +57,9 @@ internal static class RunInfoMapper
                     completedAt = snapshot.LastUpdatedAt;
                 }
 
+                // A run decided while work it abandoned was still running ends later; it finished when it was decided.
+                completedAt = result.CompletedAt ?? completedAt;
+
                 break;
             case InstanceState.Completed:
                 status = RunStatus.Completed;

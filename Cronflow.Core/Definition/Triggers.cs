@@ -4,6 +4,7 @@ namespace Cronflow;
 public sealed class WebhookOptions
 {
     private readonly Dictionary<string, string?> _requiredHeaders = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<string> _contentTypes = [];
 
     /// <summary>The HTTP method (default <c>POST</c>).</summary>
     public string Method { get; set; } = "POST";
@@ -36,6 +37,29 @@ public sealed class WebhookOptions
     public WebhookOptions Schema<T>()
     {
         SchemaType = typeof(T);
+        return this;
+    }
+
+    /// <summary>
+    /// Media types accepted besides JSON (<c>application/json</c> and <c>*/*+json</c>, always accepted); a delivery with
+    /// a body of any other <c>Content-Type</c> is answered 415. See <see cref="AcceptContentType"/>.
+    /// </summary>
+    public IReadOnlyList<string> AcceptedContentTypes => _contentTypes;
+
+    /// <summary>
+    /// Also accepts bodies of <paramref name="mediaType"/>, for senders that do not post JSON. A form post
+    /// (<c>application/x-www-form-urlencoded</c>, as Slack sends) becomes an object of its fields (a repeated field an
+    /// array of its values); any other type becomes the body as a JSON string.
+    /// </summary>
+    public WebhookOptions AcceptContentType(string mediaType)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(mediaType);
+        var type = mediaType.Split(';', 2)[0].Trim().ToLowerInvariant();
+        if (!_contentTypes.Contains(type))
+        {
+            _contentTypes.Add(type);
+        }
+
         return this;
     }
 

@@ -3,9 +3,9 @@ namespace Cronflow;
 /// <summary>Rules for webhook paths: normalisation and the routes they must not shadow.</summary>
 internal static class WebhookPaths
 {
-    /// <summary>First path segments below <c>/api</c> that belong to the management API.</summary>
+    /// <summary>First path segments below <c>/api</c> that belong to the management API (and the Functions app's dashboard).</summary>
     internal static readonly IReadOnlySet<string> ReservedSegments =
-        new HashSet<string>(["workflows", "runs", "resume", "events", "health"], StringComparer.OrdinalIgnoreCase);
+        new HashSet<string>(["workflows", "runs", "resume", "events", "health", "dashboard"], StringComparer.OrdinalIgnoreCase);
 
     private static readonly HashSet<string> Methods =
         new HashSet<string>(["GET", "POST", "PUT", "PATCH", "DELETE"], StringComparer.OrdinalIgnoreCase);

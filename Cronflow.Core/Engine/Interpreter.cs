@@ -24,7 +24,7 @@ internal sealed class Interpreter
     private string _runId = "";
     private DateTimeOffset _startedAt;
     private DateTimeOffset? _deadline;
-    private int? _resumeIteration;
+    private ResumeState? _resumeLoop;
     private int? _resumeRecord;
     private bool _holdsSlot;
 
@@ -33,6 +33,15 @@ internal sealed class Interpreter
     private bool _continuing;
     private bool _requestedSlot;
     private int _generation;
+
+    /// <summary>Abandoned tasks still open (see <see cref="Abandon"/>): a loop does not continue as new while there are any.</summary>
+    private int _openAbandoned;
+
+    /// <summary>The number of the next activity call in this execution (see <see cref="StepRequest.Call"/>).</summary>
+    private int _calls;
+
+    /// <summary>Activity calls in flight that a block could abandon, with their block's token.</summary>
+    private readonly Dictionary<int, CancellationToken> _openCalls = [];
 
     public Interpreter(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input, StepOutputCache? cache = null, int inlineOutputBytes = CronflowOptions.DefaultInlineOutputBytes)
     {
@@ -56,8 +65,8 @@ internal sealed class Interpreter
         _definition = definition;
         _payload = FlowValue.FromOwned(_input.Payload);
         _trigger = _input.Trigger ?? TriggerInfo.Manual;
-        _runId = _input.Chunk?.RunId ?? _context.InstanceId;
-        _startedAt = _input.Chunk?.StartedAt ?? Now;
+        _runId = _input.Chunk?.RunId ?? _input.Loop?.RunId ?? _context.InstanceId;
+        _startedAt = _input.Chunk?.StartedAt ?? _input.Loop?.StartedAt ?? Now;
         // Clients read the fingerprint from the run's input; the custom status carries it only for inputs without one.
         _progress.Fingerprint = _input.Fingerprint is null ? definition.Fingerprint : null;
         _context.SetCustomStatus(_progress);
@@ -75,7 +84,20 @@ internal sealed class Interpreter
 
         if (_input.Chunk is { } chunk)
         {
-            return await RunChunkAsync(chunk);
+            var chunkResult = await RunChunkAsync(chunk);
+            Decided(chunkResult);
+            return chunkResult;
+        }
+
+        if (_input.Loop is { } loop)
+        {
+            var loopResult = await RunLoopAsync(loop);
+            if (loopResult.Status != RunStatus.Running)
+            {
+                Decided(loopResult);
+            }
+
+            return loopResult;
         }
 
         var scope = new Scope(this, _payload, null, [], "", record: true);
@@ -95,7 +117,9 @@ internal sealed class Interpreter
                 await AcquireSlotAsync(definition);
             }
 
-            var output = await RunRootAsync(definition, scope, startIndex);
+            var output = _input.Parent is null
+                ? await RunRootAsync(definition, scope, startIndex, CancellationToken.None)
+                : await UntilAbandonedAsync(token => RunRootAsync(definition, scope, startIndex, token));
             await Task.WhenAll(_actions);
             result = Completed(output);
             await RunHookAsync(WorkflowDefinition.OnSuccessPath, "onSuccess", definition.HasOnSuccess, scope, null);
@@ -160,6 +184,11 @@ internal sealed class Interpreter
             _progress.Result = result;
         }
 
+        if (trusted)
+        {
+            Decided(result);
+        }
+
         return result;
     }
 
@@ -192,6 +221,46 @@ internal sealed class Interpreter
                     : _progress.Steps[i] with { Status = StepStatus.Failed, CompletedAt = Now, Error = error };
             }
         }
+    }
+
+    /// <summary>
+    /// Notes when the outcome was decided if work it left open may end the instance later, and tells a parent waiting
+    /// for this subflow or chunk (see <see cref="CallChildAsync"/>), so that it goes on without waiting for that work.
+    /// </summary>
+    private void Decided(RunResult result)
+    {
+        if (!_leftOpen)
+        {
+            return;
+        }
+
+        result.CompletedAt = Now;
+        _progress.Result = result;
+        if (_input.Parent is { } parent)
+        {
+            _context.SendEvent(parent, ChildEvents.Decided(_context.InstanceId), result);
+        }
+    }
+
+    /// <summary>
+    /// Runs a subflow's or chunk's work until it ends or the parent abandons it (the parent's block was decided
+    /// without it): then the work stops scheduling, its open steps are abandoned, and the child ends as cancelled.
+    /// </summary>
+    private async Task<FlowValue> UntilAbandonedAsync(Func<CancellationToken, Task<FlowValue>> run)
+    {
+        using var work = new CancellationTokenSource();
+        using var waitCancel = new CancellationTokenSource();
+        var task = run(work.Token);
+        var abandon = _context.WaitForExternalEvent<string?>(ChildEvents.Abandon, waitCancel.Token);
+        if (await Task.WhenAny(task, abandon) == task)
+        {
+            waitCancel.Cancel();
+            return await task;
+        }
+
+        work.Cancel();
+        Abandon(task);
+        throw new RunCancelledSignal(RunErrors.RunCancelled(null, $"The run that started '{_context.InstanceId}' no longer needs its result."));
     }
 
     /// <summary>Waits for a slot from the workflow's concurrency gate; the run shows as Pending meanwhile.</summary>
@@ -265,17 +334,17 @@ internal sealed class Interpreter
         }
     }
 
-    private async Task<FlowValue> RunRootAsync(WorkflowDefinition definition, Scope scope, int startIndex)
+    private async Task<FlowValue> RunRootAsync(WorkflowDefinition definition, Scope scope, int startIndex, CancellationToken cancel)
     {
         var deadline = _input.Resume?.Deadline ?? (definition.Timeout is { } timeout ? _startedAt + timeout : null);
         _deadline = deadline;
         if (deadline is null)
         {
-            return await ExecuteListAsync(definition.Nodes, scope, CancellationToken.None, startIndex);
+            return await ExecuteListAsync(definition.Nodes, scope, cancel, startIndex);
         }
 
-        using var work = new CancellationTokenSource();
-        using var timerCancel = new CancellationTokenSource();
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var task = ExecuteListAsync(definition.Nodes, scope, work.Token, startIndex);
         var timer = TimerAsync(deadline.Value.UtcDateTime, timerCancel.Token);
         var winner = await Task.WhenAny(task, timer);
@@ -328,7 +397,7 @@ internal sealed class Interpreter
             _recordOutputs.Add(record.Output);
         }
 
-        _resumeIteration = resume.Iteration;
+        _resumeLoop = resume;
         _resumeRecord = _progress.Steps.FindLastIndex(r => r.Status == StepStatus.Running);
     }
 
@@ -399,7 +468,19 @@ internal sealed class Interpreter
     {
         var record = BeginRecord(node, scope);
         var attempts = Math.Max(1, node.Policy.Retry?.Attempts ?? 1);
-        for (var attempt = 1; ; attempt++)
+        var block = new BlockState();
+        var first = 1;
+        if (node is WhileNode && _resumeLoop is { } resume)
+        {
+            // A loop that continued as new goes on with its attempt, its deadline and where a retry starts over.
+            _resumeLoop = null;
+            first = Math.Max(1, resume.LoopAttempt);
+            block.LoopStart = FlowValue.FromOwned(resume.LoopStart);
+            block.ResumeIteration = resume.Iteration;
+            block.ResumeDeadline = resume.LoopDeadline;
+        }
+
+        for (var attempt = first; ; attempt++)
         {
             if (record >= 0 && _progress.Steps[record].Attempts != attempt)
             {
@@ -409,7 +490,7 @@ internal sealed class Interpreter
             StepError error;
             try
             {
-                var output = await RunWithTimeoutAsync(node, scope, attempt, cancel);
+                var output = await RunWithTimeoutAsync(node, scope, attempt, block, cancel);
                 CompleteRecord(record, output);
                 return output;
             }
@@ -435,6 +516,14 @@ internal sealed class Interpreter
                 if (delay > TimeSpan.Zero)
                 {
                     await TimerAsync(_context.CurrentUtcDateTime + delay, cancel);
+                }
+
+                if (node is StepNode or WhileNode)
+                {
+                    // A step or a loop runs one body at a time: the next attempt waits for the body an earlier attempt
+                    // left running (one that outlived its timeout) to end. Blocks count such work in their window.
+                    await SettleAsync(block.Leftovers);
+                    ThrowIfAbandoned(cancel);
                 }
 
                 continue;
@@ -490,18 +579,23 @@ internal sealed class Interpreter
         return retry.RetryOn.Any(details.IsCausedBy);
     }
 
-    private Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, CancellationToken cancel) =>
+    private Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, BlockState block, CancellationToken cancel) =>
         node.Policy.Timeout is { } timeout
-            ? RunWithTimeoutAsync(node, scope, attempt, timeout, cancel)
-            : RunNodeAsync(node, scope, attempt, null, cancel);
+            ? RunWithTimeoutAsync(node, scope, attempt, timeout, block, cancel)
+            : RunNodeAsync(node, scope, attempt, block, cancel);
 
-    private async Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, TimeSpan timeout, CancellationToken cancel)
+    private async Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, TimeSpan timeout, BlockState block, CancellationToken cancel)
     {
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var block = new BlockState();
+
+        // A loop's timeout covers the whole loop: a loop that continued as new keeps the deadline it started with.
+        var fireAt = block.ResumeDeadline?.UtcDateTime ?? _context.CurrentUtcDateTime + timeout;
+        block.ResumeDeadline = null;
+        block.InFlight = null;
+        block.Deadline = new DateTimeOffset(fireAt, TimeSpan.Zero);
         var task = RunNodeAsync(node, scope, attempt, block, work.Token);
-        var timer = TimerAsync(_context.CurrentUtcDateTime + timeout, timerCancel.Token);
+        var timer = TimerAsync(fireAt, timerCancel.Token);
         var winner = await Task.WhenAny(task, timer);
         if (winner == task)
         {
@@ -510,6 +604,7 @@ internal sealed class Interpreter
         }
 
         var branches = block.Snapshot?.Invoke();
+        block.Leftovers.AddRange(block.InFlight?.Invoke() ?? [task]);
         work.Cancel();
         Abandon(task);
         throw new NodeFailure(RunErrors.NodeTimeout(node.Name, Describe(node), timeout, branches));
@@ -521,12 +616,12 @@ internal sealed class Interpreter
         ParallelNode parallel => RunParallelAsync(parallel, scope, attempt, block, cancel),
         RaceNode race => RunRaceAsync(race, scope, attempt, block, cancel),
         IfNode ifNode => RunIfAsync(ifNode, scope, cancel),
-        ForEachNode forEach => RunForEachAsync(forEach, scope, cancel),
+        ForEachNode forEach => RunForEachAsync(forEach, scope, block, cancel),
         SleepNode sleep => RunSleepAsync(sleep, scope, cancel),
         WaitForEventNode wait => RunWaitForEventAsync(wait, scope, cancel),
         HumanNode human => RunHumanAsync(human, scope, cancel),
         SubflowNode subflow => RunSubflowAsync(subflow, scope, attempt, cancel),
-        WhileNode loop => RunWhileAsync(loop, scope, cancel),
+        WhileNode loop => RunWhileAsync(loop, scope, attempt, block ?? new BlockState(), cancel),
         CancelNode cancelNode => throw new RunCancelledSignal(RunErrors.RunCancelled(cancelNode.Name, cancelNode.Reason)),
         _ => throw new InvalidOperationException($"Unknown node kind {node.Kind} at {node.Path}."),
     };
@@ -539,31 +634,39 @@ internal sealed class Interpreter
         // output cache of the host that runs it, so inputs do not grow with every step (see StepOutputCache).
         if (_cache is null || scope.Bytes <= _inlineOutputBytes)
         {
-            return CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: true);
+            return CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: true, cancel);
         }
 
         scope.Spill();
-        return CallWithCachedOutputsAsync(path, name, scope, attempt, error, timeout, resumeToken);
+        return CallWithCachedOutputsAsync(path, name, scope, attempt, error, timeout, resumeToken, cancel);
     }
 
-    private async Task<FlowValue> CallWithCachedOutputsAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken)
+    private async Task<FlowValue> CallWithCachedOutputsAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, CancellationToken cancel)
     {
         try
         {
-            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: false);
+            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: false, cancel);
         }
         catch (NodeFailure failure) when (failure.Error.ErrorType == StepOutputsMissingException.TypeName)
         {
             // The host that ran the step did not hold the outputs it read: run it again with every output inline.
-            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: true);
+            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: true, cancel);
         }
     }
 
-    private async Task<FlowValue> CallActivityAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, bool inline)
+    private async Task<FlowValue> CallActivityAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, bool inline, CancellationToken cancel)
     {
+        // Calls that a block could abandon are tracked, so that an abandoned one can be listed for the host running it.
+        var call = _calls++;
+        var watched = cancel.CanBeCanceled;
+        if (watched)
+        {
+            _openCalls[call] = cancel;
+        }
+
         // While replaying, the call is matched to its recorded TaskScheduled event by name and order, and its input is
         // never sent again: building and serializing the request would be wasted work on every episode.
-        var request = _context.IsReplaying ? null : BuildRequest(path, name, scope, attempt, error, timeout, resumeToken, inline);
+        var request = _context.IsReplaying ? null : BuildRequest(path, name, scope, attempt, error, timeout, resumeToken, inline, call);
 
         StepOutcome outcome;
         try
@@ -573,6 +676,13 @@ internal sealed class Interpreter
         catch (TaskFailedException ex)
         {
             throw new NodeFailure(RunErrors.FromTaskFailure(name, ex.FailureDetails));
+        }
+        finally
+        {
+            if (watched)
+            {
+                EndCall(call);
+            }
         }
 
         if (outcome is null || !string.Equals(outcome.Path, path, StringComparison.Ordinal))
@@ -584,7 +694,7 @@ internal sealed class Interpreter
         return FlowValue.FromOwned(outcome.Output);
     }
 
-    private StepRequest BuildRequest(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, bool inline) =>
+    private StepRequest BuildRequest(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, bool inline, int call) =>
         new()
         {
             WorkflowId = _definition.Id,
@@ -603,18 +713,47 @@ internal sealed class Interpreter
             Trigger = _trigger.Kind == TriggerKind.Manual && _trigger.Headers.Count == 0 ? null : _trigger,
             Error = error,
             TimeoutMs = timeout is { } t ? (long)t.TotalMilliseconds : null,
+            Deadline = timeout is { } limit ? Now + limit : null,
             ResumeToken = resumeToken,
+            Call = call,
+            Instance = _context.InstanceId == _runId ? null : _context.InstanceId,
         };
+
+    /// <summary>A tracked call's result arrived: it is no longer open, nor abandoned.</summary>
+    private void EndCall(int call)
+    {
+        _openCalls.Remove(call);
+        if (_progress.Abandoned is { } abandoned && abandoned.Remove(call) && abandoned.Count == 0)
+        {
+            _progress.Abandoned = null;
+        }
+    }
+
+    /// <summary>
+    /// Lists the open calls whose block token has fired in the custom status, where the hosts running them look
+    /// (<see cref="IStepWatch"/>) and fire their steps' tokens.
+    /// </summary>
+    private void MarkAbandonedCalls()
+    {
+        foreach (var (call, token) in _openCalls)
+        {
+            if (token.IsCancellationRequested && _progress.Abandoned?.Contains(call) != true)
+            {
+                (_progress.Abandoned ??= []).Add(call);
+            }
+        }
+    }
 
     // ---- parallel and race ------------------------------------------------------------------
 
     private async Task<FlowValue> RunParallelAsync(ParallelNode node, Scope scope, int attempt, BlockState? block, CancellationToken cancel)
     {
         var count = node.Branches.Count;
-        var window = new SlidingWindow(this, count, node.MaxConcurrency ?? count, cancel);
+        var window = new SlidingWindow(this, count, node.MaxConcurrency ?? count, cancel, node.MaxConcurrency is null ? null : block);
         if (block is not null)
         {
             block.Snapshot = () => Outcomes(node, window, null, null);
+            block.InFlight = window.Running;
         }
 
         var results = await window.RunAsync(
@@ -911,6 +1050,7 @@ internal sealed class Interpreter
             Payload = payload.ToNullableJson(),
             Fingerprint = target.Fingerprint,
             Trigger = new TriggerInfo { Kind = TriggerKind.Workflow, Source = _runId },
+            Parent = _context.InstanceId,
         };
         var instanceId = scope.Items.Count == 0 && attempt == 1
             ? $"{_context.InstanceId}:{node.Name}"
@@ -919,14 +1059,13 @@ internal sealed class Interpreter
         RunResult result;
         try
         {
-            result = await _context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, new SubOrchestrationOptions { InstanceId = instanceId });
+            result = await CallChildAsync(instanceId, input, node.Name, cancel);
         }
-        catch (TaskFailedException ex)
+        finally
         {
-            result = Failed(RunErrors.FromTaskFailure(node.Name, ex.FailureDetails));
+            ClearWaiting(scope, node);
         }
 
-        ClearWaiting(scope, node);
         if (result.Status == RunStatus.Completed)
         {
             return FlowValue.FromOwned(result.Output);
@@ -935,11 +1074,27 @@ internal sealed class Interpreter
         throw new NodeFailure(RunErrors.SubflowFailed(node.Name, target.Id, instanceId, result.Status == RunStatus.Cancelled, result.Error));
     }
 
-    private async Task<FlowValue> RunWhileAsync(WhileNode node, Scope scope, CancellationToken cancel)
+    private async Task<FlowValue> RunWhileAsync(WhileNode node, Scope scope, int attempt, BlockState block, CancellationToken cancel)
     {
-        var iteration = _resumeIteration ?? 0;
-        _resumeIteration = null;
+        // A retried loop starts over from the Last it began with.
+        if (block.LoopStart is null)
+        {
+            block.LoopStart = scope.Last;
+        }
+        else if (block.ResumeIteration is null)
+        {
+            scope.Last = block.LoopStart;
+        }
+
         var topLevel = scope.Record && !node.Path.Contains('/', StringComparison.Ordinal);
+        if (!topLevel)
+        {
+            return await RunNestedLoopAsync(node, scope, attempt, block, cancel);
+        }
+
+        var iteration = block.ResumeIteration ?? 0;
+        var firstIteration = iteration;
+        block.ResumeIteration = null;
         for (var guard = 0; guard <= node.MaxIterations + 1; guard++)
         {
             var flow = scope.FlowContext(_payload, Run);
@@ -951,10 +1106,10 @@ internal sealed class Interpreter
             iteration++;
             if (iteration > node.MaxIterations)
             {
-                throw new NodeFailure(RunErrors.MaxIterationsExceeded(node.Name, node.MaxIterations));
+                throw MaxIterationsExceeded(node);
             }
 
-            var output = await CallStepAsync(node.Path, node.Name, scope, 1, null, node.Policy.Timeout, cancel);
+            var output = await CallStepAsync(node.Path, node.Name, scope, attempt, null, Remaining(block.Deadline), cancel);
             ThrowIfAbandoned(cancel);
             scope.Last = output;
             scope.Set(node.Name, output);
@@ -963,7 +1118,9 @@ internal sealed class Interpreter
                 UpdateRecordByPath(node.Path, r => r with { Detail = $"{iteration} iterations" });
             }
 
-            if (topLevel && iteration % ContinueAsNewEvery == 0)
+            // Continuing as new ends this execution, which the backend does only once every task it started has ended:
+            // while a decided block's abandoned work is still running, the loop goes on and continues as new later.
+            if (iteration - firstIteration >= ContinueAsNewEvery && _openAbandoned == 0)
             {
                 throw new ContinueAsNewSignal(new RunInput
                 {
@@ -984,6 +1141,9 @@ internal sealed class Interpreter
                         Deadline = _deadline,
                         HoldsSlot = _holdsSlot,
                         Generation = _generation + 1,
+                        LoopAttempt = attempt,
+                        LoopDeadline = block.Deadline,
+                        LoopStart = block.LoopStart.ToNullableJson(),
                     },
                 });
             }
@@ -992,27 +1152,206 @@ internal sealed class Interpreter
         return scope.Last;
     }
 
+    /// <summary>
+    /// Runs a loop nested in a block (an <c>If</c> branch, a for-each item) as a sub-orchestration of this orchestrator,
+    /// which continues as new every <see cref="ContinueAsNewEvery"/> iterations: no history grows with the iterations.
+    /// </summary>
+    private async Task<FlowValue> RunNestedLoopAsync(WhileNode node, Scope scope, int attempt, BlockState block, CancellationToken cancel)
+    {
+        var input = new RunInput
+        {
+            WorkflowId = _definition.Id,
+            Fingerprint = _definition.Fingerprint,
+            Payload = _payload.ToNullableJson(),
+            Trigger = _input.Trigger,
+            Loop = new LoopInput
+            {
+                Path = node.Path,
+                ItemChain = [.. scope.Items],
+                Last = scope.Last.ToNullableJson(),
+                Steps = scope.Flatten() ?? [],
+                Attempt = attempt,
+                Deadline = block.Deadline,
+                RunDeadline = _deadline,
+                RunId = _runId,
+                StartedAt = _startedAt,
+            },
+            Parent = _context.InstanceId,
+        };
+        ThrowIfAbandoned(cancel);
+        var instanceId = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~loop-{_context.NewGuid():N}";
+        var result = await CallChildAsync(instanceId, input, node.Name, cancel);
+        ThrowIfAbandoned(cancel);
+        if (result.Status != RunStatus.Completed)
+        {
+            throw new NodeFailure(result.Error ?? RunErrors.LoopFailed(node.Name, instanceId));
+        }
+
+        var outcome = FlowValue.FromOwned(result.Output);
+        var iterations = outcome["iterations"].As<int>();
+        if (iterations > 0)
+        {
+            scope.Last = outcome["last"];
+            scope.Set(node.Name, scope.Last);
+            SetDetail(scope, node, $"{iterations} iterations");
+        }
+
+        return scope.Last;
+    }
+
+    /// <summary>A chunk's items: in a window of their own, or in the one window the chunks pass along (<see cref="RunChainedChunkAsync"/>).</summary>
+    private Task<FlowValue> RunChunkItemsAsync(ForEachNode node, ChunkInput chunk, Scope scope, CancellationToken cancel) =>
+        chunk.Next is null && !chunk.FromPrevious
+            ? RunItemsAsync(node, chunk.Items, chunk.Start, chunk.MaxConcurrency, scope, null, cancel)
+            : RunChainedChunkAsync(node, chunk, scope, cancel);
+
+    /// <summary>The iterations of a nested loop, in its own sub-orchestration (see <see cref="RunNestedLoopAsync"/>).</summary>
+    private async Task<RunResult> RunLoopAsync(LoopInput loop)
+    {
+        try
+        {
+            if (_definition.FindNode(loop.Path, loop.ItemChain) is not WhileNode node)
+            {
+                throw new NodeFailure(RunErrors.LoopNotFound(loop.Path, _definition.Id));
+            }
+
+            var scope = new Scope(this, FlowValue.FromOwned(loop.Last), null, loop.ItemChain, "", record: false);
+            foreach (var (name, value) in loop.Steps)
+            {
+                scope.Set(name, FlowValue.FromOwned(value));
+            }
+
+            // The loop stops by itself at its deadline (or the run's): its parent cannot stop a sub-orchestration.
+            var runFirst = loop.RunDeadline is { } runDeadline && (loop.Deadline is null || runDeadline < loop.Deadline);
+            var stop = runFirst ? loop.RunDeadline : loop.Deadline;
+            using var timerCancel = new CancellationTokenSource();
+            var timer = stop is { } at ? TimerAsync(at.UtcDateTime, timerCancel.Token) : null;
+
+            // The parent abandons the loop when the block around it was decided without it (another item failed, a
+            // timeout): the loop starts no further iteration, as an inline loop stops after its current one.
+            var abandoned = _input.Parent is null ? null : _context.WaitForExternalEvent<string?>(ChildEvents.Abandon, timerCancel.Token);
+            RunResult AbandonedByParent() => Cancelled(RunErrors.BlockAbandoned());
+
+            var iteration = loop.Iteration;
+            var timedOut = false;
+            try
+            {
+                while (true)
+                {
+                    if (abandoned is { IsCompleted: true })
+                    {
+                        return AbandonedByParent();
+                    }
+
+                    if (timer is { IsCompleted: true })
+                    {
+                        timedOut = true;
+                        break;
+                    }
+
+                    var flow = scope.FlowContext(_payload, Run);
+                    if (!Evaluate(node, node.Name, () => node.Condition(flow)))
+                    {
+                        break;
+                    }
+
+                    iteration++;
+                    if (iteration > node.MaxIterations)
+                    {
+                        throw MaxIterationsExceeded(node);
+                    }
+
+                    var call = CallStepAsync(node.Path, node.Name, scope, loop.Attempt, null, Remaining(stop), CancellationToken.None);
+                    List<Task> waits = [call];
+                    if (timer is not null)
+                    {
+                        waits.Add(timer);
+                    }
+
+                    if (abandoned is not null)
+                    {
+                        waits.Add(abandoned);
+                    }
+
+                    if (waits.Count > 1 && await Task.WhenAny(waits) != call)
+                    {
+                        Abandon(call);
+                        if (abandoned is { IsCompleted: true })
+                        {
+                            return AbandonedByParent();
+                        }
+
+                        timedOut = true;
+                        break;
+                    }
+
+                    scope.Last = await call;
+                    scope.Set(node.Name, scope.Last);
+                    if (iteration % ContinueAsNewEvery == 0)
+                    {
+                        timerCancel.Cancel();
+                        loop.Iteration = iteration;
+                        loop.Last = scope.Last.ToNullableJson();
+                        loop.Steps = scope.Flatten() ?? [];
+                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, Trigger = _input.Trigger, Loop = loop, Parent = _input.Parent }, preserveUnprocessedEvents: true);
+                        return new RunResult { Status = RunStatus.Running };
+                    }
+                }
+            }
+            finally
+            {
+                timerCancel.Cancel();
+            }
+
+            if (timedOut)
+            {
+                throw new NodeFailure(runFirst
+                    ? RunErrors.WorkflowTimeout(_definition.Id, _definition.Timeout)
+                    : RunErrors.LoopTimeout(node.Name, node.Policy.Timeout));
+            }
+
+            _cache?.Remove(_context.InstanceId);
+            return Completed(FlowValue.From(new LoopOutcome(scope.Last.ToNullableJson(), iteration)));
+        }
+        catch (NodeFailure failure)
+        {
+            return Failed(failure.Error);
+        }
+    }
+
+    private static NodeFailure MaxIterationsExceeded(WhileNode node) =>
+        new(RunErrors.MaxIterationsExceeded(node.Name, node.MaxIterations));
+
+    /// <summary>The time a loop iteration's body has before the loop's deadline (its cancellation token's timeout).</summary>
+    private TimeSpan? Remaining(DateTimeOffset? deadline) =>
+        deadline is { } at ? TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, (at - Now).Ticks)) : null;
+
     /// <summary>A top-level loop continues as new after this many iterations, so that its history stays small.</summary>
     internal const int ContinueAsNewEvery = 100;
 
     // ---- for-each ---------------------------------------------------------------------------
 
-    private async Task<FlowValue> RunForEachAsync(ForEachNode node, Scope scope, CancellationToken cancel)
+    private async Task<FlowValue> RunForEachAsync(ForEachNode node, Scope scope, BlockState? block, CancellationToken cancel)
     {
         var flow = scope.FlowContext(_payload, Run);
         var items = Evaluate(node, "items", () => node.SelectItems(flow));
         SetDetail(scope, node, $"{items.Count} items");
         if (items.Count > node.ChunkSize)
         {
-            return await RunChunksAsync(node, items, scope, cancel);
+            return await RunChunksAsync(node, items, scope, node.MaxConcurrency is null ? null : block, cancel);
         }
 
-        return await RunItemsAsync(node, items, 0, node.MaxConcurrency ?? items.Count, scope, cancel);
+        return await RunItemsAsync(node, items, 0, node.MaxConcurrency ?? items.Count, scope, node.MaxConcurrency is null ? null : block, cancel);
     }
 
-    private async Task<FlowValue> RunItemsAsync(ForEachNode node, IReadOnlyList<JsonElement> items, int firstIndex, int maxConcurrency, Scope scope, CancellationToken cancel)
+    private async Task<FlowValue> RunItemsAsync(ForEachNode node, IReadOnlyList<JsonElement> items, int firstIndex, int maxConcurrency, Scope scope, BlockState? block, CancellationToken cancel)
     {
-        var window = new SlidingWindow(this, items.Count, maxConcurrency, cancel);
+        var window = new SlidingWindow(this, items.Count, maxConcurrency, cancel, block);
+        if (block is not null)
+        {
+            block.InFlight = window.Running;
+        }
+
         var results = await window.RunAsync(
             (index, token) => RunItemAsync(node, items[index], firstIndex + index, scope, token),
             (index, failure) => new NodeFailure(failure.Error with
@@ -1030,12 +1369,35 @@ internal sealed class Interpreter
         return await ExecuteListAsync(body, child, cancel);
     }
 
-    private async Task<FlowValue> RunChunksAsync(ForEachNode node, IReadOnlyList<JsonElement> items, Scope scope, CancellationToken cancel)
+    private async Task<FlowValue> RunChunksAsync(ForEachNode node, IReadOnlyList<JsonElement> items, Scope scope, BlockState? block, CancellationToken cancel)
     {
-        var perChunk = Math.Min(node.MaxConcurrency ?? node.ChunkSize, node.ChunkSize);
+        if (block is not null)
+        {
+            // Chunks of an earlier attempt keep starting items until they end: the next attempt waits for them.
+            await SettleAsync(block.Leftovers);
+            ThrowIfAbandoned(cancel);
+        }
+
         var chunks = items.Chunk(node.ChunkSize).ToList();
-        var chunksInFlight = node.MaxConcurrency is { } max ? Math.Max(1, max / perChunk) : chunks.Count;
         var steps = scope.Flatten() ?? [];
+        var prefix = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~{_context.NewGuid():N}-";
+
+        // With MaxConcurrency, the places of one sliding window are spread over the chunks in order (each gets at most
+        // its item count), and every chunk starts at once. A chunk with no items left to start passes each place it frees
+        // to the next chunk (see RunChainedChunkAsync) while some later chunk started with fewer places than items.
+        var grants = new int[chunks.Count];
+        var forwards = new bool[chunks.Count];
+        var remaining = node.MaxConcurrency ?? int.MaxValue;
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            grants[i] = Math.Min(chunks[i].Length, remaining);
+            remaining -= grants[i];
+        }
+
+        for (var i = chunks.Count - 2; i >= 0; i--)
+        {
+            forwards[i] = forwards[i + 1] || grants[i + 1] < chunks[i + 1].Length;
+        }
 
         async Task<FlowValue> RunChunk(int index, CancellationToken token)
         {
@@ -1051,23 +1413,17 @@ internal sealed class Interpreter
                     ItemChain = [.. scope.Items],
                     Items = [.. chunks[index]],
                     Start = index * node.ChunkSize,
-                    MaxConcurrency = perChunk,
+                    MaxConcurrency = grants[index],
+                    Next = forwards[index] ? prefix + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
+                    FromPrevious = index > 0 && forwards[index - 1],
                     Last = scope.Last.ToNullableJson(),
                     Steps = steps,
                     RunId = _runId,
                     StartedAt = _startedAt,
                 },
+                Parent = _context.InstanceId,
             };
-            var options = new SubOrchestrationOptions { InstanceId = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~{index}" };
-            RunResult result;
-            try
-            {
-                result = await _context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, options);
-            }
-            catch (TaskFailedException ex)
-            {
-                result = Failed(RunErrors.FromTaskFailure(node.Name, ex.FailureDetails));
-            }
+            var result = await CallChildAsync(prefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture), input, node.Name, token);
 
             ThrowIfAbandoned(token);
             return result.Status switch
@@ -1078,8 +1434,51 @@ internal sealed class Interpreter
             };
         }
 
-        var results = await new SlidingWindow(this, chunks.Count, chunksInFlight, cancel).RunAsync(RunChunk, (_, failure) => failure);
+        var chunkWindow = new SlidingWindow(this, chunks.Count, chunks.Count, cancel, block, countLeftovers: false);
+        if (block is not null)
+        {
+            block.InFlight = chunkWindow.Running;
+        }
+
+        var results = await chunkWindow.RunAsync(RunChunk, (_, failure) => failure);
         return FlowValues.Concat(results);
+    }
+
+    /// <summary>
+    /// Runs a child orchestration (a subflow, a for-each chunk) and returns its result: when the child ends, or as soon
+    /// as it reports a result it decided while work of its own is still running (a race's loser, a timed-out step), so
+    /// that this run never waits for work the child abandoned. When <paramref name="cancel"/> fires first, the child is
+    /// told that its result is no longer needed.
+    /// </summary>
+    private async Task<RunResult> CallChildAsync(string instanceId, RunInput input, string name, CancellationToken cancel)
+    {
+        using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var child = _context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, new SubOrchestrationOptions { InstanceId = instanceId });
+        var decided = _context.WaitForExternalEvent<RunResult>(ChildEvents.Decided(instanceId), waitCancel.Token);
+        if (await Task.WhenAny(child, decided) == child)
+        {
+            waitCancel.Cancel();
+            try
+            {
+                return await child;
+            }
+            catch (TaskFailedException ex)
+            {
+                return Failed(RunErrors.FromTaskFailure(name, ex.FailureDetails));
+            }
+        }
+
+        if (decided.IsCanceled)
+        {
+            // The enclosing block was decided without this child: it stops, and its steps' tokens fire.
+            _context.SendEvent(instanceId, ChildEvents.Abandon, _context.InstanceId);
+            Abandon(child);
+            ThrowIfAbandoned(cancel);
+        }
+
+        // The child decided; what it left running ends on its own, and this run does not wait for it.
+        Abandon(child);
+        return await decided;
     }
 
     private async Task<RunResult> RunChunkAsync(ChunkInput chunk)
@@ -1097,7 +1496,9 @@ internal sealed class Interpreter
                 parent.Set(name, FlowValue.FromOwned(value));
             }
 
-            var output = await RunItemsAsync(node, chunk.Items, chunk.Start, chunk.MaxConcurrency, parent, CancellationToken.None);
+            var output = _input.Parent is null
+                ? await RunChunkItemsAsync(node, chunk, parent, CancellationToken.None)
+                : await UntilAbandonedAsync(token => RunChunkItemsAsync(node, chunk, parent, token));
             _cache?.Remove(_context.InstanceId);
             return Completed(output);
         }
@@ -1109,6 +1510,139 @@ internal sealed class Interpreter
         {
             return Cancelled(cancelled.Error);
         }
+    }
+
+    /// <summary>The event by which chunks of one for-each pass window places (and their end or failure) down the chain.</summary>
+    internal const string ChunkSlotEvent = "cronflow-chunk-slot";
+
+    /// <summary>
+    /// Runs a chunk's items as part of one sliding window across chunks. The chunk starts with the places it was granted
+    /// and receives more from the previous chunk; once all its items have started, each place it frees (or receives) goes
+    /// to the next chunk, so the window never drains at a chunk boundary. It ends only after the previous chunk has
+    /// ended and every place that chunk sent has arrived, so no place is lost. A failure (or a cancellation) is passed
+    /// down the chain: later chunks start nothing more and end with the same error.
+    /// </summary>
+    private async Task<FlowValue> RunChainedChunkAsync(ForEachNode node, ChunkInput chunk, Scope scope, CancellationToken cancel)
+    {
+        var items = chunk.Items;
+        var results = new FlowValue[items.Count];
+        var inFlight = new Dictionary<Task<FlowValue>, int>();
+        var places = chunk.MaxConcurrency;
+        var next = 0;
+        var sent = 0;
+        var received = 0;
+        int? expected = chunk.FromPrevious ? null : 0;
+        ChunkSlotMessage? stop = null;
+        using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        Task<ChunkSlotMessage>? message = chunk.FromPrevious ? _context.WaitForExternalEvent<ChunkSlotMessage>(ChunkSlotEvent, waitCancel.Token) : null;
+
+        void Send(ChunkSlotMessage content)
+        {
+            if (chunk.Next is { } nextChunk)
+            {
+                _context.SendEvent(nextChunk, ChunkSlotEvent, content);
+            }
+        }
+
+        void UsePlaces()
+        {
+            while (places > 0 && stop is null && !cancel.IsCancellationRequested)
+            {
+                places--;
+                if (next < items.Count)
+                {
+                    var index = next++;
+                    inFlight[RunItemAsync(node, items[index], chunk.Start + index, scope, cancel)] = index;
+                }
+                else if (chunk.Next is not null)
+                {
+                    Send(new ChunkSlotMessage { Places = 1 });
+                    sent++;
+                }
+            }
+        }
+
+        void Stop(ChunkSlotMessage reason)
+        {
+            stop = reason;
+            Send(reason);
+            foreach (var pending in inFlight.Keys)
+            {
+                Abandon(pending);
+            }
+
+            inFlight.Clear();
+        }
+
+        UsePlaces();
+        while (stop is null && (inFlight.Count > 0 || next < items.Count || received != expected))
+        {
+            var done = await Task.WhenAny(message is null ? inFlight.Keys : [.. inFlight.Keys, message]);
+            if (done == message)
+            {
+                var content = await message;
+                if (content.Error is not null)
+                {
+                    Stop(content);
+                    break;
+                }
+
+                if (content.Sent is { } total)
+                {
+                    expected = total;
+                }
+                else
+                {
+                    received++;
+                    places += content.Places;
+                }
+
+                message = received == expected ? null : _context.WaitForExternalEvent<ChunkSlotMessage>(ChunkSlotEvent, waitCancel.Token);
+                UsePlaces();
+                continue;
+            }
+
+            var task = (Task<FlowValue>)done;
+            var finished = inFlight[task];
+            inFlight.Remove(task);
+            try
+            {
+                results[finished] = await task;
+            }
+            catch (NodeFailure failure)
+            {
+                Stop(new ChunkSlotMessage
+                {
+                    Error = failure.Error with
+                    {
+                        Step = failure.Error.Step ?? node.Name,
+                        Message = $"Item {chunk.Start + finished} of for-each '{node.Name}' failed: {failure.Error.Message}",
+                    },
+                });
+                break;
+            }
+            catch (RunCancelledSignal cancelled)
+            {
+                Stop(new ChunkSlotMessage { Error = cancelled.Error, Cancelled = true });
+                break;
+            }
+
+            places++;
+            UsePlaces();
+        }
+
+        if (message is not null)
+        {
+            waitCancel.Cancel();
+        }
+
+        if (stop is { Error: { } error })
+        {
+            throw stop.Cancelled ? new RunCancelledSignal(error) : new NodeFailure(error);
+        }
+
+        Send(new ChunkSlotMessage { Sent = sent });
+        return FlowValues.Array(results);
     }
 
     // ---- records ----------------------------------------------------------------------------
@@ -1226,6 +1760,24 @@ internal sealed class Interpreter
         }
     }
 
+    /// <summary>Waits until every task has ended, whatever its outcome (their results were already given up).</summary>
+    private static async Task SettleAsync(List<Task> tasks)
+    {
+        foreach (var task in tasks)
+        {
+            try
+            {
+                await task;
+            }
+            catch (Exception)
+            {
+                // Abandoned work: its outcome changes nothing.
+            }
+        }
+
+        tasks.Clear();
+    }
+
     private static void ThrowIfAbandoned(CancellationToken cancel)
     {
         if (cancel.IsCancellationRequested)
@@ -1240,9 +1792,12 @@ internal sealed class Interpreter
     /// </summary>
     private async void Abandon(Task task)
     {
-        if (!task.IsCompleted)
+        MarkAbandonedCalls();
+        var open = !task.IsCompleted;
+        if (open)
         {
             _leftOpen = true;
+            _openAbandoned++;
         }
 
         try
@@ -1252,6 +1807,13 @@ internal sealed class Interpreter
         catch (Exception)
         {
             // The block was decided without this task; its failure changes nothing.
+        }
+        finally
+        {
+            if (open)
+            {
+                _openAbandoned--;
+            }
         }
     }
 
@@ -1266,10 +1828,15 @@ internal sealed class Interpreter
     /// Runs <c>count</c> tasks with at most <c>limit</c> in flight, starting the next as soon as one finishes (a sliding
     /// window, not waves). The first failure decides: the remaining tasks are abandoned (their block token is
     /// cancelled, so they start nothing new) and the caller's exception is thrown. Results come back in index order.
+    /// With a <see cref="BlockState"/>, abandoned tasks are handed on as its leftovers, and (unless
+    /// <c>countLeftovers</c> is false) leftovers of earlier attempts that still run take places in the window until they end.
     /// </summary>
-    private sealed class SlidingWindow(Interpreter owner, int count, int limit, CancellationToken cancel)
+    private sealed class SlidingWindow(Interpreter owner, int count, int limit, CancellationToken cancel, BlockState? attempts = null, bool countLeftovers = true)
     {
         private readonly Dictionary<Task<FlowValue>, int> _inFlight = [];
+
+        /// <summary>The tasks in flight now.</summary>
+        public List<Task> Running() => [.. _inFlight.Keys];
 
         public FlowValue[] Results { get; } = new FlowValue[count];
 
@@ -1291,45 +1858,58 @@ internal sealed class Interpreter
         public async Task<FlowValue[]> RunAsync(Func<int, CancellationToken, Task<FlowValue>> start, Func<int, NodeFailure, Exception> fail)
         {
             using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            var window = Math.Max(1, Math.Min(limit, count));
+            var window = Math.Max(1, limit);
             var next = 0;
 
-            void StartNext()
-            {
-                var index = next++;
-                States[index] = BranchState.Running;
-                _inFlight[start(index, block.Token)] = index;
-            }
+            // Work an earlier attempt left running keeps its places in the window until it ends.
+            var held = countLeftovers && attempts is not null ? attempts.Leftovers.Where(t => !t.IsCompleted).ToList() : [];
 
-            while (next < window)
+            void StartMore()
             {
-                StartNext();
-            }
-
-            while (_inFlight.Count > 0)
-            {
-                var done = await Task.WhenAny(_inFlight.Keys);
-                var index = _inFlight[done];
-                _inFlight.Remove(done);
-                if (done.Exception?.InnerException is NodeFailure failure)
+                // An empty list starts nothing and completes at once with no results.
+                while (next < count && _inFlight.Count + held.Count < window && !block.IsCancellationRequested)
                 {
+                    var index = next++;
+                    States[index] = BranchState.Running;
+                    _inFlight[start(index, block.Token)] = index;
+                }
+            }
+
+            StartMore();
+            while (_inFlight.Count > 0 || (next < count && held.Count > 0))
+            {
+                var done = await Task.WhenAny(held.Count == 0 ? _inFlight.Keys : [.. _inFlight.Keys, .. held]);
+                if (done is not Task<FlowValue> mine || !_inFlight.TryGetValue(mine, out var index))
+                {
+                    held.Remove(done);
+                    StartMore();
+                    continue;
+                }
+
+                _inFlight.Remove(mine);
+                if (mine.Exception?.InnerException is { } exception)
+                {
+                    // A failure decides the block; so does a Cancel step inside an item (it ends the whole run).
                     States[index] = BranchState.Failed;
-                    var error = fail(index, failure);
+                    var error = exception is NodeFailure failure ? fail(index, failure) : null;
                     block.Cancel();
                     foreach (var pending in _inFlight.Keys)
                     {
                         owner.Abandon(pending);
+                        attempts?.Leftovers.Add(pending);
                     }
 
-                    throw error;
+                    if (error is null)
+                    {
+                        await mine;
+                    }
+
+                    throw error!;
                 }
 
-                Results[index] = await done;
+                Results[index] = await mine;
                 States[index] = BranchState.Completed;
-                if (next < count && !block.IsCancellationRequested)
-                {
-                    StartNext();
-                }
+                StartMore();
             }
 
             return Results;
@@ -1340,6 +1920,27 @@ internal sealed class Interpreter
     private sealed class BlockState
     {
         public Func<List<BranchOutcome>>? Snapshot { get; set; }
+
+        /// <summary>When the current attempt's timeout ends it, if the node has one.</summary>
+        public DateTimeOffset? Deadline { get; set; }
+
+        /// <summary>
+        /// Work that earlier attempts left running (a body that outlived its timeout, the other branches of a failed
+        /// block): activities cannot be stopped, so the next attempt counts it against its window until it ends.
+        /// </summary>
+        public List<Task> Leftovers { get; } = [];
+
+        /// <summary>The current attempt's tasks in flight, for a timeout to hand on as leftovers.</summary>
+        public Func<List<Task>>? InFlight { get; set; }
+
+        /// <summary>A continued loop's deadline, used by its first attempt in this execution instead of a new one.</summary>
+        public DateTimeOffset? ResumeDeadline { get; set; }
+
+        /// <summary>A continued loop's iteration count, taken by its first attempt in this execution.</summary>
+        public int? ResumeIteration { get; set; }
+
+        /// <summary><c>Last</c> before a loop's first attempt: where a retried attempt starts over.</summary>
+        public FlowValue? LoopStart { get; set; }
     }
 
     private enum BranchState

@@ -33,6 +33,19 @@ internal sealed class RunInput
     [JsonPropertyName("resume")]
     public ResumeState? Resume { get; set; }
 
+    /// <summary>Set for a loop nested in a block: its iterations run in a sub-orchestration that continues as new.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("loop")]
+    public LoopInput? Loop { get; set; }
+
+    /// <summary>
+    /// The instance that started this one as a subflow or for-each chunk. The child tells it its decided result when
+    /// it leaves work open (see <see cref="ChildEvents"/>), and listens for the parent abandoning it.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("parent")]
+    public string? Parent { get; set; }
+
     /// <summary>Set for the concurrency gate of a workflow: an orchestration that hands out run slots.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("gate")]
@@ -104,7 +117,67 @@ internal sealed class ResumeState
 
     [JsonPropertyName("generation")]
     public int Generation { get; set; }
+
+    /// <summary>The attempt of the loop that continued as new (retries count across executions).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    [JsonPropertyName("loopAttempt")]
+    public int LoopAttempt { get; set; }
+
+    /// <summary>When the loop's <c>Timeout</c> ends it: set once when the attempt starts, kept across executions.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("loopDeadline")]
+    public DateTimeOffset? LoopDeadline { get; set; }
+
+    /// <summary><c>Last</c> as it was before the loop: where a retried attempt starts over.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("loopStart")]
+    public JsonElement? LoopStart { get; set; }
 }
+
+/// <summary>A nested loop's iterations, run as a sub-orchestration that continues as new every few iterations.</summary>
+internal sealed class LoopInput
+{
+    [JsonPropertyName("path")]
+    public string Path { get; set; } = "";
+
+    [JsonPropertyName("scope")]
+    public List<JsonElement> ItemChain { get; set; } = [];
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("last")]
+    public JsonElement? Last { get; set; }
+
+    [JsonPropertyName("steps")]
+    public Dictionary<string, JsonElement?> Steps { get; set; } = [];
+
+    /// <summary>Iterations already run by earlier executions of this attempt.</summary>
+    [JsonPropertyName("iteration")]
+    public int Iteration { get; set; }
+
+    [JsonPropertyName("attempt")]
+    public int Attempt { get; set; } = 1;
+
+    /// <summary>When the loop's own <c>Timeout</c> ends it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("deadline")]
+    public DateTimeOffset? Deadline { get; set; }
+
+    /// <summary>When the run's <c>Timeout</c> ends it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("runDeadline")]
+    public DateTimeOffset? RunDeadline { get; set; }
+
+    [JsonPropertyName("runId")]
+    public string RunId { get; set; } = "";
+
+    [JsonPropertyName("startedAt")]
+    public DateTimeOffset StartedAt { get; set; }
+}
+
+/// <summary>What a nested loop's sub-orchestration returns: the loop's last output and how many iterations ran.</summary>
+internal sealed record LoopOutcome(
+    [property: JsonPropertyName("last")] JsonElement? Last,
+    [property: JsonPropertyName("iterations")] int Iterations);
 
 /// <summary>A slice of a for-each's items, run as a sub-orchestration.</summary>
 internal sealed class ChunkInput
@@ -121,8 +194,19 @@ internal sealed class ChunkInput
     [JsonPropertyName("start")]
     public int Start { get; set; }
 
+    /// <summary>The places of the for-each's window this chunk starts with.</summary>
     [JsonPropertyName("max")]
     public int MaxConcurrency { get; set; }
+
+    /// <summary>The next chunk's instance: where this chunk sends the places it no longer needs (one window across chunks).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("next")]
+    public string? Next { get; set; }
+
+    /// <summary>Whether the previous chunk sends places to this one: this chunk ends only after that chunk has ended.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    [JsonPropertyName("fromPrevious")]
+    public bool FromPrevious { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("last")]
@@ -136,6 +220,28 @@ internal sealed class ChunkInput
 
     [JsonPropertyName("startedAt")]
     public DateTimeOffset StartedAt { get; set; }
+}
+
+/// <summary>What one chunk of a for-each sends the next: a window place, its end (with how many places it sent), or its failure.</summary>
+internal sealed class ChunkSlotMessage
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    [JsonPropertyName("places")]
+    public int Places { get; set; }
+
+    /// <summary>Set when the sending chunk has ended: the number of place messages it sent in all.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("sent")]
+    public int? Sent { get; set; }
+
+    /// <summary>Set when an earlier chunk failed (or the run was cancelled there): later chunks stop with this error.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("error")]
+    public StepError? Error { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    [JsonPropertyName("cancelled")]
+    public bool Cancelled { get; set; }
 }
 
 /// <summary>The orchestration output: how the run ended, with every step record.</summary>
@@ -154,6 +260,11 @@ internal sealed class RunResult
 
     [JsonPropertyName("steps")]
     public List<StepRecord> Steps { get; set; } = [];
+
+    /// <summary>When the outcome was decided (orchestration time); the instance may end later, once work it left open ends.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("completedAt")]
+    public DateTimeOffset? CompletedAt { get; set; }
 }
 
 /// <summary>The custom status of a running orchestration: progress that clients can read while it runs.</summary>
@@ -181,6 +292,14 @@ internal sealed class RunProgress
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("result")]
     public RunResult? Result { get; set; }
+
+    /// <summary>
+    /// The step calls (see <see cref="StepRequest.Call"/>) that a decided block abandoned while they were still running.
+    /// Step hosts read it to fire those steps' cancellation tokens; a call leaves the list when its result arrives.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("abandoned")]
+    public List<int>? Abandoned { get; set; }
 }
 
 /// <summary>The input of the step activity.</summary>
@@ -231,6 +350,24 @@ internal sealed class StepRequest
     [JsonPropertyName("timeoutMs")]
     public long? TimeoutMs { get; set; }
 
+    /// <summary>
+    /// When the step times out, on the orchestration's clock (the time it was scheduled plus its timeout): the step's
+    /// token fires then, however long the request waited in the queue.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("deadline")]
+    public DateTimeOffset? Deadline { get; set; }
+
+    /// <summary>The number of this activity call in its orchestration execution, as listed in <see cref="RunProgress.Abandoned"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("call")]
+    public int? Call { get; set; }
+
+    /// <summary>The orchestration instance that scheduled the step, when it is not <see cref="RunId"/> (a for-each chunk).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("instance")]
+    public string? Instance { get; set; }
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("token")]
     public string? ResumeToken { get; set; }
@@ -262,4 +399,14 @@ internal sealed class StepOutcome
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("output")]
     public JsonElement? Output { get; set; }
+}
+
+/// <summary>The external events that parents and their child orchestrations (subflows, for-each chunks) exchange.</summary>
+internal static class ChildEvents
+{
+    /// <summary>Sent by a child to its parent with its <see cref="RunResult"/> when it decided with work still open.</summary>
+    public static string Decided(string childInstanceId) => "cronflow-decided:" + childInstanceId;
+
+    /// <summary>Sent by a parent to a child whose result it no longer needs (its block was decided without it).</summary>
+    public const string Abandon = "cronflow-abandon";
 }

@@ -50,6 +50,15 @@ internal static class RunErrors
     public static StepError ChunkNotFound(string path, string workflowId) =>
         Create<WorkflowVersionMismatchException>(null, ErrorCodes.VersionMismatch, $"No for-each at {path} in workflow '{workflowId}'.");
 
+    public static StepError LoopNotFound(string path, string workflowId) =>
+        Create<WorkflowVersionMismatchException>(null, ErrorCodes.VersionMismatch, $"No while at {path} in workflow '{workflowId}'.");
+
+    public static StepError LoopFailed(string step, string instanceId) =>
+        Create<OrchestrationFailedException>(step, ErrorCodes.StepFailed, $"While '{step}' (run '{instanceId}') failed.");
+
+    public static StepError LoopTimeout(string step, TimeSpan? timeout) =>
+        Create<StepTimeoutException>(step, ErrorCodes.Timeout, $"While '{step}' timed out after {timeout}.");
+
     public static StepError WorkflowTimeout(string workflowId, TimeSpan? timeout) =>
         Create<StepTimeoutException>(null, ErrorCodes.Timeout, $"Workflow '{workflowId}' timed out after {timeout}.");
 

@@ -13,16 +13,54 @@ namespace Cronflow;
 internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider services, CronflowOptions options, RunCancellations cancellations, StepOutputCache cache)
 {
     private readonly StepMocks? _mocks = services.GetService<StepMocks>();
+    private readonly TimeProvider _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
 
-    public async Task<StepOutcome> ExecuteAsync(StepRequest request, CancellationToken cancellationToken = default) =>
+    /// <summary>Runs a step (or draws a pause's resume secret, for requests whose path ends in <see cref="ResumeTokens.SecretSuffix"/>).</summary>
+    /// <param name="request">The step request.</param>
+    /// <param name="watch">
+    /// Where the step's token learns that the run was cancelled or the step abandoned, whichever host decided it; the
+    /// embedded host's watch (<see cref="RunCancellations.Watch"/>) when null.
+    /// </param>
+    /// <param name="cancellationToken">The host's token for this execution.</param>
+    public async Task<StepOutcome> ExecuteAsync(StepRequest request, IStepWatch? watch = null, CancellationToken cancellationToken = default) =>
         request.Path.EndsWith(ResumeTokens.SecretSuffix, StringComparison.Ordinal)
             ? new() { Path = request.Path, Output = JsonSerializer.SerializeToElement(NewResumeSecret()) }
-            : new() { Path = request.Path, Output = await RunBodyAsync(request, cancellationToken).ConfigureAwait(false) };
+            : new() { Path = request.Path, Output = await RunBodyAsync(request, watch ?? cancellations.Watch, cancellationToken).ConfigureAwait(false) };
 
     /// <summary>A pause's secret: 256 bits from the cryptographic generator, drawn here so that the run's history records it.</summary>
     private static string NewResumeSecret() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(ResumeTokens.SecretBytes));
 
-    private async Task<JsonElement?> RunBodyAsync(StepRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The step's own timeout: from the deadline the orchestration set when it scheduled the step (already passed when
+    /// the request waited in the queue longer than the timeout), or, for requests without one, from now.
+    /// </summary>
+    private CancellationTokenSource? TimeoutSource(StepRequest request)
+    {
+        TimeSpan left;
+        if (request.Deadline is { } deadline)
+        {
+            left = deadline - _time.GetUtcNow();
+        }
+        else if (request.TimeoutMs is { } ms)
+        {
+            left = TimeSpan.FromMilliseconds(ms);
+        }
+        else
+        {
+            return null;
+        }
+
+        if (left > TimeSpan.Zero)
+        {
+            return new CancellationTokenSource(left, _time);
+        }
+
+        var passed = new CancellationTokenSource();
+        passed.Cancel();
+        return passed;
+    }
+
+    private async Task<JsonElement?> RunBodyAsync(StepRequest request, IStepWatch? watch, CancellationToken cancellationToken)
     {
         var definition = registry.Get(request.WorkflowId);
         var callable = definition.Resolve(request.Path, request.ItemChain)
@@ -30,8 +68,11 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
                 $"Workflow '{request.WorkflowId}' has no step at {request.Path} ('{request.Name}'); the definition changed while the run was in flight.");
         var body = _mocks?.Find(request.WorkflowId, callable.Name) ?? callable.Body;
 
-        using var timeout = request.TimeoutMs is { } ms ? new CancellationTokenSource(TimeSpan.FromMilliseconds(ms)) : null;
-        using var cancellation = new StepCancellation(cancellations, request.RunId, timeout, cancellationToken);
+        using var timeout = TimeoutSource(request);
+        using var cancellation = new StepCancellation(cancellations, request.RunId, timeout, cancellationToken)
+        {
+            Watch = watch is null || request.Call is null ? null : new StepWatchTarget(watch, request.Instance ?? request.RunId, request.Call.Value, options.CancellationCheckInterval, _time),
+        };
 
         var steps = new Dictionary<string, FlowValue>(StringComparer.Ordinal);
         foreach (var (name, output) in request.Steps ?? [])
@@ -80,7 +121,7 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
         }
         catch (OperationCanceledException) when (timeout?.IsCancellationRequested == true)
         {
-            throw new StepTimeoutException($"Step '{callable.Name}' timed out after {TimeSpan.FromMilliseconds(request.TimeoutMs!.Value)}.");
+            throw new StepTimeoutException($"Step '{callable.Name}' timed out after {TimeSpan.FromMilliseconds(request.TimeoutMs ?? 0)}.");
         }
         catch (Exception) when (missing is not null)
         {
@@ -135,6 +176,12 @@ internal sealed class RunCancellations
     private readonly ConcurrentDictionary<string, byte> _cancelled = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _cancelledOrder = new();
     private long _nextId;
+
+    /// <summary>
+    /// How the embedded host's step tokens learn of cancellations and abandoned steps decided elsewhere (another host,
+    /// a block that timed out): the host's client, set when the host starts.
+    /// </summary>
+    public IStepWatch? Watch { get; set; }
 
     public Registration Register(string runId)
     {
@@ -203,14 +250,19 @@ internal sealed class RunCancellations
 
 /// <summary>
 /// The cancellation token of one step execution, made when the body first asks for it: it fires when the run is
-/// cancelled, the step times out, or the caller's token fires.
+/// cancelled (in this process at once; elsewhere through <see cref="Watch"/>), when the orchestration abandons the step
+/// (<see cref="Watch"/>), when the step times out, or when the caller's token fires.
 /// </summary>
 internal sealed class StepCancellation(RunCancellations runs, string runId, CancellationTokenSource? timeout, CancellationToken outer) : IDisposable
 {
     private readonly Lock _gate = new();
     private RunCancellations.Registration? _registration;
     private CancellationTokenSource? _linked;
+    private CancellationTokenSource? _watching;
     private bool _disposed;
+
+    /// <summary>Where to check, while the body runs, whether the step is still wanted; null to check nothing.</summary>
+    public StepWatchTarget? Watch { get; init; }
 
     public CancellationToken Token
     {
@@ -231,6 +283,13 @@ internal sealed class StepCancellation(RunCancellations runs, string runId, Canc
                     {
                         _linked = CancellationTokenSource.CreateLinkedTokenSource(outer, _registration.Token, timeout?.Token ?? CancellationToken.None);
                     }
+
+                    if (Watch is { } watch)
+                    {
+                        // Checks in the background until the step ends; an abandoned step's registration is cancelled.
+                        _watching = new CancellationTokenSource();
+                        _ = watch.RunAsync(_registration, _watching.Token);
+                    }
                 }
 
                 return _linked?.Token ?? _registration.Token;
@@ -244,7 +303,62 @@ internal sealed class StepCancellation(RunCancellations runs, string runId, Canc
         {
             _disposed = true;
             _linked?.Dispose();
-            _registration?.Dispose();
+            try
+            {
+                _watching?.Cancel();
+            }
+            finally
+            {
+                _watching?.Dispose();
+                _registration?.Dispose();
+            }
+        }
+    }
+}
+
+/// <summary>Tells a step host whether the orchestration that scheduled a step still wants its result.</summary>
+internal interface IStepWatch
+{
+    /// <summary>
+    /// True when the step is no longer wanted: the instance has ended or been cancelled (terminated), has decided its
+    /// outcome while the step ran, or lists <paramref name="call"/> among the calls its decided blocks abandoned.
+    /// </summary>
+    Task<bool> IsStepAbandonedAsync(string instanceId, int call);
+}
+
+/// <summary>One step's watch: checks its instance at once, then every <c>interval</c>, until the step is abandoned or ends.</summary>
+internal sealed class StepWatchTarget(IStepWatch watch, string instanceId, int call, TimeSpan interval, TimeProvider time)
+{
+    /// <summary>Checks until the step is abandoned (then cancels <paramref name="registration"/>) or <paramref name="stop"/> fires.</summary>
+    public async Task RunAsync(RunCancellations.Registration registration, CancellationToken stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                bool abandoned;
+                try
+                {
+                    abandoned = await watch.IsStepAbandonedAsync(instanceId, call).WaitAsync(stop).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The backend could not be read (an outage, say): the step goes on, and the next check tries again.
+                    abandoned = false;
+                }
+
+                if (abandoned)
+                {
+                    registration.Cancel();
+                    return;
+                }
+
+                await Task.Delay(interval, time, stop).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The step ended.
         }
     }
 }

@@ -66,6 +66,10 @@ internal static class ApiErrorCodes
     public const string BadSignature = "bad_signature";
     public const string RunConflict = "run_conflict";
     public const string Unauthorized = "unauthorized";
+    public const string ForbiddenHost = "forbidden_host";
+    public const string ForbiddenOrigin = "forbidden_origin";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string TooDeep = "too_deep";
     public const string NotSupported = "not_supported";
     public const string InternalError = "internal_error";
 }

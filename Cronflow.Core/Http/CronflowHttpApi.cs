@@ -14,7 +14,7 @@ internal sealed partial class CronflowHttpApi
     /// <summary>The largest optional body of a cancel request (<c>{ "reason": "…" }</c>).</summary>
     private const int MaxCancelBodyBytes = 16 * 1024;
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = HttpInputRules.MaxJsonDepth };
 
     private readonly ICronflowClient _client;
     private readonly WorkflowRegistry _registry;
@@ -93,7 +93,17 @@ internal sealed partial class CronflowHttpApi
 
             if (management && !request.IsManagementAuthorized)
             {
-                return ApiResponse.Error(401, ApiErrorCodes.Unauthorized, "This route needs an API key (on Azure Functions, a function key).");
+                return Unauthorized();
+            }
+
+            if (HttpInputRules.CheckMediaType(request, []) is { } unsupported)
+            {
+                return unsupported;
+            }
+
+            if (values.TryGetValue("runId", out var runId) && !HttpInputRules.IsRunId(runId))
+            {
+                return RunNotFound(runId);
             }
 
             return await DispatchAsync(route, values, request).ConfigureAwait(false);
@@ -101,8 +111,67 @@ internal sealed partial class CronflowHttpApi
 
         return allowed.Count > 0
             ? MethodNotAllowed(request, allowed)
-            : ApiResponse.Error(404, ApiErrorCodes.RouteNotFound, $"No route matches {request.Method.ToUpperInvariant()} /api{request.Path}.");
+            : RouteNotFound(request);
     }
+
+    /// <summary>
+    /// What can be answered before the body is read: an unknown route (404, 405), a management route without
+    /// authorization (401), and a declared <c>Content-Length</c> over the route's limit (413). Adapters call it first,
+    /// so that no byte of a body is read for a request that is refused anyway; null when the body should be read.
+    /// </summary>
+    public ApiResponse? CheckBeforeBody(ApiRequest request, long? contentLength)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var segments = ApiRoutes.Split(request.Path ?? "");
+        if (!ApiRoutes.IsManagementPath(segments))
+        {
+            if (!_webhooks.TryGetValue(WebhookPaths.Normalize(request.Path), out var candidates))
+            {
+                return RouteNotFound(request);
+            }
+
+            var match = candidates.FirstOrDefault(c => c.Webhook.Options.Method.Equals(request.Method, StringComparison.OrdinalIgnoreCase));
+            if (match.Workflow is null)
+            {
+                return MethodNotAllowed(request, candidates.Select(c => c.Webhook.Options.Method.ToUpperInvariant()));
+            }
+
+            return contentLength > match.Webhook.Options.MaxBodyBytes ? WebhookTooLarge(match.Webhook.Options) : null;
+        }
+
+        var allowed = new List<string>();
+        foreach (var (route, method, template, management) in ApiRoutes.All)
+        {
+            if (!ApiRoutes.TryMatch(template, segments, out _))
+            {
+                continue;
+            }
+
+            if (!method.Equals(request.Method, StringComparison.OrdinalIgnoreCase))
+            {
+                allowed.Add(method);
+                continue;
+            }
+
+            if (management && !request.IsManagementAuthorized)
+            {
+                return Unauthorized();
+            }
+
+            var (limit, limitName) = BodyLimit(route);
+            return contentLength > limit ? ApiResponse.Error(413, ApiErrorCodes.PayloadTooLarge, $"The body is over the limit of {limit} bytes ({limitName}).") : null;
+        }
+
+        return allowed.Count > 0 ? MethodNotAllowed(request, allowed) : RouteNotFound(request);
+    }
+
+    /// <summary>The largest body of a management route, and the setting that names it.</summary>
+    private (int Limit, string Name) BodyLimit(ApiRoute route) => route switch
+    {
+        ApiRoute.TriggerRun => (_options.MaxPayloadBytes, "CronflowOptions.MaxPayloadBytes"),
+        ApiRoute.RaiseEvent or ApiRoute.Resume or ApiRoute.PublishEvent => (_options.MaxEventBytes, "CronflowOptions.MaxEventBytes"),
+        _ => (MaxCancelBodyBytes, "the cancel body limit"),
+    };
 
     private Task<ApiResponse> DispatchAsync(ApiRoute route, Dictionary<string, string> values, ApiRequest request) => route switch
     {
@@ -123,7 +192,7 @@ internal sealed partial class CronflowHttpApi
     {
         if (!_registry.TryGet(workflowId, out var workflow))
         {
-            return ApiResponse.Error(404, ApiErrorCodes.WorkflowNotFound, $"No workflow with id '{workflowId}' is registered.");
+            return ApiResponse.Error(404, ApiErrorCodes.WorkflowNotFound, $"No workflow with id '{HttpInputRules.Printable(workflowId)}' is registered.");
         }
 
         if (TooLarge(request, _options.MaxPayloadBytes, "CronflowOptions.MaxPayloadBytes") is { } tooLarge)
@@ -159,7 +228,7 @@ internal sealed partial class CronflowHttpApi
             }
             else
             {
-                problems.Add(new ApiProblem("status", $"'{statusText}' is not a run status; use one of {string.Join(", ", Enum.GetNames<RunStatus>())}."));
+                problems.Add(new ApiProblem("status", $"'{HttpInputRules.Printable(statusText)}' is not a run status; use one of {string.Join(", ", Enum.GetNames<RunStatus>())}."));
             }
         }
 
@@ -167,9 +236,17 @@ internal sealed partial class CronflowHttpApi
         if (request.Query.TryGetValue("pageSize", out var sizeText) && sizeText.Length > 0
             && (!int.TryParse(sizeText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > 1000))
         {
-            problems.Add(new ApiProblem("pageSize", $"'{sizeText}' is not a page size; use a whole number from 1 to 1000."));
+            problems.Add(new ApiProblem("pageSize", $"'{HttpInputRules.Printable(sizeText)}' is not a page size; use a whole number from 1 to 1000."));
         }
 
+        string? backendToken = null;
+        if (request.Query.TryGetValue("continuationToken", out var token) && token.Length > 0 && !HttpInputRules.TryReadToken(token, out backendToken))
+        {
+            problems.Add(BadToken());
+        }
+
+        var createdFrom = ParseTime(request, "createdFrom", problems);
+        var createdTo = ParseTime(request, "createdTo", problems);
         if (problems.Count > 0)
         {
             return ApiResponse.Error(400, ApiErrorCodes.BadRequest, "The query is invalid.", problems);
@@ -177,13 +254,43 @@ internal sealed partial class CronflowHttpApi
 
         var query = new RunQuery
         {
+            RunIdPrefix = request.Query.TryGetValue("runIdPrefix", out var prefix) && prefix.Length > 0 ? prefix : null,
+            CreatedFrom = createdFrom,
+            CreatedTo = createdTo,
             WorkflowId = request.Query.TryGetValue("workflowId", out var workflowId) && workflowId.Length > 0 ? workflowId : null,
             Status = status,
             PageSize = pageSize,
-            ContinuationToken = request.Query.TryGetValue("continuationToken", out var token) && token.Length > 0 ? token : null,
+            ContinuationToken = backendToken,
         };
-        var page = await _client.ListRunsAsync(query).ConfigureAwait(false);
-        return ApiResponse.Json(200, new RunListBody(page.Runs, page.ContinuationToken));
+        RunPage page;
+        try
+        {
+            page = await _client.ListRunsAsync(query).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (query.ContinuationToken is not null && IsMalformedToken(ex))
+        {
+            // The backend could not read the token: a token it never issued (or one from another task hub).
+            return ApiResponse.Error(400, ApiErrorCodes.BadRequest, "The query is invalid.", [BadToken()]);
+        }
+
+        return ApiResponse.Json(200, new RunListBody(page.Runs, HttpInputRules.WrapToken(page.ContinuationToken)));
+    }
+
+    /// <summary>An ISO-8601 time query parameter (with an offset, or UTC when it has none).</summary>
+    private static DateTimeOffset? ParseTime(ApiRequest request, string name, List<ApiProblem> problems)
+    {
+        if (!request.Query.TryGetValue(name, out var text) || text.Length == 0)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time))
+        {
+            return time;
+        }
+
+        problems.Add(new ApiProblem(name, $"'{text}' is not a time; use ISO 8601, such as 2026-01-05T10:00:00Z."));
+        return null;
     }
 
     private async Task<ApiResponse> RaiseEventAsync(string runId, string eventName, ApiRequest request)
@@ -288,7 +395,7 @@ internal sealed partial class CronflowHttpApi
         var path = WebhookPaths.Normalize(request.Path);
         if (!_webhooks.TryGetValue(path, out var candidates))
         {
-            return ApiResponse.Error(404, ApiErrorCodes.RouteNotFound, $"No route matches {request.Method.ToUpperInvariant()} /api{request.Path}.");
+            return RouteNotFound(request);
         }
 
         var match = candidates.FirstOrDefault(c => c.Webhook.Options.Method.Equals(request.Method, StringComparison.OrdinalIgnoreCase));
@@ -301,7 +408,12 @@ internal sealed partial class CronflowHttpApi
         var options = webhook.Options;
         if (request.Body.Length > options.MaxBodyBytes)
         {
-            return ApiResponse.Error(413, ApiErrorCodes.PayloadTooLarge, $"The body is over the webhook's limit of {options.MaxBodyBytes} bytes (WebhookOptions.MaxBodyBytes).");
+            return WebhookTooLarge(options);
+        }
+
+        if (HttpInputRules.CheckMediaType(request, options.AcceptedContentTypes) is { } unsupported)
+        {
+            return unsupported;
         }
 
         var missing = WebhookSecurity.CheckRequiredHeaders(options, request.Headers);
@@ -316,7 +428,12 @@ internal sealed partial class CronflowHttpApi
             return ApiResponse.Error(401, ApiErrorCodes.BadSignature, "The webhook signature is missing or wrong.", [badSignature]);
         }
 
-        if (!TryParseBody(request.Body, out var payload, out var badJson))
+        JsonElement? payload;
+        if (HttpInputRules.MediaType(request) is { } declared && !request.Body.IsEmpty && !HttpInputRules.IsJson(declared))
+        {
+            payload = HttpInputRules.FromDeclaredType(declared, request.Body);
+        }
+        else if (!TryParseBody(request.Body, out payload, out var badJson))
         {
             return badJson;
         }
@@ -355,7 +472,26 @@ internal sealed partial class CronflowHttpApi
 
     private static Dictionary<string, string> LocationHeader(string runId) => new(StringComparer.OrdinalIgnoreCase) { ["Location"] = StatusUrl(runId) };
 
-    private static ApiResponse RunNotFound(string runId) => ApiResponse.Error(404, ApiErrorCodes.RunNotFound, $"No run with id '{runId}' exists.");
+    private static ApiResponse RunNotFound(string runId) => ApiResponse.Error(404, ApiErrorCodes.RunNotFound, $"No run with id '{HttpInputRules.Printable(runId)}' exists.");
+
+    private static ApiResponse RouteNotFound(ApiRequest request) =>
+        ApiResponse.Error(404, ApiErrorCodes.RouteNotFound, $"No route matches {HttpInputRules.Printable(request.Method.ToUpperInvariant(), 16)} /api{HttpInputRules.Printable(request.Path)}.");
+
+    private static ApiResponse Unauthorized() => ApiResponse.Error(401, ApiErrorCodes.Unauthorized, "This route needs an API key (on Azure Functions, a function key).");
+
+    private static ApiResponse WebhookTooLarge(WebhookOptions options) =>
+        ApiResponse.Error(413, ApiErrorCodes.PayloadTooLarge, $"The body is over the webhook's limit of {options.MaxBodyBytes} bytes (WebhookOptions.MaxBodyBytes).");
+
+    private static ApiProblem BadToken() => new("continuationToken", "The continuation token is not one this API returned; pass back the token of the previous page unchanged.");
+
+    /// <summary>
+    /// The exceptions a backend throws for a continuation token it cannot read (one the API issued for another task hub
+    /// or backend): the in-memory backend's "cannot be parsed", format and JSON errors.
+    /// </summary>
+    private static bool IsMalformedToken(Exception exception) =>
+        exception is FormatException or ArgumentException or JsonException or InvalidCastException or OverflowException
+        || (exception is InvalidOperationException && exception.Message.Contains("cannot be parsed", StringComparison.Ordinal))
+        || exception.GetType().FullName is "Newtonsoft.Json.JsonReaderException" or "Newtonsoft.Json.JsonSerializationException";
 
     private static ApiResponse MethodNotAllowed(ApiRequest request, IEnumerable<string> allowed)
     {
@@ -363,7 +499,7 @@ internal sealed partial class CronflowHttpApi
         return ApiResponse.Error(
             405,
             ApiErrorCodes.MethodNotAllowed,
-            $"{request.Method.ToUpperInvariant()} is not allowed on /api{request.Path}; use {allow}.",
+            $"{HttpInputRules.Printable(request.Method.ToUpperInvariant(), 16)} is not allowed on /api{HttpInputRules.Printable(request.Path)}; use {allow}.",
             headers: new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Allow"] = allow });
     }
 
@@ -397,7 +533,9 @@ internal sealed partial class CronflowHttpApi
         }
         catch (JsonException ex)
         {
-            error = ApiResponse.Error(400, ApiErrorCodes.BadJson, "The body is not valid JSON.", [new ApiProblem(null, ex.Message)]);
+            error = HttpInputRules.IsTooDeep(body.Span)
+                ? HttpInputRules.TooDeep()
+                : ApiResponse.Error(400, ApiErrorCodes.BadJson, "The body is not valid JSON.", [new ApiProblem(null, ex.Message)]);
             return false;
         }
     }
@@ -418,15 +556,23 @@ internal sealed partial class CronflowHttpApi
                 return ApiResponse.Error(413, ApiErrorCodes.PayloadTooLarge, tooLarge.Message);
             case CronflowException other when other.GetType().Name.EndsWith("NotFoundException", StringComparison.Ordinal):
                 return ApiResponse.Error(404, ApiErrorCodes.NotFound, other.Message);
+            case ArgumentException argument when IsOwn(argument):
+                return ApiResponse.Error(400, ApiErrorCodes.BadRequest, HttpInputRules.Printable(StripParameterName(argument), 1000));
             case ArgumentException argument:
-                return ApiResponse.Error(400, ApiErrorCodes.BadRequest, StripParameterName(argument));
+                // A library's message may describe its internals: the caller gets a plain sentence, the log the rest.
+                LogInvalid(_logger, argument, HttpInputRules.Printable(request.Method, 16), HttpInputRules.Printable(request.Path));
+                return ApiResponse.Error(400, ApiErrorCodes.BadRequest, "The request is invalid.");
             case NotSupportedException notSupported:
                 return ApiResponse.Error(501, ApiErrorCodes.NotSupported, notSupported.Message);
             default:
-                LogUnexpected(_logger, exception, request.Method, request.Path);
+                LogUnexpected(_logger, exception, HttpInputRules.Printable(request.Method, 16), HttpInputRules.Printable(request.Path));
                 return ApiResponse.Error(500, ApiErrorCodes.InternalError, "The request failed on the server; the host's log has the details.");
         }
     }
+
+    /// <summary>Whether Cronflow's own code threw <paramref name="exception"/> (its message is written for callers).</summary>
+    private static bool IsOwn(ArgumentException exception) =>
+        exception.TargetSite?.Module.Assembly.GetName().Name is { } assembly && assembly.StartsWith("Cronflow", StringComparison.Ordinal);
 
     private static string StripParameterName(ArgumentException exception) =>
         exception.ParamName is { } name && exception.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal)
@@ -435,6 +581,9 @@ internal sealed partial class CronflowHttpApi
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "Cronflow API request {Method} {Path} failed")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(EventId = 4110, Level = LogLevel.Warning, Message = "Cronflow API request {Method} {Path} was rejected as invalid")]
+    private static partial void LogInvalid(ILogger logger, Exception exception, string method, string path);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Webhook delivery to {Path} rejected: bad or missing signature")]
     private static partial void LogBadSignature(ILogger logger, string path);

@@ -1,4 +1,6 @@
+using Cronflow.Dashboard;
 using Cronflow.Http;
+using Microsoft.Extensions.Configuration;
 using Cronflow.Scheduling;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,7 +31,17 @@ public sealed class CronflowFunctionsRuntime
         ScheduleOptions = scheduleOptions;
         _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         _hasGates = Registry.All.Any(w => w.Concurrency is not null);
+        DashboardKey = services.GetService<IConfiguration>()?[DashboardKeySetting] is { Length: > 0 } key ? key : null;
     }
+
+    /// <summary>The app setting holding the key that signs a browser in to the dashboard (<c>/api/dashboard</c>).</summary>
+    public const string DashboardKeySetting = "CronflowDashboardKey";
+
+    /// <summary>
+    /// The dashboard's sign-in key, from the <see cref="DashboardKeySetting"/> app setting. Without one the dashboard
+    /// answers only requests addressed to a loopback name (<c>func start</c> on a developer's machine).
+    /// </summary>
+    internal string? DashboardKey { get; set; }
 
     internal WorkflowRegistry Registry { get; }
 
@@ -50,6 +62,8 @@ public sealed class CronflowFunctionsRuntime
     internal FunctionsCronflowClient CreateClient(DurableTaskClient client) => new(client, Registry, Options, Cancellations, Time);
 
     internal CronflowHttpApi CreateApi(DurableTaskClient client) => new(CreateClient(client), Registry, Options, Time, CreateLogger("Cronflow.Http"));
+
+    internal CronflowDashboard CreateDashboard(DurableTaskClient client) => new(CreateClient(client), Registry, Time, DashboardKey, CreateLogger("Cronflow.Dashboard"));
 
     internal ScheduleDispatcher CreateDispatcher(DurableTaskClient client) => new(CreateClient(client), Registry, Time, ScheduleOptions, CreateLogger("Cronflow.Schedules"));
 

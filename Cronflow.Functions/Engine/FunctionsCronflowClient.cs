@@ -78,6 +78,17 @@ internal sealed class FunctionsCronflowClient : DurableCronflowClient
         return ([], null);
     }
 
+    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryActiveAsync(string prefix, string? continuationToken)
+    {
+        var filter = new OrchestrationQuery { FetchInputsAndOutputs = true, PageSize = 100, ContinuationToken = continuationToken, InstanceIdPrefix = prefix, Statuses = ActiveStatus };
+        await foreach (var page in _client.GetAllInstancesAsync(filter).AsPages(continuationToken, 100).ConfigureAwait(false))
+        {
+            return ([.. page.Values.Select(ToSnapshot)], page.ContinuationToken);
+        }
+
+        return ([], null);
+    }
+
     internal static InstanceSnapshot ToSnapshot(OrchestrationMetadata instance) => new(
         instance.InstanceId,
         instance.RuntimeStatus switch

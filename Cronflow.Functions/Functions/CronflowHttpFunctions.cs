@@ -66,6 +66,21 @@ public sealed class CronflowHttpFunctions(CronflowFunctionsRuntime runtime)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequestData request,
         [DurableClient] DurableTaskClient client) => HandleAsync(request, client);
 
+    /// <summary>
+    /// GET/POST /api/dashboard/… — the run inspector. Anonymous at the Functions level: browsers cannot send function
+    /// keys, so the dashboard signs them in with the <c>CronflowDashboardKey</c> app setting (without it, it answers
+    /// loopback host names only), and checks an anti-forgery token on every form post.
+    /// </summary>
+    [Function("CronflowDashboard")]
+    public async Task<HttpResponseData> DashboardAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "dashboard/{*path}")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await runtime.EnsureGatesAsync(client).ConfigureAwait(false);
+        return await FunctionsHttp.HandleDashboardAsync(runtime.CreateDashboard(client), request).ConfigureAwait(false);
+    }
+
     private async Task<HttpResponseData> HandleAsync(HttpRequestData request, DurableTaskClient client)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -17,10 +17,10 @@ public sealed class CronflowWebhookFunction(CronflowFunctionsRuntime runtime)
     public const string Name = "CronflowWebhook";
 
     /// <summary>
-    /// Any path below /api whose first segment is not workflows, runs, resume, events or health (route constraints
+    /// Any path below /api whose first segment is not workflows, runs, resume, events, health or dashboard (route constraints
     /// ignore case, like the reserved-segment check of webhook definitions).
     /// </summary>
-    public const string Route = "{segment:regex(^(?!(workflows|runs|resume|events|health)$).+$)}/{*rest}";
+    public const string Route = "{segment:regex(^(?!(workflows|runs|resume|events|health|dashboard)$).+$)}/{*rest}";
 
     /// <summary>Routes the delivery by path and method, checks headers, signature and schema, and answers 202 with the run id.</summary>
     [Function(Name)]

@@ -65,6 +65,14 @@ internal sealed class EmbeddedCronflowClient : DurableCronflowClient
         return ([.. result.OrchestrationState.Select(ToSnapshot)], result.ContinuationToken);
     }
 
+    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryActiveAsync(string prefix, string? continuationToken)
+    {
+        var result = await _query.GetOrchestrationWithQueryAsync(
+            new OrchestrationQuery { PageSize = 100, ContinuationToken = continuationToken, FetchInputsAndOutputs = true, InstanceIdPrefix = prefix, RuntimeStatus = ActiveStatus },
+            CancellationToken.None).ConfigureAwait(false);
+        return ([.. result.OrchestrationState.Select(ToSnapshot)], result.ContinuationToken);
+    }
+
     internal static InstanceSnapshot ToSnapshot(OrchestrationState state) => new(
         state.OrchestrationInstance.InstanceId,
         state.OrchestrationStatus switch

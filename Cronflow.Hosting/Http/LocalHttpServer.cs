@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Cronflow.Dashboard;
 using Cronflow.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -28,31 +29,51 @@ internal sealed class LocalHttpServer : IAsyncDisposable
 
     public IReadOnlyList<string> Urls { get; }
 
-    public static async Task<LocalHttpServer> StartAsync(CronflowHttpApi api, CronflowHostOptions options, ILoggerFactory loggerFactory)
+    public static async Task<LocalHttpServer> StartAsync(CronflowHttpApi api, CronflowDashboard dashboard, CronflowHostOptions options, ILoggerFactory loggerFactory)
     {
         foreach (var url in options.ListenUrls)
         {
             EnsureSafeBinding(url, options.ApiKey);
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Cronflow" });
-        builder.Logging.ClearProviders();
+        // The empty builder reads no appsettings*.json, environment variables (ASPNETCORE_URLS, Kestrel__*) or command
+        // line: the addresses given to ListenOn are the only ones Kestrel binds, and no configuration can add or change them.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Cronflow" });
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRoutingCore();
         builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.UseUrls([.. options.ListenUrls]);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            // Bodies over the API's limits are answered 413 by the API, after their rest has been read and dropped
-            // (see ReadBodyAsync); beyond this, Kestrel closes the connection instead.
+            kestrel.Limits.MaxConcurrentConnections = MaxConnections;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            // A body over a route's limit is answered 413 at once; Kestrel then drains what the client still sends for
+            // at most 5 s (so that it reads the answer), up to this size, and closes the connection beyond.
             kestrel.Limits.MaxRequestBodySize = Math.Max(api.MaxBodyBytes + 1L, DrainLimitBytes);
         });
 
         var app = builder.Build();
-        var apiKey = options.ApiKey is null ? null : Encoding.UTF8.GetBytes(options.ApiKey);
+        var apiKey = options.ApiKey is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.ApiKey));
         app.Map("/api/{**path}", context => HandleAsync(context, api, apiKey));
         app.Map("/api", context => HandleAsync(context, api, apiKey));
+        app.Map(DashboardPath + "/{**path}", context => HandleDashboardAsync(context, dashboard));
+        app.Map(DashboardPath, context => HandleDashboardAsync(context, dashboard));
+        app.MapGet("/", context =>
+        {
+            context.Response.Redirect(DashboardPath + "/");
+            return Task.CompletedTask;
+        });
         await app.StartAsync().ConfigureAwait(false);
         var urls = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        var exposed = options.ApiKey is null ? urls.FirstOrDefault(url => !IsLoopbackUrl(url)) : null;
+        if (exposed is not null)
+        {
+            await app.StopAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"Refusing to serve the Cronflow API on {exposed} without an API key: the server bound an address that is not loopback.");
+        }
+
         return new LocalHttpServer(app, urls);
     }
 
@@ -62,9 +83,25 @@ internal sealed class LocalHttpServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static async Task HandleAsync(HttpContext context, CronflowHttpApi api, byte[]? apiKey)
+    /// <summary>At most this many connections at once; Kestrel refuses the next ones until some close.</summary>
+    internal const int MaxConnections = 1000;
+
+    /// <summary>
+    /// How large a body Kestrel drains (and drops) after a 413, so that a client still sending reads the answer instead
+    /// of finding the connection reset under it; a larger body ends the connection.
+    /// </summary>
+    internal const long DrainLimitBytes = 16L * 1024 * 1024;
+
+    private static async Task HandleAsync(HttpContext context, CronflowHttpApi api, byte[]? apiKeyDigest)
     {
-        var body = await ReadBodyAsync(context.Request, api.MaxBodyBytes + 1, context.RequestAborted).ConfigureAwait(false);
+        // Without a key, loopback is the only protection: refuse what a web page can send to it (DNS rebinding, cross-site
+        // requests) before anything is routed or read.
+        if (apiKeyDigest is null && CheckBrowserRequest(context.Request) is { } forbidden)
+        {
+            await WriteAsync(context, forbidden, closeConnection: true).ConfigureAwait(false);
+            return;
+        }
+
         var path = context.Request.Path.Value ?? "";
         var request = new ApiRequest
         {
@@ -72,28 +109,131 @@ internal sealed class LocalHttpServer : IAsyncDisposable
             Path = path.Length > 4 ? path[4..] : "/",
             Query = ApiRequest.ParseQuery(context.Request.QueryString.Value),
             Headers = ApiRequest.CollectHeaders(context.Request.Headers.Select(h => new KeyValuePair<string, IEnumerable<string>>(h.Key, h.Value.Select(v => v ?? "")))),
-            Body = body,
-            IsManagementAuthorized = IsAuthorized(context.Request, apiKey),
+            IsManagementAuthorized = IsAuthorized(context.Request, apiKeyDigest),
         };
 
-        var response = await api.HandleAsync(request, context.RequestAborted).ConfigureAwait(false);
+        // Route, key and declared length are checked before any byte of the body is read.
+        if (api.CheckBeforeBody(request, context.Request.ContentLength) is { } early)
+        {
+            await WriteAsync(context, early, closeConnection: early.StatusCode == StatusCodes.Status401Unauthorized).ConfigureAwait(false);
+            return;
+        }
+
+        var body = await ReadBodyAsync(context.Request, api.MaxBodyBytes + 1, context.RequestAborted).ConfigureAwait(false);
+        var complete = new ApiRequest
+        {
+            Method = request.Method,
+            Path = request.Path,
+            Query = request.Query,
+            Headers = request.Headers,
+            Body = body,
+            IsManagementAuthorized = request.IsManagementAuthorized,
+        };
+        var response = await api.HandleAsync(complete, context.RequestAborted).ConfigureAwait(false);
+        await WriteAsync(context, response, closeConnection: false).ConfigureAwait(false);
+    }
+
+    private static async Task WriteAsync(HttpContext context, ApiResponse response, bool closeConnection)
+    {
         context.Response.StatusCode = response.StatusCode;
         foreach (var (name, value) in response.Headers)
         {
             context.Response.Headers[name] = value;
         }
 
+        if (closeConnection)
+        {
+            // Nothing more is read from a caller refused for who it is: Kestrel closes instead of draining the body.
+            context.Response.Headers.Connection = "close";
+        }
+
         if (response.Body.Length > 0)
         {
             context.Response.ContentType = ApiResponse.JsonContentType;
+            context.Response.ContentLength = response.Body.Length;
             await context.Response.Body.WriteAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
         }
     }
 
-    /// <summary>No key configured: management routes are open (the host binds loopback only). Otherwise the key must match.</summary>
-    private static bool IsAuthorized(HttpRequest request, byte[]? apiKey)
+    /// <summary>Where the local host serves the run inspector.</summary>
+    internal const string DashboardPath = "/dashboard";
+
+    /// <summary>Adapts a request below <see cref="DashboardPath"/> to the shared <see cref="CronflowDashboard"/>.</summary>
+    private static async Task HandleDashboardAsync(HttpContext context, CronflowDashboard dashboard)
     {
-        if (apiKey is null)
+        var body = await ReadBodyAsync(context.Request, CronflowDashboard.MaxBodyBytes + 1, context.RequestAborted).ConfigureAwait(false);
+        var path = context.Request.Path.Value ?? "";
+        var request = new DashboardRequest
+        {
+            Method = context.Request.Method,
+            Path = path.Length > DashboardPath.Length ? path[DashboardPath.Length..] : "",
+            BasePath = context.Request.PathBase + DashboardPath,
+            Query = ApiRequest.ParseQuery(context.Request.QueryString.Value),
+            Headers = ApiRequest.CollectHeaders(context.Request.Headers.Select(h => new KeyValuePair<string, IEnumerable<string>>(h.Key, h.Value.Select(v => v ?? "")))),
+            Body = body,
+            IsHttps = context.Request.IsHttps,
+        };
+
+        var response = await dashboard.HandleAsync(request, context.RequestAborted).ConfigureAwait(false);
+        context.Response.StatusCode = response.StatusCode;
+        foreach (var (name, value) in response.Headers)
+        {
+            context.Response.Headers.Append(name, value);
+        }
+
+        if (response.ContentType is { } contentType)
+        {
+            context.Response.ContentType = contentType;
+            if (!HttpMethods.IsHead(context.Request.Method))
+            {
+                await context.Response.Body.WriteAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// For a host without a key: 403 when the <c>Host</c> header is not a loopback name (a DNS-rebinding page reaches
+    /// 127.0.0.1 under its own name), or when an <c>Origin</c> header names another origin than the host's own.
+    /// </summary>
+    private static ApiResponse? CheckBrowserRequest(HttpRequest request)
+    {
+        var host = request.Host;
+        if (!host.HasValue || !IsLoopbackName(host.Host))
+        {
+            return ApiResponse.Error(
+                403,
+                ApiErrorCodes.ForbiddenHost,
+                "Without an API key this host answers only requests addressed to localhost, 127.0.0.1 or [::1].",
+                [new ApiProblem("Host", "The Host header does not name a loopback address.")]);
+        }
+
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length > 0 && !origin.Equals($"{request.Scheme}://{host.Value}", StringComparison.OrdinalIgnoreCase))
+        {
+            return ApiResponse.Error(
+                403,
+                ApiErrorCodes.ForbiddenOrigin,
+                "Without an API key this host answers no cross-origin requests: the Origin header names another site.",
+                [new ApiProblem("Origin", "The Origin header is not this host's own origin.")]);
+        }
+
+        return null;
+    }
+
+    private static bool IsLoopbackName(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host is "127.0.0.1" or "[::1]" or "::1";
+
+    private static bool IsLoopbackUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri)
+        && (uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var address) && IPAddress.IsLoopback(address)));
+
+    /// <summary>
+    /// No key configured: management routes are open (the host binds loopback only). Otherwise the key must match; the
+    /// SHA-256 digests are compared, in constant time, so that neither the key's contents nor its length leak.
+    /// </summary>
+    private static bool IsAuthorized(HttpRequest request, byte[]? apiKeyDigest)
+    {
+        if (apiKeyDigest is null)
         {
             return true;
         }
@@ -105,25 +245,15 @@ internal sealed class LocalHttpServer : IAsyncDisposable
             presented = authorization[7..].Trim();
         }
 
-        return presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), apiKey);
+        return presented is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), apiKeyDigest);
     }
 
     /// <summary>
-    /// How much of a body over the API's limits is read (and dropped) before the 413 is sent: a client still sending
-    /// its body then reads the answer, instead of finding the connection reset under it.
+    /// Keeps at most <paramref name="limit"/> bytes: the API answers 413 when the body is longer than allowed. The rest
+    /// of such a body is left to Kestrel, which drains it (bounded in time and size) after the answer.
     /// </summary>
-    internal const long DrainLimitBytes = 16L * 1024 * 1024;
-
-    /// <summary>Keeps at most <paramref name="limit"/> bytes: the API answers 413 when the body is longer than allowed.</summary>
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
-        if (request.ContentLength is > 0 and var length && length > limit)
-        {
-            // A body known to be too large is not kept; one byte past the limit is enough for a 413.
-            await DrainAsync(request.Body, cancellationToken).ConfigureAwait(false);
-            return new byte[limit];
-        }
-
         var buffer = new MemoryStream();
         var chunk = new byte[8192];
         try
@@ -138,39 +268,14 @@ internal sealed class LocalHttpServer : IAsyncDisposable
 
                 buffer.Write(chunk, 0, read);
             }
-
-            if (buffer.Length >= limit)
-            {
-                await DrainAsync(request.Body, cancellationToken).ConfigureAwait(false);
-            }
         }
-        catch (BadHttpRequestException)
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             // Kestrel's own size limit: report it as too large.
             return new byte[limit];
         }
 
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-    }
-
-    /// <summary>Reads the rest of a body and drops it; a body past <see cref="DrainLimitBytes"/> ends the connection.</summary>
-    private static async Task DrainAsync(Stream body, CancellationToken cancellationToken)
-    {
-        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            while (await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false) > 0)
-            {
-            }
-        }
-        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
-        {
-            // Over Kestrel's limit, or the client gave up: the 413 goes out if the connection still stands.
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
-        }
     }
 
     /// <summary>The management API controls every run: without an API key it may only listen on loopback.</summary>

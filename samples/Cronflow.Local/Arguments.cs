@@ -53,6 +53,26 @@ internal sealed class Arguments
     public string? Get(string name, string? fallback = null) =>
         _options.TryGetValue(name, out var value) ? value ?? fallback : Environment.GetEnvironmentVariable("CRONFLOW_" + name.Replace('-', '_').ToUpperInvariant()) ?? fallback;
 
+    /// <summary>
+    /// The API key: the file named by <c>--api-key-file</c> (or <c>CRONFLOW_API_KEY_FILE</c>), else the environment
+    /// variable <c>CRONFLOW_API_KEY</c>. Never a command-line value: every user of the machine can read those in <c>ps</c>.
+    /// </summary>
+    public string? ApiKey()
+    {
+        if (Has("api-key"))
+        {
+            throw new ArgumentException("--api-key is not accepted: a key on the command line is visible to every user of the machine (ps). Set CRONFLOW_API_KEY, or pass --api-key-file PATH.");
+        }
+
+        if (Get("api-key-file") is { Length: > 0 } path)
+        {
+            var key = File.ReadAllText(path).Trim();
+            return key.Length > 0 ? key : throw new ArgumentException($"The API key file {path} is empty.");
+        }
+
+        return Environment.GetEnvironmentVariable("CRONFLOW_API_KEY") is { Length: > 0 } value ? value : null;
+    }
+
     private static readonly HashSet<string> Commands = new(StringComparer.Ordinal) { "serve", "trigger", "show", "runs", "help" };
 
     private static bool IsFlag(string name) => name is "in-memory" or "follow" or "help";

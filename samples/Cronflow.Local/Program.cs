@@ -38,18 +38,19 @@ static int Help()
     Console.WriteLine("""
         cronflow: the local Cronflow host with the sample workflows, and a client for it.
 
-          cronflow [serve] [--in-memory] [--url URL] [--connection CS] [--task-hub NAME] [--api-key KEY]
+          cronflow [serve] [--in-memory] [--url URL] [--connection CS] [--task-hub NAME] [--api-key-file PATH]
               Serves the sample workflows and the HTTP API (default http://127.0.0.1:7071) on Azurite
               (UseDevelopmentStorage=true, task hub "cronflow"), or fully in memory with --in-memory.
-          cronflow trigger WORKFLOW [--payload JSON] [--follow] [--url URL] [--api-key KEY]
+          cronflow trigger WORKFLOW [--payload JSON] [--follow] [--url URL] [--api-key-file PATH]
               Starts a run (with the sample's example payload if none is given); --follow prints each step as it
               starts and finishes, then the run's timeline.
-          cronflow show RUN_ID [--url URL] [--api-key KEY]
+          cronflow show RUN_ID [--url URL] [--api-key-file PATH]
               Prints a run's timeline.
-          cronflow runs [--workflow ID] [--status STATUS] [--url URL] [--api-key KEY]
+          cronflow runs [--workflow ID] [--status STATUS] [--url URL] [--api-key-file PATH]
               Lists runs, newest first.
 
-        Options can also come from environment variables: CRONFLOW_URL, CRONFLOW_API_KEY, CRONFLOW_CONNECTION, CRONFLOW_TASK_HUB.
+        Options can also come from environment variables: CRONFLOW_URL, CRONFLOW_CONNECTION, CRONFLOW_TASK_HUB.
+        The API key comes from CRONFLOW_API_KEY or the file named by --api-key-file (CRONFLOW_API_KEY_FILE), never the command line.
         """);
     return 0;
 }
@@ -62,6 +63,7 @@ static async Task<int> ServeAsync(Arguments arguments)
     var inMemory = arguments.Has("in-memory");
     var connection = arguments.Get("connection", "UseDevelopmentStorage=true")!;
     var taskHub = arguments.Get("task-hub", "cronflow")!;
+    var apiKey = arguments.ApiKey();
     if (!inMemory && connection.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase) && !await AzuriteIsUpAsync())
     {
         Console.Error.WriteLine("cronflow: Azurite is not listening on 127.0.0.1:10000-10002. Start it with `bash scripts/azurite.sh start`, or run with --in-memory.");
@@ -90,7 +92,7 @@ static async Task<int> ServeAsync(Arguments arguments)
         {
             o.ListenOn(url);
             o.LoggerFactory = loggerFactory;
-            o.ApiKey = arguments.Get("api-key");
+            o.ApiKey = apiKey;
             if (!inMemory)
             {
                 o.UseAzureStorage(connection, taskHub);
@@ -133,6 +135,7 @@ static void PrintBanner(string url, CronflowHost host)
     Console.WriteLine($"""
 
         Cronflow is serving {SampleWorkflows.All.Count + DurableSamples.All.Count} sample workflows at {url}/api ({(host.IsDurable ? "durable: runs survive restarts" : "in memory")}).
+        Open the run inspector at {url}/dashboard (runs, timelines, workflow diagrams; resume, cancel, replay).
 
         Try:
           curl -X POST {url}/api/workflows/{SampleWorkflowIds.DataFetching}/runs {json} -d '{JsonSerializer.Serialize(SamplePayloads.For(SampleWorkflowIds.DataFetching), CronflowJson.Options)}'
@@ -169,7 +172,7 @@ static async Task<bool> AzuriteIsUpAsync()
 static HttpClient Client(Arguments arguments)
 {
     var http = new HttpClient { BaseAddress = new Uri(BaseUrl(arguments) + "/") };
-    if (arguments.Get("api-key") is { } key)
+    if (arguments.ApiKey() is { } key)
     {
         http.DefaultRequestHeaders.Add("x-api-key", key);
     }

@@ -141,6 +141,8 @@ public sealed class CronflowHttpFunctionsTests : IAsyncDisposable
         host.Client.Setup(c => c.RaiseEventAsync("cronflow-gate~capped", "cronflow.gate", It.IsAny<object?>(), It.IsAny<CancellationToken>()))
             .Callback((string _, string _, object? message, CancellationToken _) => released = message)
             .Returns(Task.CompletedTask);
+        host.Client.Setup(c => c.GetAllInstancesAsync(It.IsAny<OrchestrationQuery?>()))
+            .Returns(Pageable.Create((string? token, int? size, CancellationToken _) => Task.FromResult(new Page<OrchestrationMetadata>(Array.Empty<OrchestrationMetadata>(), null))));
 
         var response = Fake(await new CronflowHttpFunctions(host.Runtime).CancelRunAsync(Request("POST", "/runs/c-3/cancel"), host.Client.Object));
 
@@ -188,9 +190,14 @@ public sealed class CronflowHttpFunctionsTests : IAsyncDisposable
             FunctionsTestHost.Instance("b", OrchestrationRuntimeStatus.Running, _host.InputJson("on-paid", 1)),
         };
         OrchestrationQuery? seen = null;
+        var tokens = new List<string?>();
         _host.Client.Setup(c => c.GetAllInstancesAsync(It.IsAny<OrchestrationQuery?>()))
             .Callback((OrchestrationQuery? q) => seen = q)
-            .Returns(Pageable.Create((string? token, int? size, CancellationToken _) => Task.FromResult(new Page<OrchestrationMetadata>(instances, "next-page"))));
+            .Returns(Pageable.Create((string? token, int? size, CancellationToken _) =>
+            {
+                tokens.Add(token);
+                return Task.FromResult(new Page<OrchestrationMetadata>(instances, "next-page"));
+            }));
 
         var response = Fake(await Functions.ListRunsAsync(Request("GET", "/runs?workflowId=echo&pageSize=1"), _host.Client.Object));
 
@@ -198,7 +205,12 @@ public sealed class CronflowHttpFunctionsTests : IAsyncDisposable
         var runs = response.Json.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("id").GetString()).ToList();
         Assert.Equal(["a"], runs);
         Assert.True(seen!.FetchInputsAndOutputs);
-        Assert.Equal("next-page", response.Json.GetProperty("continuationToken").GetString());
+
+        // The API hands out its own form of the backend's token; passed back, the backend gets its token again.
+        var token = response.Json.GetProperty("continuationToken").GetString()!;
+        Assert.NotEqual("next-page", token);
+        Fake(await Functions.ListRunsAsync(Request("GET", "/runs?workflowId=echo&pageSize=1&continuationToken=" + Uri.EscapeDataString(token)), _host.Client.Object));
+        Assert.Equal("next-page", tokens[^1]);
     }
 
     [Fact]
@@ -219,11 +231,29 @@ public sealed class CronflowHttpFunctionsTests : IAsyncDisposable
             .Callback((string _, TerminateInstanceOptions? o, CancellationToken _) => options = o)
             .Returns(Task.CompletedTask);
 
+        // A subflow the run started: found by its id prefix and its input, and terminated as well.
+        var childInput = JsonSerializer.Serialize(new RunInput { WorkflowId = "echo", Trigger = new TriggerInfo { Kind = TriggerKind.Workflow, Source = "r-2" }, Parent = "r-2" }, CronflowJson.Options);
+        var child = FunctionsTestHost.Instance("r-2:sub", OrchestrationRuntimeStatus.Running, childInput);
+        var prefixes = new List<string?>();
+        _host.Client.Setup(c => c.GetAllInstancesAsync(It.IsAny<OrchestrationQuery?>()))
+            .Returns((OrchestrationQuery? q) =>
+            {
+                prefixes.Add(q?.InstanceIdPrefix);
+                var page = q?.InstanceIdPrefix == "r-2:" ? new[] { child } : Array.Empty<OrchestrationMetadata>();
+                return Pageable.Create((string? token, int? size, CancellationToken _) => Task.FromResult(new Page<OrchestrationMetadata>(page, null)));
+            });
+        TerminateInstanceOptions? childOptions = null;
+        _host.Client.Setup(c => c.TerminateInstanceAsync("r-2:sub", It.IsAny<TerminateInstanceOptions?>(), It.IsAny<CancellationToken>()))
+            .Callback((string _, TerminateInstanceOptions? o, CancellationToken _) => childOptions = o)
+            .Returns(Task.CompletedTask);
+
         var response = Fake(await Functions.CancelRunAsync(Request("POST", "/runs/r-2/cancel", """{ "reason": "duplicate order" }"""), _host.Client.Object));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal("duplicate order", options!.Output);
         Assert.True(options.Recursive);
+        Assert.Equal(["r-2~", "r-2:"], prefixes);
+        Assert.Equal("duplicate order", childOptions!.Output);
     }
 
     [Fact]

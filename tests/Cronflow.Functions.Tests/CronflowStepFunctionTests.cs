@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.DurableTask.Client;
 
 namespace Cronflow.Functions.Tests;
 
@@ -12,7 +13,7 @@ public sealed class CronflowStepFunctionTests
             new StepRequest { WorkflowId = "double", Path = "0", Name = "double", RunId = "r-1", Payload = JsonSerializer.SerializeToElement(new { n = 21 }) },
             CronflowJson.Options);
 
-        var output = await new CronflowStepFunction(host.Runtime).RunAsync(request, TestContexts.Function());
+        var output = await new CronflowStepFunction(host.Runtime).RunAsync(request, null, TestContexts.Function());
 
         Assert.Equal("0", output.GetProperty("path").GetString());
         Assert.Equal(42, output.GetProperty("output").GetInt32());
@@ -24,7 +25,7 @@ public sealed class CronflowStepFunctionTests
         await using var host = new FunctionsTestHost(workflows: c => c.AddWorkflow(Workflow.Define("bad").Step("bad", Fail)));
         var request = JsonSerializer.SerializeToElement(new StepRequest { WorkflowId = "bad", Path = "0", Name = "bad", RunId = "r-2" }, CronflowJson.Options);
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => new CronflowStepFunction(host.Runtime).RunAsync(request, TestContexts.Function()));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => new CronflowStepFunction(host.Runtime).RunAsync(request, null, TestContexts.Function()));
 
         Assert.Equal("nope", ex.Message);
     }
@@ -40,10 +41,44 @@ public sealed class CronflowStepFunctionTests
         using var cancellation = new CancellationTokenSource();
         var request = JsonSerializer.SerializeToElement(new StepRequest { WorkflowId = "wait", Path = "0", Name = "wait", RunId = "r-3" }, CronflowJson.Options);
 
-        var running = new CronflowStepFunction(host.Runtime).RunAsync(request, TestContexts.Function(cancellationToken: cancellation.Token));
+        var running = new CronflowStepFunction(host.Runtime).RunAsync(request, null, TestContexts.Function(cancellationToken: cancellation.Token));
         await cancellation.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
+    [Fact]
+    public async Task RunAsync_RunCancelledThroughAnotherInstance_StepTokenFires()
+    {
+        await using var host = new FunctionsTestHost(workflows: c => c.AddWorkflow(Workflow.Define("wait").Step("wait", async ctx =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(20), ctx.CancellationToken);
+            return 0;
+        })));
+        var request = JsonSerializer.SerializeToElement(new StepRequest { WorkflowId = "wait", Path = "0", Name = "wait", RunId = "r-4", Call = 0 }, CronflowJson.Options);
+        host.Instances["r-4"] = FunctionsTestHost.Instance("r-4", OrchestrationRuntimeStatus.Terminated, null);
+
+        // The run was terminated by a client elsewhere (another instance of the app): only the task hub says so.
+        var running = new CronflowStepFunction(host.Runtime).RunAsync(request, host.Client.Object, TestContexts.Function());
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task RunAsync_StepAbandonedByItsBlock_StepTokenFires()
+    {
+        await using var host = new FunctionsTestHost(workflows: c => c.AddWorkflow(Workflow.Define("wait").Step("wait", async ctx =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(20), ctx.CancellationToken);
+            return 0;
+        })));
+        var request = JsonSerializer.SerializeToElement(new StepRequest { WorkflowId = "wait", Path = "0", Name = "wait", RunId = "r-5", Call = 3 }, CronflowJson.Options);
+        var progress = JsonSerializer.Serialize(new RunProgress { Abandoned = [3] }, CronflowJson.Options);
+        host.Instances["r-5"] = FunctionsTestHost.Instance("r-5", OrchestrationRuntimeStatus.Running, null, customStatus: progress);
+
+        var running = new CronflowStepFunction(host.Runtime).RunAsync(request, host.Client.Object, TestContexts.Function());
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     private static int Fail(StepContext context) => throw new InvalidOperationException("nope");

@@ -89,7 +89,7 @@ internal sealed class EmbeddedFunctionsEngine : IAsyncDisposable
 
     private sealed class FunctionActivity(CronflowStepFunction function) : Microsoft.DurableTask.TaskActivity<JsonElement, object?>
     {
-        public override async Task<object?> RunAsync(TaskActivityContext context, JsonElement input) => await function.RunAsync(input, TestContexts.Function());
+        public override async Task<object?> RunAsync(TaskActivityContext context, JsonElement input) => await function.RunAsync(input, null, TestContexts.Function());
     }
 
     private sealed class Creator<T> : ObjectCreator<T>

@@ -41,7 +41,7 @@ public sealed class FunctionsMetadataTests
 
         Assert.Equal(
             [
-                "CronflowCancelRun", "CronflowGetRun", "CronflowHealth", "CronflowListRuns", "CronflowOrchestrator", "CronflowPublishEvent",
+                "CronflowCancelRun", "CronflowDashboard", "CronflowGetRun", "CronflowHealth", "CronflowListRuns", "CronflowOrchestrator", "CronflowPublishEvent",
                 "CronflowRaiseEvent", "CronflowReplayRun", "CronflowResume", "CronflowScheduleTick", "CronflowStep", "CronflowTriggerRun", "CronflowWebhook",
             ],
             names);
@@ -72,6 +72,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("CronflowResume", "post", "resume/{token}", "Function")]
     [InlineData("CronflowPublishEvent", "post", "events/{eventName}", "Function")]
     [InlineData("CronflowHealth", "get", "health", "Anonymous")]
+    [InlineData("CronflowDashboard", "get,post", "dashboard/{*path}", "Anonymous")]
     [InlineData("CronflowWebhook", "get,post,put,patch,delete", CronflowWebhookFunction.Route, "Anonymous")]
     public void Metadata_HttpFunction_HasRouteMethodsAndAuthLevel(string name, string methods, string route, string authLevel)
     {
@@ -91,7 +92,7 @@ public sealed class FunctionsMetadataTests
     {
         var functionRoutes = LoadMetadata().EnumerateArray()
             .Select(f => f.GetProperty("bindings")[0])
-            .Where(b => b.GetProperty("type").GetString() == "httpTrigger" && b.GetProperty("route").GetString() != CronflowWebhookFunction.Route)
+            .Where(b => b.GetProperty("type").GetString() == "httpTrigger" && b.GetProperty("route").GetString() is not (CronflowWebhookFunction.Route or "dashboard/{*path}"))
             .Select(b => $"{b.GetProperty("methods")[0].GetString()!.ToUpperInvariant()} /{b.GetProperty("route").GetString()}")
             .Order(StringComparer.Ordinal);
 

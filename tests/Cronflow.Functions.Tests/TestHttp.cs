@@ -21,6 +21,12 @@ public sealed class FakeHttpRequestData : HttpRequestData
         {
             Headers.Add(name, value);
         }
+
+        // Clients send JSON with its media type; a test that means otherwise passes its own Content-Type.
+        if (!string.IsNullOrEmpty(body) && !Headers.Contains("Content-Type"))
+        {
+            Headers.Add("Content-Type", "application/json");
+        }
     }
 
     public override Stream Body { get; }

@@ -921,6 +921,7 @@ public sealed class WorkflowBuilderValidationTests
     [InlineData("/health", "health")]
     [InlineData("/events/x", "events")]
     [InlineData("/resume", "resume")]
+    [InlineData("/Dashboard/hook", "Dashboard")]
     public void OnWebhook_PathCollidingWithManagementRoute_ReportsInvalidWebhook(string path, string segment)
     {
         var errors = Errors(Workflow.Define(Id).OnWebhook(path).Step("a", _ => 1));

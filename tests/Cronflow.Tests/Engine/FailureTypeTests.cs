@@ -63,26 +63,30 @@ public sealed class FailureTypeTests
     }
 
     [Fact]
-    public async Task Retry_FilterOnMaxIterationsExceededException_RetriesTheLoopFromItsLastValue()
+    public async Task Retry_FilterOnMaxIterationsExceededException_RetriesTheLoop()
     {
+        // A retried loop starts over from the value it began with; the body takes bigger steps after two calls, so the
+        // first attempt exceeds its two iterations and the second ends within them.
+        var calls = 0;
         var wf = Workflow.Define("loop-retry")
             .Step("start", ctx => 0)
-            .While("count", ctx => ctx.Last.As<int>() < 3, ctx => Task.FromResult(ctx.Last.As<int>() + 1), maxIterations: 2)
+            .While("count", ctx => ctx.Last.As<int>() < 3, ctx => Task.FromResult(ctx.Last.As<int>() + (Interlocked.Increment(ref calls) > 2 ? 2 : 1)), maxIterations: 2)
             .Retry(2, null, typeof(MaxIterationsExceededException));
 
         var run = await wf.TestAsync(null);
 
         Assert.Equal(RunStatus.Completed, run.Status);
-        Assert.Equal(3, run.Output.As<int>());
+        Assert.Equal(4, run.Output.As<int>());
         Assert.Equal(2, run.Step("count").Attempts);
     }
 
     [Fact]
     public async Task Retry_FilterOnRootType_MatchesEveryCronflowFailure()
     {
+        var calls = 0;
         var wf = Workflow.Define("loop-retry-root")
             .Step("start", ctx => 0)
-            .While("count", ctx => ctx.Last.As<int>() < 3, ctx => Task.FromResult(ctx.Last.As<int>() + 1), maxIterations: 2)
+            .While("count", ctx => ctx.Last.As<int>() < 3, ctx => Task.FromResult(ctx.Last.As<int>() + (Interlocked.Increment(ref calls) > 2 ? 2 : 1)), maxIterations: 2)
             .Retry(2, null, typeof(CronflowException));
 
         var run = await wf.TestAsync(null);

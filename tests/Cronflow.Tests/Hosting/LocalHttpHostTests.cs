@@ -36,6 +36,33 @@ public sealed class LocalHttpHostTests
     }
 
     [Fact]
+    public async Task ListRuns_RunIdPrefixAndCreatedRange_ListOnlyMatchingRuns()
+    {
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(Orders()), o => o.ListenOn("http://127.0.0.1:0"));
+        using var http = new HttpClient { BaseAddress = new Uri(host.Urls.Single()) };
+        foreach (var id in new[] { "team-a-1", "team-a-2", "team-b-1" })
+        {
+            await host.Client.WaitForRunAsync(await host.Client.TriggerAsync("orders", new { orderId = id }, id), TimeSpan.FromSeconds(20));
+        }
+
+        var created = (await host.Client.GetRunAsync("team-a-1"))!.CreatedAt;
+
+        var prefixed = await http.GetFromJsonAsync<JsonElement>("/api/runs?runIdPrefix=team-a-");
+        var inRange = await http.GetFromJsonAsync<JsonElement>($"/api/runs?runIdPrefix=team-&createdFrom={Uri.EscapeDataString(created.AddMinutes(-1).ToString("O"))}&createdTo={Uri.EscapeDataString(created.AddMinutes(1).ToString("O"))}");
+        var future = await http.GetFromJsonAsync<JsonElement>($"/api/runs?createdFrom={Uri.EscapeDataString(created.AddDays(1).ToString("O"))}");
+        var bad = await http.GetAsync("/api/runs?createdFrom=yesterday&createdTo=2026-13-01");
+
+        Assert.Equal(["team-a-2", "team-a-1"], Ids(prefixed).Order(StringComparer.Ordinal).Reverse());
+        Assert.Equal(["team-a-1", "team-a-2", "team-b-1"], Ids(inRange).Order(StringComparer.Ordinal));
+        Assert.Empty(Ids(future));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problems = (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("problems");
+        Assert.Equal(["createdFrom", "createdTo"], problems.EnumerateArray().Select(p => p.GetProperty("path").GetString()));
+
+        static IEnumerable<string> Ids(JsonElement page) => page.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("id").GetString()!);
+    }
+
+    [Fact]
     public async Task Webhook_ValidBody_Answers202AndRunsAsWebhook()
     {
         await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(Orders()), o => o.ListenOn("http://127.0.0.1:0"));

@@ -68,10 +68,22 @@ public sealed class HttpApiFixture : IAsyncLifetime
             Method = method,
             Path = path,
             Query = ApiRequest.ParseQuery(query),
-            Headers = headers ?? new Dictionary<string, string>(),
+            Headers = WithJsonContentType(headers, body),
             Body = body is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(body),
             IsManagementAuthorized = authorized,
         });
+
+    /// <summary>The headers as given, with <c>Content-Type: application/json</c> added to a body that declares no type.</summary>
+    internal static Dictionary<string, string> WithJsonContentType(IReadOnlyDictionary<string, string>? headers, string? body)
+    {
+        var result = new Dictionary<string, string>(headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
+        if (!string.IsNullOrEmpty(body))
+        {
+            result.TryAdd("Content-Type", "application/json");
+        }
+
+        return result;
+    }
 
     /// <summary>Headers of a valid delivery to /webhooks/orders for <paramref name="body"/>.</summary>
     public static Dictionary<string, string> OrderHeaders(string body, string? idempotencyKey = null)

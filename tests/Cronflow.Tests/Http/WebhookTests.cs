@@ -26,6 +26,7 @@ public sealed class WebhookTests(HttpApiFixture fixture) : IClassFixture<HttpApi
     {
         var headers = HttpApiFixture.OrderHeaders(ValidOrder);
         headers["Authorization"] = "Bearer secret";
+        headers["Content-Type"] = "application/json";
         var seen = new TriggerCapture();
         var api = fixture.CreateApi(seen);
 
@@ -40,7 +41,7 @@ public sealed class WebhookTests(HttpApiFixture fixture) : IClassFixture<HttpApi
         Assert.Equal(202, response.StatusCode);
         Assert.Equal(TriggerKind.Webhook, seen.Trigger!.Kind);
         Assert.Equal("/webhooks/orders", seen.Trigger.Source);
-        Assert.Equal(new Dictionary<string, string> { ["x-delivery"] = "d-1" }, seen.Trigger.Headers);
+        Assert.Equal(new Dictionary<string, string> { ["content-type"] = "application/json", ["x-delivery"] = "d-1" }, seen.Trigger.Headers);
         Assert.Null(seen.RunId);
     }
 
