@@ -328,6 +328,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
 
     private Task EnsureGateAsync(string workflowId) => ConcurrencyGate.EnsureRunningAsync(
         workflowId,
+        ConcurrencyGate.LimitOf(Registry, workflowId),
         async id => (await GetInstanceAsync(id).ConfigureAwait(false))?.State,
         async (id, input) => await TryStartAsync(id, input, onlyIfAbsent: false).ConfigureAwait(false));
 }

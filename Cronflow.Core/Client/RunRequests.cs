@@ -62,7 +62,7 @@ internal static class RunRequests
 
     /// <summary>
     /// Finds the instance and event a resume token addresses, checking that the instance is waiting on exactly that
-    /// token (compared in constant time). Throws <see cref="ResumeTokenNotFoundException"/> otherwise.
+    /// token (SHA-256 digests compared in constant time). Throws <see cref="ResumeTokenNotFoundException"/> otherwise.
     /// </summary>
     public static async Task<(string InstanceId, string EventName)> ResolveResumeAsync(string token, Func<string, Task<InstanceSnapshot?>> getInstance)
     {
@@ -75,9 +75,7 @@ internal static class RunRequests
         var progress = snapshot is { State: InstanceState.Running or InstanceState.Pending or InstanceState.Suspended }
             ? RunInfoMapper.ReadProgress(snapshot.SerializedCustomStatus)
             : null;
-        var expected = System.Text.Encoding.UTF8.GetBytes(token);
-        var waiting = progress?.Pauses?.Any(p => System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.UTF8.GetBytes(p.Token), expected)) == true;
+        var waiting = progress?.Pauses?.Any(p => ResumeTokens.Matches(p.Token, token)) == true;
         if (!waiting || progress?.Result is not null)
         {
             throw new ResumeTokenNotFoundException();

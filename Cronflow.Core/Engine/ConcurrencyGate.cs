@@ -13,11 +13,20 @@ internal static class ConcurrencyGate
     public const string GateEvent = "cronflow.gate";
     public const string SlotEvent = "cronflow.slot";
 
-    /// <summary>How often a waiting run repeats its request for a slot.</summary>
+    /// <summary>The gate's answer to a run it queued: it holds the request, the run need not repeat it.</summary>
+    public const string QueuedEvent = "cronflow.queued";
+
+    /// <summary>How long a run waits before it repeats a request the gate has not answered; doubled each time.</summary>
     public static readonly TimeSpan RequestInterval = TimeSpan.FromMinutes(1);
 
-    /// <summary>How many times a run asks before it gives up (a week of waiting).</summary>
-    public const int MaxRequestRounds = 7 * 24 * 60;
+    /// <summary>The longest interval between repeats of an unanswered request.</summary>
+    public static readonly TimeSpan MaxRequestInterval = TimeSpan.FromHours(1);
+
+    /// <summary>How often a queued run repeats its request (in case the gate was reset); the gate ignores repeats it holds.</summary>
+    public static readonly TimeSpan QueuedRequestInterval = TimeSpan.FromDays(1);
+
+    /// <summary>How long a run waits for a slot before it gives up.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromDays(7);
 
     /// <summary>Messages handled per generation before the gate continues as new, keeping its history small.</summary>
     private const int MessagesPerGeneration = 100;
@@ -25,14 +34,18 @@ internal static class ConcurrencyGate
     /// <summary>The gate's instance id; the separator keeps it out of run listings.</summary>
     public static string InstanceId(string workflowId) => $"cronflow-gate{RunInfoMapper.ChildSeparator}{workflowId}";
 
-    public static RunInput Input(string workflowId) => new() { WorkflowId = workflowId, Gate = new GateState() };
+    public static RunInput Input(string workflowId, int limit) => new() { WorkflowId = workflowId, Gate = new GateState { Limit = limit } };
+
+    /// <summary>The cap of <paramref name="workflowId"/> in <paramref name="registry"/> (none when it has no cap or is not registered).</summary>
+    public static int LimitOf(WorkflowRegistry registry, string workflowId) =>
+        registry.TryGet(workflowId, out var definition) ? definition.Concurrency ?? int.MaxValue : int.MaxValue;
 
     /// <summary>
     /// Makes sure the gate of <paramref name="workflowId"/> is running (clients call this before starting runs of a
     /// workflow with a concurrency cap). <paramref name="getState"/> reads an instance's state (null when absent);
     /// <paramref name="start"/> starts the gate, tolerating a concurrent start of the same id.
     /// </summary>
-    public static async Task EnsureRunningAsync(string workflowId, Func<string, Task<InstanceState?>> getState, Func<string, RunInput, Task> start)
+    public static async Task EnsureRunningAsync(string workflowId, int limit, Func<string, Task<InstanceState?>> getState, Func<string, RunInput, Task> start)
     {
         var id = InstanceId(workflowId);
         if (await getState(id).ConfigureAwait(false) is InstanceState.Running or InstanceState.Pending or InstanceState.Suspended)
@@ -40,17 +53,25 @@ internal static class ConcurrencyGate
             return;
         }
 
-        await start(id, Input(workflowId)).ConfigureAwait(false);
+        await start(id, Input(workflowId, limit)).ConfigureAwait(false);
     }
 
     public static async Task<RunResult> RunAsync(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input)
     {
         var state = input.Gate ?? new GateState();
+        if (state.Limit is not { } limit)
+        {
+            // Started without its cap: take it once, at a generation boundary, so no replay ever reads the definition.
+            state.Limit = LimitOf(registry, input.WorkflowId);
+            context.ContinueAsNew(new RunInput { WorkflowId = input.WorkflowId, Gate = state }, preserveUnprocessedEvents: true);
+            return new RunResult { Status = RunStatus.Running };
+        }
+
         context.SetCustomStatus(state);
+        GrantQueued(context, state, limit);
         for (var handled = 0; handled < MessagesPerGeneration; handled++)
         {
             var message = await context.WaitForExternalEvent<GateMessage>(GateEvent);
-            var limit = registry.TryGet(input.WorkflowId, out var definition) ? definition.Concurrency ?? int.MaxValue : int.MaxValue;
             switch (message.Op)
             {
                 case GateMessage.Acquire when state.Running.Contains(message.RunId):
@@ -67,6 +88,8 @@ internal static class ConcurrencyGate
                         state.Queue.Add(message.RunId);
                     }
 
+                    // The run stops repeating its request once it knows the gate holds it.
+                    context.SendEvent(message.RunId, QueuedEvent, JsonSerializer.SerializeToElement(true));
                     break;
                 case GateMessage.Release:
                     state.Running.Remove(message.RunId);
@@ -74,16 +97,25 @@ internal static class ConcurrencyGate
                     break;
             }
 
-            while (state.Running.Count < limit && state.Queue.Count > 0)
-            {
-                var next = state.Queue[0];
-                state.Queue.RemoveAt(0);
-                state.Running.Add(next);
-                context.SendEvent(next, SlotEvent, JsonSerializer.SerializeToElement(true));
-            }
+            GrantQueued(context, state, limit);
         }
 
+        // The next generation applies the cap the definition has now (a deploy may have changed it). This generation
+        // ends here, in this episode, so the value read never changes a decision this generation replays.
+        state.Limit = LimitOf(registry, input.WorkflowId);
         context.ContinueAsNew(new RunInput { WorkflowId = input.WorkflowId, Gate = state }, preserveUnprocessedEvents: true);
         return new RunResult { Status = RunStatus.Running };
+    }
+
+    /// <summary>Gives free slots to queued runs, in arrival order.</summary>
+    private static void GrantQueued(TaskOrchestrationContext context, GateState state, int limit)
+    {
+        while (state.Running.Count < limit && state.Queue.Count > 0)
+        {
+            var next = state.Queue[0];
+            state.Queue.RemoveAt(0);
+            state.Running.Add(next);
+            context.SendEvent(next, SlotEvent, JsonSerializer.SerializeToElement(true));
+        }
     }
 }

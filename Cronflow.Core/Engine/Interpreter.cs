@@ -273,30 +273,57 @@ internal sealed class Interpreter
         using var slotWait = new CancellationTokenSource();
         var slot = _context.WaitForExternalEvent<JsonElement?>(ConcurrencyGate.SlotEvent, slotWait.Token);
 
-        // The request is repeated while the run waits: a request sent before the gate existed (a host that has not
-        // started it yet) would otherwise be lost. The gate ignores requests it already holds.
-        for (var round = 0; round < ConcurrencyGate.MaxRequestRounds && !slot.IsCompleted; round++)
+        // A request sent before the gate existed (a host that has not started it yet) is lost, so an unanswered request
+        // is repeated, at growing intervals. Once the gate answers that it has queued the run, the run only waits,
+        // repeating its request once a day in case the gate was reset: a week in the queue costs a few dozen history
+        // events, not thousands. The gate ignores requests it already holds.
+        var giveUpAt = _context.CurrentUtcDateTime + ConcurrencyGate.MaxWait;
+        var interval = ConcurrencyGate.RequestInterval;
+        while (!slot.IsCompleted && _context.CurrentUtcDateTime < giveUpAt)
         {
             _context.SendEvent(gate, ConcurrencyGate.GateEvent, request);
             _requestedSlot = true;
+            using var queuedWait = new CancellationTokenSource();
             using var retry = new CancellationTokenSource();
-            var timer = _context.CreateTimer(ConcurrencyGate.RequestInterval, retry.Token);
-            if (await Task.WhenAny(slot, timer) == slot)
+            var queued = _context.WaitForExternalEvent<JsonElement?>(ConcurrencyGate.QueuedEvent, queuedWait.Token);
+            var timer = _context.CreateTimer(Earliest(_context.CurrentUtcDateTime + interval, giveUpAt), retry.Token);
+            var winner = await Task.WhenAny(slot, queued, timer);
+            if (winner == timer)
             {
-                retry.Cancel();
+                queuedWait.Cancel();
+                interval = interval * 2 < ConcurrencyGate.MaxRequestInterval ? interval * 2 : ConcurrencyGate.MaxRequestInterval;
+                continue;
             }
+
+            retry.Cancel();
+            if (winner == slot)
+            {
+                queuedWait.Cancel();
+                break;
+            }
+
+            using var queuedRetry = new CancellationTokenSource();
+            var recheck = _context.CreateTimer(Earliest(_context.CurrentUtcDateTime + ConcurrencyGate.QueuedRequestInterval, giveUpAt), queuedRetry.Token);
+            if (await Task.WhenAny(slot, recheck) == slot)
+            {
+                queuedRetry.Cancel();
+            }
+
+            interval = ConcurrencyGate.RequestInterval;
         }
 
         if (!slot.IsCompleted)
         {
             slotWait.Cancel();
-            throw new NodeFailure(RunErrors.NoRunSlot(_runId, definition.Id, ConcurrencyGate.RequestInterval * ConcurrencyGate.MaxRequestRounds));
+            throw new NodeFailure(RunErrors.NoRunSlot(_runId, definition.Id, ConcurrencyGate.MaxWait));
         }
 
         _progress.Queued = false;
         _progress.WaitingFor = null;
         _holdsSlot = true;
     }
+
+    private static DateTime Earliest(DateTime a, DateTime b) => a < b ? a : b;
 
     /// <summary>Gives the slot back (or leaves the queue), unless the run only continues as new (it keeps its slot).</summary>
     private void ReleaseSlot(WorkflowDefinition definition)
@@ -899,7 +926,7 @@ internal sealed class Interpreter
 
     private async Task<FlowValue> RunHumanAsync(HumanNode node, Scope scope, CancellationToken cancel)
     {
-        var secret = _context.NewGuid().ToString("N");
+        var secret = await NewResumeSecretAsync(node);
         var token = ResumeTokens.Create(_context.InstanceId, secret);
         var pause = new PauseInfo
         {
@@ -914,6 +941,10 @@ internal sealed class Interpreter
         {
             if (node.OnPause is not null)
             {
+                // Clients find a pause's token in the custom status, which some backends (Azure Storage) write after
+                // sending the episode's messages: OnPause is scheduled one episode later, once the status that lists
+                // the token is stored, so that OnPause may resume with it at once.
+                await _context.CreateTimer(_context.CurrentUtcDateTime, cancel);
                 await CallStepAsync(node.Path + WorkflowDefinition.OnPauseSuffix, node.Name, scope, 1, null, null, cancel, token);
             }
 
@@ -951,6 +982,29 @@ internal sealed class Interpreter
 
             ClearWaiting(scope, node);
         }
+    }
+
+    /// <summary>Draws a pause's secret in the step activity: random, and recorded in the history for replay.</summary>
+    private async Task<string> NewResumeSecretAsync(HumanNode node)
+    {
+        var path = node.Path + ResumeTokens.SecretSuffix;
+        var request = _context.IsReplaying ? null : new StepRequest { WorkflowId = _definition.Id, Path = path, Name = node.Name, RunId = _runId, StartedAt = _startedAt };
+        StepOutcome outcome;
+        try
+        {
+            outcome = await _context.CallActivityAsync<StepOutcome>(StepActivity.Name, request);
+        }
+        catch (TaskFailedException ex)
+        {
+            throw new NodeFailure(RunErrors.FromTaskFailure(node.Name, ex.FailureDetails));
+        }
+
+        if (outcome?.Output is not { ValueKind: JsonValueKind.String } secret || !string.Equals(outcome.Path, path, StringComparison.Ordinal))
+        {
+            throw new ReplayMismatchSignal(RunErrors.ReplayMismatch(node.Name, _runId, _definition.Id, outcome?.Path, path));
+        }
+
+        return secret.GetString()!;
     }
 
     private static string? StringOrNull(FlowValue value) => value.Json.ValueKind switch

@@ -77,6 +77,14 @@ internal sealed class GateState
 
     [JsonPropertyName("queue")]
     public List<string> Queue { get; set; } = [];
+
+    /// <summary>
+    /// The cap this generation of the gate applies. It is part of the gate's input, never read from the definition
+    /// while the gate replays; a changed cap takes effect when the gate continues as new.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("limit")]
+    public int? Limit { get; set; }
 }
 
 /// <summary>A message to a concurrency gate.</summary>

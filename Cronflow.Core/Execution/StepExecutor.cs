@@ -15,7 +15,7 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
     private readonly StepMocks? _mocks = services.GetService<StepMocks>();
     private readonly TimeProvider _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
 
-    /// <summary>Runs a step.</summary>
+    /// <summary>Runs a step (or draws a pause's resume secret, for requests whose path ends in <see cref="ResumeTokens.SecretSuffix"/>).</summary>
     /// <param name="request">The step request.</param>
     /// <param name="watch">
     /// Where the step's token learns that the run was cancelled or the step abandoned, whichever host decided it; the
@@ -23,7 +23,12 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
     /// </param>
     /// <param name="cancellationToken">The host's token for this execution.</param>
     public async Task<StepOutcome> ExecuteAsync(StepRequest request, IStepWatch? watch = null, CancellationToken cancellationToken = default) =>
-        new() { Path = request.Path, Output = await RunBodyAsync(request, watch ?? cancellations.Watch, cancellationToken).ConfigureAwait(false) };
+        request.Path.EndsWith(ResumeTokens.SecretSuffix, StringComparison.Ordinal)
+            ? new() { Path = request.Path, Output = JsonSerializer.SerializeToElement(NewResumeSecret()) }
+            : new() { Path = request.Path, Output = await RunBodyAsync(request, watch ?? cancellations.Watch, cancellationToken).ConfigureAwait(false) };
+
+    /// <summary>A pause's secret: 256 bits from the cryptographic generator, drawn here so that the run's history records it.</summary>
+    private static string NewResumeSecret() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(ResumeTokens.SecretBytes));
 
     /// <summary>
     /// The step's own timeout: from the deadline the orchestration set when it scheduled the step (already passed when

@@ -114,6 +114,45 @@ public sealed class ResumeTests
         Assert.Equal(StepStatus.Completed, run.Step("onFailure").Status);
     }
 
+    [Fact]
+    public async Task HumanInTheLoop_IdenticalRuns_GetUnrelatedTokensOf256RandomBits()
+    {
+        var secrets = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            // Two engines, the same run id and payload: nothing in the inputs tells the runs apart.
+            var inbox = new TokenInbox();
+            await using var host = await CronflowHost.StartAsync(c => Approval(c, inbox));
+            await host.Client.TriggerAsync("approval", new { id = 1 }, "same-run");
+            var token = await inbox.Get();
+            Assert.True(ResumeTokens.TryParse(token, out var instanceId, out var secret));
+            Assert.Equal("same-run", instanceId);
+            secrets.Add(secret);
+        }
+
+        Assert.All(secrets, s => Assert.Equal(32, Convert.FromHexString(s).Length));
+        Assert.NotEqual(secrets[0], secrets[1]);
+        Assert.NotEqual(secrets[0][..16], secrets[1][..16]);
+    }
+
+    [Fact]
+    public async Task ResumeAsync_WrongTokenOfSameLength_RefusedAndRunKeepsWaiting()
+    {
+        var inbox = new TokenInbox();
+        await using var host = await CronflowHost.StartAsync(c => Approval(c, inbox));
+        var runId = await host.Client.TriggerAsync("approval", null);
+        var token = await inbox.Get();
+        await DurableWaitTests.WaitForStatus(host.Client, runId, RunStatus.Waiting, r => r.Pauses.Count == 1);
+        var forged = token[..^1] + (token[^1] == '0' ? '1' : '0');
+
+        await Assert.ThrowsAsync<ResumeTokenNotFoundException>(() => host.Client.ResumeAsync(forged, new { approved = true }));
+
+        Assert.Equal(token.Length, forged.Length);
+        Assert.Equal(RunStatus.Waiting, (await host.Client.GetRunAsync(runId))!.Status);
+        await host.Client.ResumeAsync(token, new { approved = true });
+        Assert.Equal(RunStatus.Completed, (await host.Client.WaitForRunAsync(runId, Wait)).Status);
+    }
+
     private static void Approval(CronflowBuilder c, TokenInbox inbox)
     {
         c.Services.AddSingleton(inbox);
