@@ -1205,6 +1205,18 @@ internal sealed class Interpreter
             ? RunItemsAsync(node, chunk.Items, chunk.Start, chunk.MaxConcurrency, scope, null, cancel)
             : RunChainedChunkAsync(node, chunk, scope, cancel);
 
+    /// <summary>The scope a chunk or a nested loop's sub-orchestration starts from: its parent's <c>Last</c> and step outputs.</summary>
+    private Scope ChildScope(JsonElement? last, IReadOnlyList<JsonElement> itemChain, IEnumerable<KeyValuePair<string, JsonElement?>> steps)
+    {
+        var scope = new Scope(this, FlowValue.FromOwned(last), null, itemChain, "", record: false);
+        foreach (var (name, value) in steps)
+        {
+            scope.Set(name, FlowValue.FromOwned(value));
+        }
+
+        return scope;
+    }
+
     /// <summary>The iterations of a nested loop, in its own sub-orchestration (see <see cref="RunNestedLoopAsync"/>).</summary>
     private async Task<RunResult> RunLoopAsync(LoopInput loop)
     {
@@ -1215,11 +1227,7 @@ internal sealed class Interpreter
                 throw new NodeFailure(RunErrors.LoopNotFound(loop.Path, _definition.Id));
             }
 
-            var scope = new Scope(this, FlowValue.FromOwned(loop.Last), null, loop.ItemChain, "", record: false);
-            foreach (var (name, value) in loop.Steps)
-            {
-                scope.Set(name, FlowValue.FromOwned(value));
-            }
+            var scope = ChildScope(loop.Last, loop.ItemChain, loop.Steps);
 
             // The loop stops by itself at its deadline (or the run's): its parent cannot stop a sub-orchestration.
             var runFirst = loop.RunDeadline is { } runDeadline && (loop.Deadline is null || runDeadline < loop.Deadline);
@@ -1490,11 +1498,7 @@ internal sealed class Interpreter
                 throw new NodeFailure(RunErrors.ChunkNotFound(chunk.Path, _definition.Id));
             }
 
-            var parent = new Scope(this, FlowValue.FromOwned(chunk.Last), null, chunk.ItemChain, "", record: false);
-            foreach (var (name, value) in chunk.Steps)
-            {
-                parent.Set(name, FlowValue.FromOwned(value));
-            }
+            var parent = ChildScope(chunk.Last, chunk.ItemChain, chunk.Steps);
 
             var output = _input.Parent is null
                 ? await RunChunkItemsAsync(node, chunk, parent, CancellationToken.None)

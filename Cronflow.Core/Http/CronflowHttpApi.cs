@@ -89,10 +89,51 @@ internal sealed partial class CronflowHttpApi
             return await HandleWebhookAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        var allowed = new List<string>();
+        if (MatchManagementRoute(request, segments) is not { } match)
+        {
+            return MissedRoute(request, segments);
+        }
+
+        var (route, values) = match;
+        if (HttpInputRules.CheckMediaType(request, []) is { } unsupported)
+        {
+            return unsupported;
+        }
+
+        if (values.TryGetValue("runId", out var runId) && !HttpInputRules.IsRunId(runId))
+        {
+            return RunNotFound(runId);
+        }
+
+        return await DispatchAsync(route, values, request).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The management route a request names with its method, when the caller may use it; null when none does (see
+    /// <see cref="MissedRoute"/>, which answers 404, 405 or 401).
+    /// </summary>
+    private static (ApiRoute Route, Dictionary<string, string> Values)? MatchManagementRoute(ApiRequest request, IReadOnlyList<string> segments)
+    {
         foreach (var (route, method, template, management) in ApiRoutes.All)
         {
-            if (!ApiRoutes.TryMatch(template, segments, out var values))
+            if (method.Equals(request.Method, StringComparison.OrdinalIgnoreCase)
+                && ApiRoutes.TryMatch(template, segments, out var values)
+                && (!management || request.IsManagementAuthorized))
+            {
+                return (route, values);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Why no management route took a request: 401 for a route it may not use, 405 for another method, else 404.</summary>
+    private static ApiResponse MissedRoute(ApiRequest request, IReadOnlyList<string> segments)
+    {
+        var allowed = new List<string>();
+        foreach (var (_, method, template, management) in ApiRoutes.All)
+        {
+            if (!ApiRoutes.TryMatch(template, segments, out _))
             {
                 continue;
             }
@@ -100,30 +141,14 @@ internal sealed partial class CronflowHttpApi
             if (!method.Equals(request.Method, StringComparison.OrdinalIgnoreCase))
             {
                 allowed.Add(method);
-                continue;
             }
-
-            if (management && !request.IsManagementAuthorized)
+            else if (management && !request.IsManagementAuthorized)
             {
                 return Unauthorized();
             }
-
-            if (HttpInputRules.CheckMediaType(request, []) is { } unsupported)
-            {
-                return unsupported;
-            }
-
-            if (values.TryGetValue("runId", out var runId) && !HttpInputRules.IsRunId(runId))
-            {
-                return RunNotFound(runId);
-            }
-
-            return await DispatchAsync(route, values, request).ConfigureAwait(false);
         }
 
-        return allowed.Count > 0
-            ? MethodNotAllowed(request, allowed)
-            : RouteNotFound(request);
+        return allowed.Count > 0 ? MethodNotAllowed(request, allowed) : RouteNotFound(request);
     }
 
     /// <summary>
@@ -151,30 +176,13 @@ internal sealed partial class CronflowHttpApi
             return contentLength > match.Webhook.Options.MaxBodyBytes ? WebhookTooLarge(match.Webhook.Options) : null;
         }
 
-        var allowed = new List<string>();
-        foreach (var (route, method, template, management) in ApiRoutes.All)
+        if (MatchManagementRoute(request, segments) is not { } management)
         {
-            if (!ApiRoutes.TryMatch(template, segments, out _))
-            {
-                continue;
-            }
-
-            if (!method.Equals(request.Method, StringComparison.OrdinalIgnoreCase))
-            {
-                allowed.Add(method);
-                continue;
-            }
-
-            if (management && !request.IsManagementAuthorized)
-            {
-                return Unauthorized();
-            }
-
-            var (limit, limitName) = BodyLimit(route);
-            return contentLength > limit ? ApiResponse.Error(413, ApiErrorCodes.PayloadTooLarge, $"The body is over the limit of {limit} bytes ({limitName}).") : null;
+            return MissedRoute(request, segments);
         }
 
-        return allowed.Count > 0 ? MethodNotAllowed(request, allowed) : RouteNotFound(request);
+        var (limit, limitName) = BodyLimit(management.Route);
+        return contentLength > limit ? ApiResponse.Error(413, ApiErrorCodes.PayloadTooLarge, $"The body is over the limit of {limit} bytes ({limitName}).") : null;
     }
 
     /// <summary>The largest body of a management route, and the setting that names it.</summary>
