@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test project. Starts Azurite for the tests that need it (unless one is
-# already listening) and stops what it started. Ends with one summary line: "Tests: N passed, N failed, N skipped".
+# Builds everything and runs every test project. Installs Chromium for the browser tests when missing (as root, with
+# apt-get). Starts Azurite for the tests that need it (unless one is already listening) and stops what it started. Ends with one summary line: "Tests: N passed, N failed, N skipped".
 #
 #   bash scripts/test.sh                 # all tests
 #   bash scripts/test.sh --filter EXPR   # passed to dotnet test
@@ -17,6 +17,15 @@ cleanup() {
   fi
 }
 trap cleanup EXIT INT TERM
+
+# The dashboard's browser tests drive the distribution's Chromium (no browser download): install it when missing.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing chromium (apt-get) for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  command -v chromium >/dev/null 2>&1 || { echo "test: the browser tests need chromium (apt-get install chromium)" >&2; exit 1; }
+fi
 
 if ! bash scripts/azurite.sh status >/dev/null 2>&1; then
   bash scripts/azurite.sh start
