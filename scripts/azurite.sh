@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts, stops and reports on a local Azurite (Azure Storage emulator) for Cronflow.
 #
+#   bash scripts/azurite.sh install  # install (once) without starting it
 #   bash scripts/azurite.sh start    # install (once) and start Azurite in the background
 #   bash scripts/azurite.sh status   # exit 0 if blob/queue/table ports accept connections
 #   bash scripts/azurite.sh stop     # stop the Azurite started by `start`
@@ -271,11 +272,12 @@ cmd_status() {
 }
 
 usage() {
-  echo "usage: bash scripts/azurite.sh start|stop|status" >&2
+  echo "usage: bash scripts/azurite.sh install|start|stop|status" >&2
   exit 2
 }
 
 case "${1:-}" in
+  install) ensure_installed ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;

@@ -27,6 +27,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   command -v chromium >/dev/null 2>&1 || { echo "test: the browser tests need chromium (apt-get install chromium)" >&2; exit 1; }
 fi
 
+# The outage tests start private Azurite instances of their own from .tools/azurite: install it even when one is running.
+bash scripts/azurite.sh install
 if ! bash scripts/azurite.sh status >/dev/null 2>&1; then
   bash scripts/azurite.sh start
   started_azurite=1
