@@ -97,11 +97,14 @@ public sealed class ParallelAndRaceTests
                 var sig = Signals(ctx);
                 if (index == 0)
                 {
+                    sig.Set("zero-started");
                     await sig.Wait("others-done");
                 }
                 else
                 {
-                    await Task.Yield();
+                    // Branch 0 holds its place until the others are done: each of them runs beside it, whenever the
+                    // engine happens to start branch 0's body.
+                    await sig.Wait("zero-started");
                     if (ctx.Services.GetRequiredService<AttemptCounter>().Next("done") == 5)
                     {
                         sig.Set("others-done");
