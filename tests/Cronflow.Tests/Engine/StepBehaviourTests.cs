@@ -87,7 +87,14 @@ public sealed class StepBehaviourTests
             })
             .Timeout(TimeSpan.FromMilliseconds(200));
 
-        var run = await wf.TestAsync(null, o => o.Services(s => s.AddSingleton(observed)));
+        // A host that stays up until the token was seen: on a loaded machine the body may start only after the timer
+        // has decided the run, and must still find its token cancelled.
+        await using var host = await CronflowHost.StartAsync(c =>
+        {
+            c.Services.AddSingleton(observed);
+            c.AddWorkflow(wf);
+        });
+        var run = await host.Client.WaitForRunAsync(await host.Client.TriggerAsync("step-timeout", null), TimeSpan.FromSeconds(30));
 
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Equal(ErrorCodes.Timeout, run.Error!.Code);
