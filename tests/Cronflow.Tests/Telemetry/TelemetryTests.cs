@@ -76,6 +76,43 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task Trace_ChunkedForEachAndNestedLoop_ItemStepsHangUnderTheirBlockSpan()
+    {
+        using var spans = new SpanCollector();
+        var wf = Workflow.Define("otel-each")
+            .ForEach(
+                "items",
+                ctx => Enumerable.Range(0, 150).ToArray(),
+                (item, flow) => flow.Step("square", ctx => item * item))
+            .Step("zero", ctx => 0)
+            .If("always", ctx => true)
+                .While("count", ctx => ctx.Last.As<int>() < 3, ctx => Task.FromResult(ctx.Last.As<int>() + 1))
+            .EndIf();
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf));
+
+        using var caller = new Activity("caller").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var runId = await host.Client.TriggerAsync("otel-each", null);
+        caller.Stop();
+        var run = await host.Client.WaitForRunAsync(runId, Wait);
+        Assert.Equal(RunStatus.Completed, run.Status);
+
+        var trace = await spans.WaitForAsync(caller.TraceId, s => s.Any(a => a.DisplayName == "run otel-each"));
+        var root = Assert.Single(trace, a => a.DisplayName == "run otel-each");
+        var each = Assert.Single(trace, a => a.DisplayName == "forEach items");
+        Assert.Equal(root.SpanId, each.ParentSpanId);
+        var squares = trace.Where(a => a.DisplayName == "step square").ToList();
+        Assert.Equal(150, squares.Count);
+        Assert.All(squares, a => Assert.Equal(each.SpanId, a.ParentSpanId));
+
+        var loop = Assert.Single(trace, a => a.DisplayName == "while count");
+        Assert.Equal(root.SpanId, loop.ParentSpanId);
+        var iterations = trace.Where(a => a.ParentSpanId == loop.SpanId).ToList();
+        Assert.Equal(3, iterations.Count);
+        Assert.All(iterations, a => Assert.Equal("step count", a.DisplayName));
+        Assert.Equal(trace.Count, trace.Select(a => a.SpanId).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Trace_FailedRun_RunAndStepSpansHaveErrorStatusAndLogsOnce()
     {
         using var spans = new SpanCollector();
