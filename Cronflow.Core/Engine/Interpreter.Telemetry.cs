@@ -113,10 +113,14 @@ internal sealed partial class Interpreter
             return;
         }
 
-        var kind = path.Contains('#', StringComparison.Ordinal) ? path[(path.IndexOf('#', StringComparison.Ordinal) + 1)..] : "step";
-        var span = _trace.SpanId("step", _context.InstanceId, _generation.ToString(CultureInfo.InvariantCulture), call.ToString(CultureInfo.InvariantCulture), path, start.UtcTicks.ToString(CultureInfo.InvariantCulture));
         var end = Now;
-        _trace.Emit($"step {name}", span, parent, start, end, StepTags(name, kind, attempt), error?.Message);
+        if (CronflowTelemetry.Source.HasListeners())
+        {
+            var kind = path.Contains('#', StringComparison.Ordinal) ? path[(path.IndexOf('#', StringComparison.Ordinal) + 1)..] : "step";
+            var span = _trace.SpanId("step", _context.InstanceId, _generation.ToString(CultureInfo.InvariantCulture), call.ToString(CultureInfo.InvariantCulture), path, start.UtcTicks.ToString(CultureInfo.InvariantCulture));
+            _trace.Emit($"step {name}", span, parent, start, end, StepTags(name, kind, attempt), error?.Message);
+        }
+
         CronflowTelemetry.StepDuration.Record(
             (end - start).TotalSeconds,
             new KeyValuePair<string, object?>("cronflow.workflow.id", _definition.Id),

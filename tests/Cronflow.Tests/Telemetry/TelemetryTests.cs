@@ -166,6 +166,27 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task Trace_WebhookDeliveryWithTraceparent_RunSpanContinuesDeliveryTrace()
+    {
+        using var spans = new SpanCollector();
+        var wf = Workflow.Define("otel-hook").OnWebhook("/webhooks/otel").Step("handle", ctx => "done");
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.ListenOn("http://127.0.0.1:0"));
+        using var http = new HttpClient { BaseAddress = new Uri(host.Urls.Single()) };
+        var traceId = ActivityTraceId.CreateRandom();
+        var parentSpan = ActivitySpanId.CreateRandom();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/otel") { Content = new StringContent("{\"id\":1}", Encoding.UTF8, "application/json") };
+        request.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{parentSpan.ToHexString()}-01");
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        var trace = await spans.WaitForAsync(traceId, s => s.Any(a => a.DisplayName == "run otel-hook"));
+        var root = Assert.Single(trace, a => a.DisplayName == "run otel-hook");
+        Assert.Equal(parentSpan, root.ParentSpanId);
+        Assert.Equal(root.SpanId, Assert.Single(trace, a => a.DisplayName == "step handle").ParentSpanId);
+    }
+
+    [Fact]
     public async Task Metrics_RunsPerStatus_CountStartedFinishedActiveAndStepDurations()
     {
         using var meters = new MeterCollector();
