@@ -182,7 +182,7 @@ internal static partial class DuplicateResultFilter
     }
 
     [LoggerMessage(
-        EventId = 4601,
+        EventId = 4401,
         Level = LogLevel.Warning,
         Message = "Dropped a repeated {EventType} for scheduled id {ScheduledId} of instance {InstanceId}: the history already has a result for it")]
     private static partial void LogDropped(ILogger logger, EventType eventType, int scheduledId, string instanceId);

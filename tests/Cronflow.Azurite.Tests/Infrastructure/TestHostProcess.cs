@@ -9,7 +9,7 @@ namespace Cronflow.Azurite.Tests.Infrastructure;
 /// </summary>
 internal sealed class TestHostProcess : IAsyncDisposable
 {
-    /// <summary>The start of the warning the host logs when it drops a repeated result (Cronflow.Engine, event 4601).</summary>
+    /// <summary>The start of the warning the host logs when it drops a repeated result (Cronflow.Engine, event 4401).</summary>
     private const string DroppedResultMessage = "Dropped a repeated ";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);

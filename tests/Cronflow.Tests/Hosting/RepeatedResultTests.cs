@@ -17,7 +17,7 @@ public sealed class RepeatedResultTests
             {
                 // The repeated timer may be delivered after the first: keep the run going until the host has dropped
                 // it (a message for a completed instance would be discarded by the backend before the filter sees it).
-                await logs.WaitForAsync(e => e.EventId.Id == 4601 && e.Message.Contains(nameof(EventType.TimerFired), StringComparison.Ordinal))
+                await logs.WaitForAsync(e => e.EventId.Id == 4401 && e.Message.Contains(nameof(EventType.TimerFired), StringComparison.Ordinal))
                     .WaitAsync(TimeSpan.FromSeconds(20), ctx.CancellationToken);
                 return ctx.Last.As<long>() * 3;
             })
@@ -49,7 +49,7 @@ public sealed class RepeatedResultTests
 
         // Each repeat reaches the filter, except perhaps the last step's: it can arrive after the run completed, and the
         // in-memory backend discards messages to a completed instance.
-        var dropped = logs.Entries.Where(e => e.EventId.Id == 4601 && e.Message.Contains(runId, StringComparison.Ordinal)).ToList();
+        var dropped = logs.Entries.Where(e => e.EventId.Id == 4401 && e.Message.Contains(runId, StringComparison.Ordinal)).ToList();
         Assert.InRange(dropped.Count, service.Repeated - 1, service.Repeated);
         Assert.Contains(dropped, e => e.Message.Contains(nameof(EventType.TimerFired), StringComparison.Ordinal));
     }

@@ -137,7 +137,7 @@ public sealed class TelemetryTests
         Assert.Equal(3, trace.Count);
 
         var runLogs = logs.Entries.Where(e => e.Category == "Cronflow.Runs" && e.Message.Contains(runId, StringComparison.Ordinal)).ToList();
-        Assert.Equal([4401, 4404, 4403], runLogs.Select(e => e.EventId.Id));
+        Assert.Equal([4501, 4504, 4503], runLogs.Select(e => e.EventId.Id));
         Assert.Contains("boom", runLogs[1].Message, StringComparison.Ordinal);
     }
 
