@@ -26,6 +26,7 @@ internal static class RunRequests
             Fingerprint = definition.Fingerprint,
             Trigger = trigger is null || (trigger.Kind == TriggerKind.Manual && trigger.Headers.Count == 0 && trigger.Source is null) ? null : trigger,
             ReplayOf = replayOf,
+            Trace = CronflowTelemetry.NewRunTrace(),
         };
     }
 

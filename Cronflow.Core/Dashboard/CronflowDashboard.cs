@@ -487,7 +487,7 @@ internal sealed partial class CronflowDashboard
 
     private static string Decode(string value) => WebUtility.UrlDecode(value);
 
-    [LoggerMessage(EventId = 4201, Level = LogLevel.Error, Message = "Cronflow dashboard request {Method} {Path} failed")]
+    [LoggerMessage(EventId = 4601, Level = LogLevel.Error, Message = "Cronflow dashboard request {Method} {Path} failed")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
 }
 

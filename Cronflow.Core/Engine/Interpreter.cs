@@ -8,7 +8,7 @@ namespace Cronflow;
 /// Walks a workflow's nodes inside one orchestration execution. Everything here is deterministic: time comes from
 /// the orchestration, waiting is done with durable timers, and step bodies run only in the step activity.
 /// </summary>
-internal sealed class Interpreter
+internal sealed partial class Interpreter
 {
     private readonly TaskOrchestrationContext _context;
     private readonly WorkflowRegistry _registry;
@@ -67,6 +67,7 @@ internal sealed class Interpreter
         _trigger = _input.Trigger ?? TriggerInfo.Manual;
         _runId = _input.Chunk?.RunId ?? _input.Loop?.RunId ?? _context.InstanceId;
         _startedAt = _input.Chunk?.StartedAt ?? _input.Loop?.StartedAt ?? Now;
+        BeginTrace();
         // Clients read the fingerprint from the run's input; the custom status carries it only for inputs without one.
         _progress.Fingerprint = _input.Fingerprint is null ? definition.Fingerprint : null;
         _context.SetCustomStatus(_progress);
@@ -186,6 +187,7 @@ internal sealed class Interpreter
 
         if (trusted)
         {
+            EndTrace(result);
             Decided(result);
         }
 
@@ -490,7 +492,7 @@ internal sealed class Interpreter
             StepError error;
             try
             {
-                var output = await RunWithTimeoutAsync(node, scope, attempt, block, cancel);
+                var output = await RunTracedAsync(node, scope, attempt, block, cancel);
                 CompleteRecord(record, output);
                 return output;
             }
@@ -667,6 +669,8 @@ internal sealed class Interpreter
         // While replaying, the call is matched to its recorded TaskScheduled event by name and order, and its input is
         // never sent again: building and serializing the request would be wasted work on every episode.
         var request = _context.IsReplaying ? null : BuildRequest(path, name, scope, attempt, error, timeout, resumeToken, inline, call);
+        var spanStart = Now;
+        var spanParent = CurrentSpan;
 
         StepOutcome outcome;
         try
@@ -675,7 +679,9 @@ internal sealed class Interpreter
         }
         catch (TaskFailedException ex)
         {
-            throw new NodeFailure(RunErrors.FromTaskFailure(name, ex.FailureDetails));
+            var failure = RunErrors.FromTaskFailure(name, ex.FailureDetails);
+            EndStepSpan(path, name, attempt, call, spanStart, spanParent, failure);
+            throw new NodeFailure(failure);
         }
         finally
         {
@@ -691,6 +697,7 @@ internal sealed class Interpreter
             throw new ReplayMismatchSignal(RunErrors.ReplayMismatch(name, _runId, _definition.Id, outcome?.Path, path));
         }
 
+        EndStepSpan(path, name, attempt, call, spanStart, spanParent, null);
         return FlowValue.FromOwned(outcome.Output);
     }
 
@@ -1051,6 +1058,7 @@ internal sealed class Interpreter
             Fingerprint = target.Fingerprint,
             Trigger = new TriggerInfo { Kind = TriggerKind.Workflow, Source = _runId },
             Parent = _context.InstanceId,
+            Trace = ChildTrace(),
         };
         var instanceId = scope.Items.Count == 0 && attempt == 1
             ? $"{_context.InstanceId}:{node.Name}"
@@ -1129,6 +1137,7 @@ internal sealed class Interpreter
                     Fingerprint = _definition.Fingerprint,
                     Trigger = _input.Trigger,
                     ReplayOf = _input.ReplayOf,
+                    Trace = _input.Trace,
                     Resume = new ResumeState
                     {
                         NodeIndex = int.Parse(node.Path, System.Globalization.CultureInfo.InvariantCulture),
@@ -1164,6 +1173,7 @@ internal sealed class Interpreter
             Fingerprint = _definition.Fingerprint,
             Payload = _payload.ToNullableJson(),
             Trigger = _input.Trigger,
+            Trace = ChildTrace(),
             Loop = new LoopInput
             {
                 Path = node.Path,
@@ -1301,7 +1311,7 @@ internal sealed class Interpreter
                         loop.Iteration = iteration;
                         loop.Last = scope.Last.ToNullableJson();
                         loop.Steps = scope.Flatten() ?? [];
-                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, Trigger = _input.Trigger, Loop = loop, Parent = _input.Parent }, preserveUnprocessedEvents: true);
+                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, Trigger = _input.Trigger, Loop = loop, Parent = _input.Parent, Trace = _input.Trace }, preserveUnprocessedEvents: true);
                         return new RunResult { Status = RunStatus.Running };
                     }
                 }
@@ -1415,6 +1425,7 @@ internal sealed class Interpreter
                 Fingerprint = _definition.Fingerprint,
                 Payload = _payload.ToNullableJson(),
                 Trigger = _input.Trigger,
+                Trace = ChildTrace(),
                 Chunk = new ChunkInput
                 {
                     Path = node.Path,

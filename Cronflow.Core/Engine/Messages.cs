@@ -46,6 +46,11 @@ internal sealed class RunInput
     [JsonPropertyName("parent")]
     public string? Parent { get; set; }
 
+    /// <summary>The trace the run's spans belong to and the span they hang under (see <see cref="RunTrace"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("trace")]
+    public TraceInput? Trace { get; set; }
+
     /// <summary>Set for the concurrency gate of a workflow: an orchestration that hands out run slots.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("gate")]

@@ -226,6 +226,8 @@ internal sealed partial class CronflowHttpApi
         }
 
         var runId = request.Query.TryGetValue("runId", out var requested) && !string.IsNullOrWhiteSpace(requested) ? requested : null;
+        // The run continues the caller's trace (read when the run's input is created; see CronflowTelemetry).
+        CronflowTelemetry.IncomingTraceParent.Value = request.Headers.TryGetValue("traceparent", out var traceParent) ? traceParent : null;
         var id = await _client.TriggerAsync(workflow.Id, payload, runId, TriggerInfo.Manual).ConfigureAwait(false);
         return Accepted(id);
     }
@@ -493,6 +495,8 @@ internal sealed partial class CronflowHttpApi
             Headers = WebhookSecurity.TriggerHeaders(options, request.Headers),
             Source = path,
         };
+        // The run continues the caller's trace (read when the run's input is created; see CronflowTelemetry).
+        CronflowTelemetry.IncomingTraceParent.Value = request.Headers.TryGetValue("traceparent", out var traceParent) ? traceParent : null;
         var id = await _client.TriggerAsync(workflow.Id, payload, runId, trigger).ConfigureAwait(false);
         return Accepted(id);
     }

@@ -38,6 +38,6 @@ public sealed partial class CronflowScheduleTickFunction(CronflowFunctionsRuntim
         LogTick(runtime.CreateLogger("Cronflow.Schedules"), result.Started.Count, result.Failed.Count, result.From, result.To);
     }
 
-    [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "Schedule tick: {Started} occurrence(s) triggered (new or already running), {Failed} failed, window ({From:o}, {To:o}]")]
+    [LoggerMessage(EventId = 4302, Level = LogLevel.Information, Message = "Schedule tick: {Started} occurrence(s) triggered (new or already running), {Failed} failed, window ({From:o}, {To:o}]")]
     private static partial void LogTick(ILogger logger, int started, int failed, DateTimeOffset from, DateTimeOffset to);
 }

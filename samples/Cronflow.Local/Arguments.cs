@@ -75,5 +75,5 @@ internal sealed class Arguments
 
     private static readonly HashSet<string> Commands = new(StringComparer.Ordinal) { "serve", "trigger", "show", "runs", "help" };
 
-    private static bool IsFlag(string name) => name is "in-memory" or "follow" or "help";
+    private static bool IsFlag(string name) => name is "in-memory" or "follow" or "help" or "otel-console";
 }

@@ -38,9 +38,11 @@ static int Help()
     Console.WriteLine("""
         cronflow: the local Cronflow host with the sample workflows, and a client for it.
 
-          cronflow [serve] [--in-memory] [--url URL] [--connection CS] [--task-hub NAME] [--api-key-file PATH]
+          cronflow [serve] [--in-memory] [--url URL] [--connection CS] [--task-hub NAME] [--api-key-file PATH] [--otel-console]
               Serves the sample workflows and the HTTP API (default http://127.0.0.1:7071) on Azurite
               (UseDevelopmentStorage=true, task hub "cronflow"), or fully in memory with --in-memory.
+              --otel-console prints Cronflow's traces and metrics (OpenTelemetry console exporter); with
+              OTEL_EXPORTER_OTLP_ENDPOINT set they are exported over OTLP.
           cronflow trigger WORKFLOW [--payload JSON] [--follow] [--url URL] [--api-key-file PATH]
               Starts a run (with the sample's example payload if none is given); --follow prints each step as it
               starts and finishes, then the run's timeline.
@@ -76,6 +78,7 @@ static async Task<int> ServeAsync(Arguments arguments)
         .AddFilter("Cronflow", LogLevel.Information)
         .AddFilter("DurableTask", LogLevel.Error));
 
+    using var telemetry = Telemetry.Start(arguments.Has("otel-console"));
     Console.WriteLine($"Starting Cronflow ({(inMemory ? "in memory" : $"Azure Storage: task hub '{taskHub}'")})...");
     await using var host = await CronflowHost.StartAsync(
         c =>

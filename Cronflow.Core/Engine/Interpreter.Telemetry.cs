@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+
+namespace Cronflow;
+
+/// <summary>
+/// Traces, metrics and logs of the interpreter (see <see cref="CronflowTelemetry"/>). Every signal is emitted only
+/// when the orchestration is not replaying, at the moment its outcome is known, so each appears once however often
+/// the history is replayed; spans carry the orchestration times their work started and ended at.
+/// </summary>
+internal sealed partial class Interpreter
+{
+    private RunTrace _trace = null!;
+
+    /// <summary>The span new spans hang under: the run's, or the block's whose work is running (flows with the awaits).</summary>
+    private readonly AsyncLocal<ActivitySpanIdBox?> _span = new();
+
+    private ActivitySpanId CurrentSpan => _span.Value?.Id ?? (IsOwnRun ? _trace.RunSpan : _trace.Parent);
+
+    /// <summary>Whether this instance is a run of its own (not a chunk or nested loop of one).</summary>
+    private bool IsOwnRun => _input.Chunk is null && _input.Loop is null;
+
+    /// <summary>The logger category of run logs.</summary>
+    internal const string LogCategory = "Cronflow.Runs";
+
+    /// <summary>Called once the run's identity is known: counts a new run and logs its start.</summary>
+    private void BeginTrace()
+    {
+        _trace = new RunTrace(_input.Trace, _runId);
+        if (!IsOwnRun || _input.Resume is not null || _context.IsReplaying)
+        {
+            return;
+        }
+
+        var workflow = new KeyValuePair<string, object?>("cronflow.workflow.id", _definition.Id);
+        CronflowTelemetry.RunsStarted.Add(1, workflow);
+        CronflowTelemetry.RunsActive.Add(1, workflow);
+        var log = _context.CreateReplaySafeLogger(LogCategory);
+        using (log.BeginScope(RunScope()))
+        {
+            RunLog.RunStarted(log, _definition.Id, _runId);
+        }
+    }
+
+    /// <summary>Called once the run's outcome is decided: emits the run span, counts the finished run and logs it.</summary>
+    private void EndTrace(RunResult result)
+    {
+        if (!IsOwnRun || _context.IsReplaying)
+        {
+            return;
+        }
+
+        var error = result.Status == RunStatus.Completed ? null : result.Error?.Message ?? result.Status.ToString();
+        _trace.Emit($"run {_definition.Id}", _trace.RunSpan, _trace.Parent, _startedAt, Now, RunTags(), result.Status == RunStatus.Failed ? error : null);
+        var workflow = new KeyValuePair<string, object?>("cronflow.workflow.id", _definition.Id);
+        CronflowTelemetry.RunsFinished.Add(1, workflow, new KeyValuePair<string, object?>("cronflow.run.status", result.Status.ToString()));
+        CronflowTelemetry.RunsActive.Add(-1, workflow);
+        var log = _context.CreateReplaySafeLogger(LogCategory);
+        using (log.BeginScope(RunScope()))
+        {
+            if (result.Status == RunStatus.Failed)
+            {
+                RunLog.RunFailed(log, _definition.Id, _runId, result.Error?.ErrorType, error);
+            }
+            else
+            {
+                RunLog.RunFinished(log, _definition.Id, _runId, result.Status.ToString(), (Now - _startedAt).TotalSeconds);
+            }
+        }
+    }
+
+    /// <summary>The trace of a child instance (a subflow, a chunk, a nested loop), hung under the current span.</summary>
+    private TraceInput ChildTrace() => _trace.Child(CurrentSpan);
+
+    /// <summary>Runs one attempt of a block node inside its span (<c>{kind} {name}</c>); steps get theirs per activity call.</summary>
+    private async Task<FlowValue> RunTracedAsync(Node node, Scope scope, int attempt, BlockState block, CancellationToken cancel)
+    {
+        if (node is StepNode or IfNode or CancelNode)
+        {
+            return await RunWithTimeoutAsync(node, scope, attempt, block, cancel);
+        }
+
+        var start = Now;
+        var parent = CurrentSpan;
+        var span = _trace.SpanId("block", _context.InstanceId, node.Path, scope.Key, attempt.ToString(CultureInfo.InvariantCulture), start.UtcTicks.ToString(CultureInfo.InvariantCulture));
+        _span.Value = new ActivitySpanIdBox(span);
+        string? error = null;
+        try
+        {
+            return await RunWithTimeoutAsync(node, scope, attempt, block, cancel);
+        }
+        catch (NodeFailure failure)
+        {
+            error = failure.Error.Message;
+            throw;
+        }
+        finally
+        {
+            if (!_context.IsReplaying)
+            {
+                _trace.Emit($"{node.Kind} {node.Name}", span, parent, start, Now, StepTags(node.Name, node.Kind, attempt), error);
+            }
+        }
+    }
+
+    /// <summary>Emits the span and duration of one step attempt (an activity call) whose outcome has just arrived.</summary>
+    private void EndStepSpan(string path, string name, int attempt, int call, DateTimeOffset start, ActivitySpanId parent, StepError? error)
+    {
+        if (_context.IsReplaying)
+        {
+            return;
+        }
+
+        var end = Now;
+        if (CronflowTelemetry.Source.HasListeners())
+        {
+            var kind = path.Contains('#', StringComparison.Ordinal) ? path[(path.IndexOf('#', StringComparison.Ordinal) + 1)..] : "step";
+            var span = _trace.SpanId("step", _context.InstanceId, _generation.ToString(CultureInfo.InvariantCulture), call.ToString(CultureInfo.InvariantCulture), path, start.UtcTicks.ToString(CultureInfo.InvariantCulture));
+            _trace.Emit($"step {name}", span, parent, start, end, StepTags(name, kind, attempt), error?.Message);
+        }
+
+        CronflowTelemetry.StepDuration.Record(
+            (end - start).TotalSeconds,
+            new KeyValuePair<string, object?>("cronflow.workflow.id", _definition.Id),
+            new KeyValuePair<string, object?>("cronflow.step.name", name),
+            new KeyValuePair<string, object?>("cronflow.step.status", error is null ? "Completed" : "Failed"));
+        if (error is not null)
+        {
+            var log = _context.CreateReplaySafeLogger(LogCategory);
+            using (log.BeginScope(RunScope()))
+            {
+                RunLog.StepFailed(log, _definition.Id, _runId, name, attempt, error.ErrorType, error.Message);
+            }
+        }
+    }
+
+    private Dictionary<string, object?> RunScope() => new()
+    {
+        ["cronflow.workflow.id"] = _definition.Id,
+        ["cronflow.run.id"] = _runId,
+    };
+
+    private List<KeyValuePair<string, object?>> RunTags() =>
+    [
+        new("cronflow.workflow.id", _definition.Id),
+        new("cronflow.run.id", _runId),
+    ];
+
+    private List<KeyValuePair<string, object?>> StepTags(string name, string kind, int attempt) =>
+    [
+        new("cronflow.workflow.id", _definition.Id),
+        new("cronflow.run.id", _runId),
+        new("cronflow.step.name", name),
+        new("cronflow.step.kind", kind),
+        new("cronflow.step.attempt", attempt),
+    ];
+
+    /// <summary>A span id held by reference, so that an <see cref="AsyncLocal{T}"/> can hold it.</summary>
+    private sealed record ActivitySpanIdBox(ActivitySpanId Id);
+}
