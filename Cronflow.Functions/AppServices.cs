@@ -1,9 +1,14 @@
 using Azure.Core.Serialization;
 using Cronflow.Functions.Engine;
 using Cronflow.Samples;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Cronflow.Functions;
 
@@ -42,6 +47,40 @@ internal static class AppServices
             c.Configure(o => o.InlineOutputBytes = int.MaxValue);
         });
         services.AddCronflowFunctions();
+        services.AddCronflowTelemetry(configuration);
+        return services;
+    }
+
+    /// <summary>The app setting holding the Application Insights connection string (set by the Bicep).</summary>
+    internal const string ApplicationInsightsSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+    /// <summary>
+    /// OpenTelemetry in the worker: Cronflow's spans and instruments (<see cref="CronflowTelemetry.Name"/>) with the
+    /// Functions worker's own, exported to Application Insights when <see cref="ApplicationInsightsSetting"/> is set.
+    /// </summary>
+    public static IServiceCollection AddCronflowTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var connection = configuration[ApplicationInsightsSetting];
+        var exportToAzure = !string.IsNullOrWhiteSpace(connection);
+        services.AddOpenTelemetry()
+            .UseFunctionsWorkerDefaults()
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(CronflowTelemetry.Name);
+                if (exportToAzure)
+                {
+                    tracing.AddAzureMonitorTraceExporter(o => o.ConnectionString = connection);
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(CronflowTelemetry.Name);
+                if (exportToAzure)
+                {
+                    metrics.AddAzureMonitorMetricExporter(o => o.ConnectionString = connection);
+                }
+            });
         return services;
     }
 }
