@@ -97,17 +97,17 @@ public sealed class CronflowHost : IAsyncDisposable
             host = new CronflowHost(provider, worker, backend, client, hostOptions.StopTimeout, loggerFactory.CreateLogger(HostLoggerCategory));
             await client.EnsureGatesAsync().ConfigureAwait(false);
 
-            var dispatcher = new ScheduleDispatcher(client, registry, hostOptions.TimeProvider, logger: loggerFactory.CreateLogger("Cronflow.Schedules"));
+            var dispatcher = new ScheduleDispatcher(client, registry, hostOptions.TimeProvider, logger: loggerFactory.CreateLogger(Log.SchedulesCategory));
             if (hostOptions.RunSchedules && dispatcher.HasSchedules)
             {
-                host._ticker = new ScheduleTicker(dispatcher, hostOptions.ScheduleTickInterval, hostOptions.TimeProvider, loggerFactory.CreateLogger("Cronflow.Schedules"));
+                host._ticker = new ScheduleTicker(dispatcher, hostOptions.ScheduleTickInterval, hostOptions.TimeProvider, loggerFactory.CreateLogger(Log.SchedulesCategory));
                 host._ticker.Start();
             }
 
             if (hostOptions.ListenUrls.Count > 0)
             {
-                var api = new CronflowHttpApi(client, registry, provider.GetRequiredService<CronflowOptions>(), hostOptions.TimeProvider, loggerFactory.CreateLogger("Cronflow.Http"));
-                var dashboard = new Dashboard.CronflowDashboard(client, registry, hostOptions.TimeProvider, hostOptions.ApiKey, loggerFactory.CreateLogger("Cronflow.Dashboard"));
+                var api = new CronflowHttpApi(client, registry, provider.GetRequiredService<CronflowOptions>(), hostOptions.TimeProvider, loggerFactory.CreateLogger(Log.HttpCategory));
+                var dashboard = new Dashboard.CronflowDashboard(client, registry, hostOptions.TimeProvider, hostOptions.ApiKey, loggerFactory.CreateLogger(Log.DashboardCategory));
                 host._http = await LocalHttpServer.StartAsync(api, dashboard, hostOptions, loggerFactory).ConfigureAwait(false);
                 host.Urls = host._http.Urls;
             }

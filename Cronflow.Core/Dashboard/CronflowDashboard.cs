@@ -76,7 +76,7 @@ internal sealed partial class CronflowDashboard
         }
         catch (Exception ex)
         {
-            LogUnexpected(_logger, ex, request.Method, request.Path);
+            Log.DashboardRequestFailed(_logger, ex, request.Method, request.Path);
             response = DashboardResponse.Text(500, "The request failed on the server; the host's log has the details.");
         }
 
@@ -487,8 +487,6 @@ internal sealed partial class CronflowDashboard
 
     private static string Decode(string value) => WebUtility.UrlDecode(value);
 
-    [LoggerMessage(EventId = 4601, Level = LogLevel.Error, Message = "Cronflow dashboard request {Method} {Path} failed")]
-    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
 }
 
 /// <summary>What every page needs: where the dashboard lives, the form token, whether sign-out is offered, and now.</summary>

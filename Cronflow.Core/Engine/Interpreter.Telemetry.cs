@@ -23,7 +23,7 @@ internal sealed partial class Interpreter
     private bool IsOwnRun => _input.Chunk is null && _input.Loop is null;
 
     /// <summary>The logger category of run logs.</summary>
-    internal const string LogCategory = "Cronflow.Runs";
+    internal const string LogCategory = Log.RunsCategory;
 
     /// <summary>Called once the run's identity is known: counts a new run and logs its start.</summary>
     private void BeginTrace()
@@ -40,7 +40,7 @@ internal sealed partial class Interpreter
         var log = _context.CreateReplaySafeLogger(LogCategory);
         using (log.BeginScope(RunScope()))
         {
-            RunLog.RunStarted(log, _definition.Id, _runId);
+            Log.RunStarted(log, _definition.Id, _runId);
         }
     }
 
@@ -62,11 +62,11 @@ internal sealed partial class Interpreter
         {
             if (result.Status == RunStatus.Failed)
             {
-                RunLog.RunFailed(log, _definition.Id, _runId, result.Error?.ErrorType, error);
+                Log.RunFailed(log, _definition.Id, _runId, result.Error?.ErrorType, error);
             }
             else
             {
-                RunLog.RunFinished(log, _definition.Id, _runId, result.Status.ToString(), (Now - _startedAt).TotalSeconds);
+                Log.RunFinished(log, _definition.Id, _runId, result.Status.ToString(), (Now - _startedAt).TotalSeconds);
             }
         }
     }
@@ -131,7 +131,7 @@ internal sealed partial class Interpreter
             var log = _context.CreateReplaySafeLogger(LogCategory);
             using (log.BeginScope(RunScope()))
             {
-                RunLog.StepFailed(log, _definition.Id, _runId, name, attempt, error.ErrorType, error.Message);
+                Log.StepFailed(log, _definition.Id, _runId, name, attempt, error.ErrorType, error.Message);
             }
         }
     }

@@ -72,7 +72,7 @@ internal sealed partial class CronflowHttpApi
         }
         catch (OperationCanceledException) when (bounded.IsCancellationRequested)
         {
-            LogBackendTimeout(_logger, request.Method, request.Path, BackendTimeout.TotalSeconds);
+            Log.ApiBackendTimeout(_logger, request.Method, request.Path, BackendTimeout.TotalSeconds);
             return BackendUnavailable($"The backend did not answer within {BackendTimeout.TotalSeconds:0.#} seconds.");
         }
         catch (Exception ex)
@@ -447,13 +447,13 @@ internal sealed partial class CronflowHttpApi
         var signature = WebhookSecurity.CheckSignature(options, request.Headers, request.Body.Span, _time.GetUtcNow());
         if (signature is { Outcome: SignatureOutcome.Bad })
         {
-            LogBadSignature(_logger, path);
+            Log.WebhookBadSignature(_logger, path);
             return ApiResponse.Error(401, ApiErrorCodes.BadSignature, "The webhook signature is missing or wrong.", [new ApiProblem(signature.Header, signature.Message!)]);
         }
 
         if (signature is { Outcome: SignatureOutcome.Stale })
         {
-            LogStaleSignature(_logger, path);
+            Log.WebhookStaleSignature(_logger, path);
             return ApiResponse.Error(401, ApiErrorCodes.StaleSignature, "The webhook delivery was signed too long ago (or too far ahead); a replayed delivery is refused.", [new ApiProblem(signature.Header, signature.Message!)]);
         }
 
@@ -601,15 +601,15 @@ internal sealed partial class CronflowHttpApi
                 return ApiResponse.Error(400, ApiErrorCodes.BadRequest, HttpInputRules.Printable(StripParameterName(argument), 1000));
             case ArgumentException argument:
                 // A library's message may describe its internals: the caller gets a plain sentence, the log the rest.
-                LogInvalid(_logger, argument, HttpInputRules.Printable(request.Method, 16), HttpInputRules.Printable(request.Path));
+                Log.ApiRequestInvalid(_logger, argument, HttpInputRules.Printable(request.Method, 16), HttpInputRules.Printable(request.Path));
                 return ApiResponse.Error(400, ApiErrorCodes.BadRequest, "The request is invalid.");
             case NotSupportedException notSupported:
                 return ApiResponse.Error(501, ApiErrorCodes.NotSupported, notSupported.Message);
             case var unavailable when BackendErrors.IsUnavailable(unavailable):
-                LogBackendUnavailable(_logger, unavailable, request.Method, request.Path);
+                Log.ApiBackendUnavailable(_logger, unavailable, request.Method, request.Path);
                 return BackendUnavailable("The backend (storage) cannot be reached.");
             default:
-                LogUnexpected(_logger, exception, HttpInputRules.Printable(request.Method, 16), HttpInputRules.Printable(request.Path));
+                Log.ApiRequestFailed(_logger, exception, HttpInputRules.Printable(request.Method, 16), HttpInputRules.Printable(request.Path));
                 return ApiResponse.Error(500, ApiErrorCodes.InternalError, "The request failed on the server; the host's log has the details.");
         }
     }
@@ -631,24 +631,6 @@ internal sealed partial class CronflowHttpApi
         exception.ParamName is { } name && exception.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal)
             ? exception.Message[..^$" (Parameter '{name}')".Length]
             : exception.Message;
-
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "Cronflow API request {Method} {Path} failed")]
-    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
-
-    [LoggerMessage(EventId = 4110, Level = LogLevel.Warning, Message = "Cronflow API request {Method} {Path} was rejected as invalid")]
-    private static partial void LogInvalid(ILogger logger, Exception exception, string method, string path);
-
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Webhook delivery to {Path} rejected: bad or missing signature")]
-    private static partial void LogBadSignature(ILogger logger, string path);
-
-    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Cronflow API request {Method} {Path} answered 503: the backend is unavailable")]
-    private static partial void LogBackendUnavailable(ILogger logger, Exception exception, string method, string path);
-
-    [LoggerMessage(EventId = 4105, Level = LogLevel.Warning, Message = "Cronflow API request {Method} {Path} answered 503: the backend did not answer within {Seconds} s")]
-    private static partial void LogBackendTimeout(ILogger logger, string method, string path, double seconds);
-
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Webhook delivery to {Path} rejected: its signed timestamp is outside the tolerance")]
-    private static partial void LogStaleSignature(ILogger logger, string path);
 
     // ---- bodies -----------------------------------------------------------------------------
 

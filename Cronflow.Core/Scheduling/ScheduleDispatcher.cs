@@ -78,7 +78,7 @@ internal sealed partial class ScheduleDispatcher
                 {
                     // The record cannot be read (storage down): start nothing of this trigger now; the next tick that
                     // reaches the backend finds the same occurrences still due.
-                    LogRecordFailed(_logger, ex, workflow.Id, trigger.Key);
+                    Log.ScheduleRecordFailed(_logger, ex, workflow.Id, trigger.Key);
                     continue;
                 }
 
@@ -108,12 +108,12 @@ internal sealed partial class ScheduleDispatcher
             catch (RunConflictException ex)
             {
                 // The id is taken by a run with other input: the occurrence is not started twice, and nothing can fix it by retrying.
-                LogConflict(_logger, occurrence.RunId, ex.Message);
+                Log.ScheduleOccurrenceNotStarted(_logger, occurrence.RunId, ex.Message);
                 failed.Add(occurrence);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogFailed(_logger, ex, occurrence.RunId);
+                Log.ScheduleOccurrenceFailed(_logger, ex, occurrence.RunId);
                 failed.Add(occurrence);
             }
         }
@@ -133,13 +133,4 @@ internal sealed partial class ScheduleDispatcher
         var since = _ledger is null ? now : await _ledger.GetSinceAsync(workflowId, triggerKey, now).ConfigureAwait(false);
         return _memory.Since.GetOrAdd(id, since);
     }
-
-    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Schedule occurrence {RunId} not started: {Reason}")]
-    private static partial void LogConflict(ILogger logger, string runId, string reason);
-
-    [LoggerMessage(EventId = 4202, Level = LogLevel.Error, Message = "Schedule occurrence {RunId} could not be started; the next tick retries it while it is in the window")]
-    private static partial void LogFailed(ILogger logger, Exception exception, string runId);
-
-    [LoggerMessage(EventId = 4203, Level = LogLevel.Error, Message = "The schedule record of {WorkflowId} ({TriggerKey}) could not be read; the next tick retries")]
-    private static partial void LogRecordFailed(ILogger logger, Exception exception, string workflowId, string triggerKey);
 }

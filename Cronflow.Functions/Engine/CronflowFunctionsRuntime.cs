@@ -61,14 +61,14 @@ public sealed class CronflowFunctionsRuntime
 
     internal FunctionsCronflowClient CreateClient(DurableTaskClient client) => new(client, Registry, Options, Cancellations, Time);
 
-    internal CronflowHttpApi CreateApi(DurableTaskClient client) => new(CreateClient(client), Registry, Options, Time, CreateLogger("Cronflow.Http"));
+    internal CronflowHttpApi CreateApi(DurableTaskClient client) => new(CreateClient(client), Registry, Options, Time, CreateLogger(Log.HttpCategory));
 
-    internal CronflowDashboard CreateDashboard(DurableTaskClient client) => new(CreateClient(client), Registry, Time, DashboardKey, CreateLogger("Cronflow.Dashboard"));
+    internal CronflowDashboard CreateDashboard(DurableTaskClient client) => new(CreateClient(client), Registry, Time, DashboardKey, CreateLogger(Log.DashboardCategory));
 
     /// <summary>What this process remembers between ticks to save reads (the backend holds the schedule state).</summary>
     internal ScheduleMemory ScheduleMemory { get; } = new();
 
-    internal ScheduleDispatcher CreateDispatcher(DurableTaskClient client) => new(CreateClient(client), Registry, Time, ScheduleOptions, CreateLogger("Cronflow.Schedules"), ScheduleMemory);
+    internal ScheduleDispatcher CreateDispatcher(DurableTaskClient client) => new(CreateClient(client), Registry, Time, ScheduleOptions, CreateLogger(Log.SchedulesCategory), ScheduleMemory);
 
     /// <summary>
     /// Makes sure the concurrency gates of capped workflows run: once per process from the first invocation that has a

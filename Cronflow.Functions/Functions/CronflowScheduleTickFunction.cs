@@ -35,9 +35,6 @@ public sealed partial class CronflowScheduleTickFunction(CronflowFunctionsRuntim
         }
 
         var result = await dispatcher.TickAsync(context.CancellationToken).ConfigureAwait(false);
-        LogTick(runtime.CreateLogger("Cronflow.Schedules"), result.Started.Count, result.Failed.Count, result.From, result.To);
+        Log.FunctionsScheduleTick(runtime.CreateLogger(Log.SchedulesCategory), result.Started.Count, result.Failed.Count, result.From, result.To);
     }
-
-    [LoggerMessage(EventId = 4302, Level = LogLevel.Information, Message = "Schedule tick: {Started} occurrence(s) triggered (new or already running), {Failed} failed, window ({From:o}, {To:o}]")]
-    private static partial void LogTick(ILogger logger, int started, int failed, DateTimeOffset from, DateTimeOffset to);
 }

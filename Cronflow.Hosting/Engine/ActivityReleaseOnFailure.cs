@@ -32,7 +32,7 @@ internal sealed partial class ActivityReleaseOnFailure : DelegatingOrchestration
         _sessions = typeof(AzureStorageOrchestrationService).GetField(SessionsField, BindingFlags.Instance | BindingFlags.NonPublic)?.GetValue(inner) as IDictionary;
         if (_sessions is null)
         {
-            LogNoSessionTable(_logger, SessionsField);
+            Log.StepMessageTableMissing(_logger, SessionsField);
         }
     }
 
@@ -72,12 +72,6 @@ internal sealed partial class ActivityReleaseOnFailure : DelegatingOrchestration
         // A ConcurrentDictionary: removing through IDictionary is thread-safe.
         _sessions.Remove(id);
 
-        LogReleased(_logger, workItem.TaskMessage?.OrchestrationInstance?.InstanceId ?? "(unknown)", exception.GetType().Name);
+        Log.StepMessageReleased(_logger, workItem.TaskMessage?.OrchestrationInstance?.InstanceId ?? "(unknown)", exception.GetType().Name);
     }
-
-    [LoggerMessage(EventId = 4402, Level = LogLevel.Warning, Message = "A step's message of run {RunId} could not be completed or abandoned on storage ({Error}); it will be taken again when storage is back")]
-    private static partial void LogReleased(ILogger logger, string runId, string error);
-
-    [LoggerMessage(EventId = 4403, Level = LogLevel.Warning, Message = "The Azure Storage backend has no field {Field}: a step whose result is lost in a storage outage waits for a host restart")]
-    private static partial void LogNoSessionTable(ILogger logger, string field);
 }

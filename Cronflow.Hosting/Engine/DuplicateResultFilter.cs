@@ -35,7 +35,7 @@ namespace Cronflow.Hosting;
 internal static partial class DuplicateResultFilter
 {
     /// <summary>The logger category of the dropped-result messages.</summary>
-    public const string LoggerCategory = "Cronflow.Engine";
+    public const string LoggerCategory = Log.EngineCategory;
 
     private enum ResultKind
     {
@@ -61,7 +61,7 @@ internal static partial class DuplicateResultFilter
                 {
                     if (TryGetKey(repeated, out _, out var scheduledId))
                     {
-                        LogDropped(logger, repeated.EventType, scheduledId, instanceId);
+                        Log.RepeatedResultDropped(logger, repeated.EventType.ToString(), scheduledId, instanceId);
                     }
                 }
             }
@@ -180,10 +180,4 @@ internal static partial class DuplicateResultFilter
             }
         }
     }
-
-    [LoggerMessage(
-        EventId = 4401,
-        Level = LogLevel.Warning,
-        Message = "Dropped a repeated {EventType} for scheduled id {ScheduledId} of instance {InstanceId}: the history already has a result for it")]
-    private static partial void LogDropped(ILogger logger, EventType eventType, int scheduledId, string instanceId);
 }

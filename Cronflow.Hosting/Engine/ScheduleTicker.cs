@@ -52,13 +52,10 @@ internal sealed partial class ScheduleTicker : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogTickFailed(_logger, ex);
+                Log.ScheduleTickFailed(_logger, ex);
             }
 
             await Task.Delay(_interval, _time, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    [LoggerMessage(EventId = 4301, Level = LogLevel.Error, Message = "A schedule tick failed; the next tick starts whatever is still due in the catch-up window")]
-    private static partial void LogTickFailed(ILogger logger, Exception exception);
 }
