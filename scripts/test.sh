@@ -16,7 +16,10 @@ cleanup() {
     bash scripts/azurite.sh stop || true
   fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# A signal ends the run (the EXIT trap then stops what was started) instead of going on with the next project.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # The dashboard's browser tests drive the distribution's Chromium (no browser download): install it when missing.
 if ! command -v chromium >/dev/null 2>&1; then
