@@ -1167,26 +1167,18 @@ internal sealed partial class Interpreter
     /// </summary>
     private async Task<FlowValue> RunNestedLoopAsync(WhileNode node, Scope scope, int attempt, BlockState block, CancellationToken cancel)
     {
-        var input = new RunInput
+        var input = InternalChildInput();
+        input.Loop = new LoopInput
         {
-            WorkflowId = _definition.Id,
-            Fingerprint = _definition.Fingerprint,
-            Payload = _payload.ToNullableJson(),
-            Trigger = _input.Trigger,
-            Trace = ChildTrace(),
-            Loop = new LoopInput
-            {
-                Path = node.Path,
-                ItemChain = [.. scope.Items],
-                Last = scope.Last.ToNullableJson(),
-                Steps = scope.Flatten() ?? [],
-                Attempt = attempt,
-                Deadline = block.Deadline,
-                RunDeadline = _deadline,
-                RunId = _runId,
-                StartedAt = _startedAt,
-            },
-            Parent = _context.InstanceId,
+            Path = node.Path,
+            ItemChain = [.. scope.Items],
+            Last = scope.Last.ToNullableJson(),
+            Steps = scope.Flatten() ?? [],
+            Attempt = attempt,
+            Deadline = block.Deadline,
+            RunDeadline = _deadline,
+            RunId = _runId,
+            StartedAt = _startedAt,
         };
         ThrowIfAbandoned(cancel);
         var instanceId = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~loop-{_context.NewGuid():N}";
@@ -1208,6 +1200,20 @@ internal sealed partial class Interpreter
 
         return scope.Last;
     }
+
+    /// <summary>
+    /// The input of an internal child of this run (a for-each chunk, a nested loop): the same workflow, payload and
+    /// trigger, the trace continued under the current span, and this instance as the parent it reports to.
+    /// </summary>
+    private RunInput InternalChildInput() => new()
+    {
+        WorkflowId = _definition.Id,
+        Fingerprint = _definition.Fingerprint,
+        Payload = _payload.ToNullableJson(),
+        Trigger = _input.Trigger,
+        Trace = ChildTrace(),
+        Parent = _context.InstanceId,
+    };
 
     /// <summary>A chunk's items: in a window of their own, or in the one window the chunks pass along (<see cref="RunChainedChunkAsync"/>).</summary>
     private Task<FlowValue> RunChunkItemsAsync(ForEachNode node, ChunkInput chunk, Scope scope, CancellationToken cancel) =>
@@ -1419,28 +1425,20 @@ internal sealed partial class Interpreter
 
         async Task<FlowValue> RunChunk(int index, CancellationToken token)
         {
-            var input = new RunInput
+            var input = InternalChildInput();
+            input.Chunk = new ChunkInput
             {
-                WorkflowId = _definition.Id,
-                Fingerprint = _definition.Fingerprint,
-                Payload = _payload.ToNullableJson(),
-                Trigger = _input.Trigger,
-                Trace = ChildTrace(),
-                Chunk = new ChunkInput
-                {
-                    Path = node.Path,
-                    ItemChain = [.. scope.Items],
-                    Items = [.. chunks[index]],
-                    Start = index * node.ChunkSize,
-                    MaxConcurrency = grants[index],
-                    Next = forwards[index] ? prefix + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
-                    FromPrevious = index > 0 && forwards[index - 1],
-                    Last = scope.Last.ToNullableJson(),
-                    Steps = steps,
-                    RunId = _runId,
-                    StartedAt = _startedAt,
-                },
-                Parent = _context.InstanceId,
+                Path = node.Path,
+                ItemChain = [.. scope.Items],
+                Items = [.. chunks[index]],
+                Start = index * node.ChunkSize,
+                MaxConcurrency = grants[index],
+                Next = forwards[index] ? prefix + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
+                FromPrevious = index > 0 && forwards[index - 1],
+                Last = scope.Last.ToNullableJson(),
+                Steps = steps,
+                RunId = _runId,
+                StartedAt = _startedAt,
             };
             var result = await CallChildAsync(prefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture), input, node.Name, token);
 
