@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Cronflow.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -379,7 +380,7 @@ internal sealed partial class CronflowDashboard
     private static bool IsLoopbackHost(string host)
     {
         var name = host.StartsWith('[') ? host[..(host.IndexOf(']', StringComparison.Ordinal) + 1)] : host.Split(':')[0];
-        return name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || name is "127.0.0.1" or "[::1]";
+        return HttpInputRules.IsLoopbackHostName(name);
     }
 
     private static bool SameOrigin(string origin, string host) =>

@@ -174,6 +174,13 @@ internal static class HttpInputRules
     private const int TokenCheckBytes = 8;
 
     /// <summary>
+    /// Whether a host name (without port) names this machine's loopback: <c>localhost</c>, <c>127.0.0.1</c> or <c>[::1]</c>.
+    /// A host without an API key answers only requests addressed so (the defence against DNS rebinding).
+    /// </summary>
+    public static bool IsLoopbackHostName(string name) =>
+        name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || name is "127.0.0.1" or "[::1]" or "::1";
+
+    /// <summary>
     /// Whether <paramref name="runId"/> can name a run. Internal orchestrations — concurrency gates
     /// (<c>cronflow-gate~…</c>) and for-each chunks (ids with '~'), entities ('@') — are not runs, and no run id is
     /// blank or holds control characters.

@@ -198,7 +198,7 @@ internal sealed class LocalHttpServer : IAsyncDisposable
     private static ApiResponse? CheckBrowserRequest(HttpRequest request)
     {
         var host = request.Host;
-        if (!host.HasValue || !IsLoopbackName(host.Host))
+        if (!host.HasValue || !HttpInputRules.IsLoopbackHostName(host.Host))
         {
             return ApiResponse.Error(
                 403,
@@ -220,12 +220,10 @@ internal sealed class LocalHttpServer : IAsyncDisposable
         return null;
     }
 
-    private static bool IsLoopbackName(string host) =>
-        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host is "127.0.0.1" or "[::1]" or "::1";
+    private static bool IsLoopbackUrl(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) && IsLoopback(uri);
 
-    private static bool IsLoopbackUrl(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri)
-        && (uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var address) && IPAddress.IsLoopback(address)));
+    private static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var address) && IPAddress.IsLoopback(address));
 
     /// <summary>
     /// No key configured: management routes are open (the host binds loopback only). Otherwise the key must match; the
@@ -291,8 +289,7 @@ internal sealed class LocalHttpServer : IAsyncDisposable
             throw new ArgumentException($"'{url}' is not a valid URL to listen on.", nameof(url));
         }
 
-        var loopback = uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var address) && IPAddress.IsLoopback(address));
-        if (!loopback)
+        if (!IsLoopback(uri))
         {
             throw new InvalidOperationException(
                 $"Refusing to serve the Cronflow API on {url} without an API key: anyone who can reach it could start and cancel runs. " +
