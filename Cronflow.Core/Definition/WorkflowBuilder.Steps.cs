@@ -83,6 +83,7 @@ internal sealed partial class WorkflowBuilder
         return this;
     }
 
+    // Every delegate shape a user can pass becomes one StepBody (used by all parts of the builder).
     private static StepBody Wrap<T>(Func<StepContext, T> body) => ctx => Task.FromResult<object?>(body(ctx));
 
     private static StepBody Wrap<T>(Func<StepContext, Task<T>> body) => async ctx => await body(ctx).ConfigureAwait(false);
