@@ -247,33 +247,19 @@ internal sealed class LocalHttpServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Keeps at most <paramref name="limit"/> bytes: the API answers 413 when the body is longer than allowed. The rest
-    /// of such a body is left to Kestrel, which drains it (bounded in time and size) after the answer.
+    /// Reads the body the way every host does (<see cref="HttpBodies"/>); Kestrel's own size limit, hit while reading,
+    /// counts as too large.
     /// </summary>
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
-        var buffer = new MemoryStream();
-        var chunk = new byte[8192];
         try
         {
-            while (buffer.Length < limit)
-            {
-                var read = await request.Body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limit - buffer.Length)), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
+            return await HttpBodies.ReadAsync(request.Body, limit, cancellationToken).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            // Kestrel's own size limit: report it as too large.
             return new byte[limit];
         }
-
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     /// <summary>The management API controls every run: without an API key it may only listen on loopback.</summary>
