@@ -48,8 +48,8 @@ internal sealed class LocalHttpServer : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxConcurrentConnections = MaxConnections;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            // A body over a route's limit is answered 413 at once; Kestrel then drains what the client still sends for
-            // at most 5 s (so that it reads the answer), up to this size, and closes the connection beyond.
+            // A body over a route's limit is drained (HttpBodies: at most 5 s) and answered 413, so that a client still
+            // sending reads the answer; beyond this size Kestrel stops the body and closes the connection after the answer.
             kestrel.Limits.MaxRequestBodySize = Math.Max(api.MaxBodyBytes + 1L, DrainLimitBytes);
         });
 
@@ -87,10 +87,10 @@ internal sealed class LocalHttpServer : IAsyncDisposable
     internal const int MaxConnections = 1000;
 
     /// <summary>
-    /// How large a body Kestrel drains (and drops) after a 413, so that a client still sending reads the answer instead
+    /// How large a body is drained (and dropped) with a 413, so that a client still sending reads the answer instead
     /// of finding the connection reset under it; a larger body ends the connection.
     /// </summary>
-    internal const long DrainLimitBytes = 16L * 1024 * 1024;
+    internal const long DrainLimitBytes = HttpBodies.DrainLimitBytes;
 
     private static async Task HandleAsync(HttpContext context, CronflowHttpApi api, byte[]? apiKeyDigest)
     {
