@@ -1,8 +1,5 @@
-using Azure.Core.Serialization;
 using Cronflow.Functions.Engine;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
 
 namespace Cronflow.Functions.Tests;
@@ -25,16 +22,6 @@ public sealed class AddCronflowFunctionsTests
         {
             Assert.NotNull(ActivatorUtilities.CreateInstance(provider, type));
         }
-    }
-
-    [Fact]
-    public async Task AddCronflowFunctions_WorkerSerializer_UsesCronflowJson()
-    {
-        await using var provider = new ServiceCollection().AddLogging().AddCronflowFunctions(c => c.AddWorkflow(Greet)).BuildServiceProvider();
-
-        var serializer = Assert.IsType<JsonObjectSerializer>(provider.GetRequiredService<IOptions<WorkerOptions>>().Value.Serializer);
-
-        Assert.Equal("""{"runStatus":"Completed"}""", serializer.Serialize(new { RunStatus = RunStatus.Completed }).ToString());
     }
 
     [Fact]
