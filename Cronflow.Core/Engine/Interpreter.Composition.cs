@@ -109,7 +109,7 @@ internal sealed partial class Interpreter
             scope.Set(node.Name, output);
             if (scope.Record)
             {
-                UpdateRecordByPath(node.Path, r => r with { Detail = $"{iteration} iterations" });
+                _records.UpdateLatest(node.Path, r => r with { Detail = $"{iteration} iterations" });
             }
 
             // Continuing as new ends this execution, which the backend does only once every task it started has ended:
@@ -130,7 +130,7 @@ internal sealed partial class Interpreter
                         Iteration = iteration,
                         Last = scope.Last.ToNullableJson(),
                         Steps = scope.Flatten() ?? [],
-                        Records = RecordsWithOutputs(),
+                        Records = _records.WithOutputs(),
                         RunId = _runId,
                         StartedAt = _startedAt,
                         Deadline = _deadline,
