@@ -98,7 +98,7 @@ internal sealed partial class Interpreter
             return loopResult;
         }
 
-        var scope = new Scope(this, _payload, null, [], "", record: true);
+        var scope = new Scope(_cache, _context.InstanceId, _payload, [], record: true);
         var startIndex = 0;
         if (_input.Resume is { } resume)
         {
