@@ -326,7 +326,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
         }
     }
 
-    private Task EnsureGateAsync(string workflowId) => ConcurrencyGate.EnsureRunningAsync(
+    private Task EnsureGateAsync(string workflowId) => ConcurrencyGateClient.EnsureRunningAsync(
         workflowId,
         ConcurrencyGate.LimitOf(Registry, workflowId),
         async id => (await GetInstanceAsync(id).ConfigureAwait(false))?.State,

@@ -334,7 +334,7 @@ internal sealed partial class Interpreter
     /// Leaves a task whose result is no longer needed: notes that the run may end with it still open (a backend can keep
     /// the orchestration running until it finishes), and observes it so that its failure is not reported as unobserved.
     /// </summary>
-    private async void Abandon(Task task)
+    private void Abandon(Task task)
     {
         MarkAbandonedCalls();
         var open = !task.IsCompleted;
@@ -344,6 +344,13 @@ internal sealed partial class Interpreter
             _openAbandoned++;
         }
 
+        // Nothing waits for the observer: it ends with the task, or never if the run ends first.
+        _ = ObserveAbandonedAsync(task, open);
+    }
+
+    /// <summary>Awaits an abandoned task, so that its failure is observed, and counts it closed once it ends.</summary>
+    private async Task ObserveAbandonedAsync(Task task, bool open)
+    {
         try
         {
             await task;
