@@ -20,7 +20,7 @@ public static class WorkflowTestExtensions
         ArgumentNullException.ThrowIfNull(workflow);
         var options = new TestOptions();
         configure?.Invoke(options);
-        await using var host = await CronflowHost.StartAsync(
+        var host = await CronflowHost.StartAsync(
             c =>
             {
                 c.AddWorkflow(workflow);
@@ -33,6 +33,7 @@ public static class WorkflowTestExtensions
                 options.ConfigureServices?.Invoke(c.Services);
                 options.ConfigureEngine?.Invoke(c.Options);
             }).ConfigureAwait(false);
+        await using var disposeHost = host.ConfigureAwait(false);
         var runId = await host.Client.TriggerAsync(workflow.Id, payload).ConfigureAwait(false);
         var run = await host.Client.WaitForRunAsync(runId, options.Timeout).ConfigureAwait(false);
         return new TestRun(run);

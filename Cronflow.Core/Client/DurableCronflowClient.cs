@@ -326,7 +326,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
         }
     }
 
-    private Task EnsureGateAsync(string workflowId, CancellationToken cancellationToken) => ConcurrencyGate.EnsureRunningAsync(
+    private Task EnsureGateAsync(string workflowId, CancellationToken cancellationToken) => ConcurrencyGateClient.EnsureRunningAsync(
         workflowId,
         ConcurrencyGate.LimitOf(Registry, workflowId),
         async id => (await GetInstanceAsync(id, cancellationToken).ConfigureAwait(false))?.State,

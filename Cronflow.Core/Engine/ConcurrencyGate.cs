@@ -40,22 +40,6 @@ internal static class ConcurrencyGate
     public static int LimitOf(WorkflowRegistry registry, string workflowId) =>
         registry.TryGet(workflowId, out var definition) ? definition.Concurrency ?? int.MaxValue : int.MaxValue;
 
-    /// <summary>
-    /// Makes sure the gate of <paramref name="workflowId"/> is running (clients call this before starting runs of a
-    /// workflow with a concurrency cap). <paramref name="getState"/> reads an instance's state (null when absent);
-    /// <paramref name="start"/> starts the gate, tolerating a concurrent start of the same id.
-    /// </summary>
-    public static async Task EnsureRunningAsync(string workflowId, int limit, Func<string, Task<InstanceState?>> getState, Func<string, RunInput, Task> start)
-    {
-        var id = InstanceId(workflowId);
-        if (await getState(id).ConfigureAwait(false) is InstanceState.Running or InstanceState.Pending or InstanceState.Suspended)
-        {
-            return;
-        }
-
-        await start(id, Input(workflowId, limit)).ConfigureAwait(false);
-    }
-
     public static async Task<RunResult> RunAsync(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input)
     {
         var state = input.Gate ?? new GateState();

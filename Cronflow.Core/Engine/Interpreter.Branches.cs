@@ -6,7 +6,7 @@ internal sealed partial class Interpreter
     private async Task<FlowValue> RunParallelAsync(ParallelNode node, Scope scope, int attempt, BlockState? block, CancellationToken cancel)
     {
         var count = node.Branches.Count;
-        var window = new SlidingWindow(this, count, node.MaxConcurrency ?? count, cancel, node.MaxConcurrency is null ? null : block);
+        var window = new SlidingWindow(Abandon, count, node.MaxConcurrency ?? count, cancel, node.MaxConcurrency is null ? null : block);
         if (block is not null)
         {
             block.Snapshot = () => Outcomes(node, window, null, null);

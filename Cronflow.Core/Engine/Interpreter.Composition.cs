@@ -109,7 +109,7 @@ internal sealed partial class Interpreter
             scope.Set(node.Name, output);
             if (scope.Record)
             {
-                UpdateRecordByPath(node.Path, r => r with { Detail = $"{iteration} iterations" });
+                _records.UpdateLatest(node.Path, r => r with { Detail = $"{iteration} iterations" });
             }
 
             // Continuing as new ends this execution, which the backend does only once every task it started has ended:
@@ -130,7 +130,7 @@ internal sealed partial class Interpreter
                         Iteration = iteration,
                         Last = scope.Last.ToNullableJson(),
                         Steps = scope.Flatten() ?? [],
-                        Records = RecordsWithOutputs(),
+                        Records = _records.WithOutputs(),
                         RunId = _runId,
                         StartedAt = _startedAt,
                         Deadline = _deadline,
@@ -204,7 +204,7 @@ internal sealed partial class Interpreter
     /// <summary>The scope a chunk or a nested loop's sub-orchestration starts from: its parent's <c>Last</c> and step outputs.</summary>
     private Scope ChildScope(JsonElement? last, IReadOnlyList<JsonElement> itemChain, IEnumerable<KeyValuePair<string, JsonElement?>> steps)
     {
-        var scope = new Scope(this, FlowValue.FromOwned(last), null, itemChain, "", record: false);
+        var scope = new Scope(_cache, _context.InstanceId, FlowValue.FromOwned(last), itemChain, record: false);
         foreach (var (name, value) in steps)
         {
             scope.Set(name, FlowValue.FromOwned(value));

@@ -26,7 +26,7 @@ internal sealed partial class Interpreter
 
     private async Task<FlowValue> RunItemsAsync(ForEachNode node, IReadOnlyList<JsonElement> items, int firstIndex, int maxConcurrency, Scope scope, BlockState? block, CancellationToken cancel)
     {
-        var window = new SlidingWindow(this, items.Count, maxConcurrency, cancel, block);
+        var window = new SlidingWindow(Abandon, items.Count, maxConcurrency, cancel, block);
         if (block is not null)
         {
             block.InFlight = window.Running;
@@ -107,7 +107,7 @@ internal sealed partial class Interpreter
             };
         }
 
-        var chunkWindow = new SlidingWindow(this, chunks.Count, chunks.Count, cancel, block, countLeftovers: false);
+        var chunkWindow = new SlidingWindow(Abandon, chunks.Count, chunks.Count, cancel, block, countLeftovers: false);
         if (block is not null)
         {
             block.InFlight = chunkWindow.Running;

@@ -28,11 +28,11 @@ internal sealed partial class Interpreter
                 }
                 catch (NodeFailure failure)
                 {
-                    EndRecordFailed(record, failure.Error, cancel);
+                    _records.Fail(record, failure.Error, cancel.IsCancellationRequested);
                     throw;
                 }
 
-                CompleteRecord(record, output);
+                _records.Complete(record, output);
             }
             else
             {
@@ -84,21 +84,18 @@ internal sealed partial class Interpreter
 
         for (var attempt = first; ; attempt++)
         {
-            if (record >= 0 && _progress.Steps[record].Attempts != attempt)
-            {
-                _progress.Steps[record] = _progress.Steps[record] with { Attempts = attempt };
-            }
+            _records.SetAttempts(record, attempt);
 
             StepError error;
             try
             {
                 var output = await RunTracedAsync(node, scope, attempt, block, cancel);
-                CompleteRecord(record, output);
+                _records.Complete(record, output);
                 return output;
             }
             catch (NodeFailure failure) when (cancel.IsCancellationRequested)
             {
-                EndRecordFailed(record, failure.Error, cancel);
+                _records.Fail(record, failure.Error, cancel.IsCancellationRequested);
                 throw;
             }
             catch (NodeFailure failure)
@@ -108,7 +105,7 @@ internal sealed partial class Interpreter
             catch (RunCancelledSignal)
             {
                 // A Cancel step did what it is for; a block it ended is left unfinished.
-                UpdateRecord(record, r => r with { Status = node is CancelNode ? StepStatus.Completed : StepStatus.Skipped, CompletedAt = Now });
+                _records.Update(record, r => r with { Status = node is CancelNode ? StepStatus.Completed : StepStatus.Skipped, CompletedAt = Now });
                 throw;
             }
 
@@ -141,15 +138,15 @@ internal sealed partial class Interpreter
                 catch (NodeFailure handlerFailure)
                 {
                     // The handler failed too: the node fails with the handler's error.
-                    EndRecordFailed(record, handlerFailure.Error, cancel);
+                    _records.Fail(record, handlerFailure.Error, cancel.IsCancellationRequested);
                     throw;
                 }
 
-                UpdateRecord(record, r => r with { Status = StepStatus.Completed, CompletedAt = Now, Error = error }, handled);
+                _records.Update(record, r => r with { Status = StepStatus.Completed, CompletedAt = Now, Error = error }, handled);
                 return handled;
             }
 
-            EndRecordFailed(record, error, cancel);
+            _records.Fail(record, error, cancel.IsCancellationRequested);
             throw new NodeFailure(error);
         }
     }

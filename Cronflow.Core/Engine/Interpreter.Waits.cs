@@ -154,7 +154,7 @@ internal sealed partial class Interpreter
         _progress.WaitingFor = what;
         if (scope.Record)
         {
-            UpdateRecordByPath(node.Path, r => r with { Status = StepStatus.Waiting, Detail = what });
+            _records.UpdateLatest(node.Path, r => r with { Status = StepStatus.Waiting, Detail = what });
         }
     }
 
@@ -163,7 +163,7 @@ internal sealed partial class Interpreter
         _progress.WaitingFor = null;
         if (scope.Record)
         {
-            UpdateRecordByPath(node.Path, r => r with { Status = StepStatus.Running });
+            _records.UpdateLatest(node.Path, r => r with { Status = StepStatus.Running });
         }
     }
 

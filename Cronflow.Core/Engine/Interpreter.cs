@@ -12,7 +12,7 @@ internal sealed partial class Interpreter
     private readonly WorkflowRegistry _registry;
     private readonly RunInput _input;
     private readonly RunProgress _progress = new();
-    private readonly List<FlowValue?> _recordOutputs = [];
+    private readonly RunRecorder _records;
     private readonly List<Task> _actions = [];
     private readonly StepOutputCache? _cache;
     private readonly int _inlineOutputBytes;
@@ -23,7 +23,6 @@ internal sealed partial class Interpreter
     private DateTimeOffset _startedAt;
     private DateTimeOffset? _deadline;
     private ResumeState? _resumeLoop;
-    private int? _resumeRecord;
     private bool _holdsSlot;
 
     /// <summary>Whether a decided block left a task open (a race's loser, a timed-out step): see <see cref="Abandon"/>.</summary>
@@ -48,6 +47,7 @@ internal sealed partial class Interpreter
         _input = input ?? new RunInput();
         _cache = cache;
         _inlineOutputBytes = inlineOutputBytes;
+        _records = new RunRecorder(_progress.Steps, () => Now);
     }
 
     private DateTimeOffset Now => new(_context.CurrentUtcDateTime, TimeSpan.Zero);
@@ -98,7 +98,7 @@ internal sealed partial class Interpreter
             return loopResult;
         }
 
-        var scope = new Scope(this, _payload, null, [], "", record: true);
+        var scope = new Scope(_cache, _context.InstanceId, _payload, [], record: true);
         var startIndex = 0;
         if (_input.Resume is { } resume)
         {
@@ -153,7 +153,7 @@ internal sealed partial class Interpreter
             // orchestration failing at the Durable Task level. Deterministic: replay throws the same exception.
             var error = RunErrors.Unexpected(definition.Id, _runId, ex);
             await WhenActionsEndAsync();
-            FinishOpenRecords(error);
+            _records.FinishOpen(error);
             result = Failed(error);
             await RunHookAsync(WorkflowDefinition.OnFailurePath, "onFailure", definition.HasOnFailure, scope, error);
         }
@@ -164,10 +164,10 @@ internal sealed partial class Interpreter
 
         // Every record of a finished run is final: work the run's end left behind (a step a workflow timeout
         // interrupted, say) shows as skipped.
-        FinishOpenRecords(null);
+        _records.FinishOpen(null);
 
         // Refresh the records: hooks may have added some after the result was built.
-        result.Steps = RecordsWithOutputs();
+        result.Steps = _records.WithOutputs();
         _cache?.Remove(_context.InstanceId);
         if (trusted && !_leftOpen)
         {
@@ -259,16 +259,16 @@ internal sealed partial class Interpreter
             return;
         }
 
-        var record = StartRecord(name, "hook", path);
+        var record = _records.Start(name, "hook", path);
         try
         {
             await CallStepAsync(path, name, scope, 1, error, null, CancellationToken.None);
-            UpdateRecord(record, r => r with { Status = StepStatus.Completed, CompletedAt = Now, Attempts = 1 });
+            _records.Update(record, r => r with { Status = StepStatus.Completed, CompletedAt = Now, Attempts = 1 });
         }
         catch (NodeFailure failure)
         {
             // A failing hook is recorded; it does not change the run's outcome.
-            UpdateRecord(record, r => r with { Status = StepStatus.Failed, CompletedAt = Now, Attempts = 1, Error = failure.Error });
+            _records.Update(record, r => r with { Status = StepStatus.Failed, CompletedAt = Now, Attempts = 1, Error = failure.Error });
         }
     }
 
@@ -284,14 +284,8 @@ internal sealed partial class Interpreter
             scope.Set(name, FlowValue.FromOwned(value));
         }
 
-        foreach (var record in resume.Records)
-        {
-            _progress.Steps.Add(record with { Output = null });
-            _recordOutputs.Add(record.Output);
-        }
-
+        _records.Restore(resume.Records);
         _resumeLoop = resume;
-        _resumeRecord = _progress.Steps.FindLastIndex(r => r.Status == StepStatus.Running);
     }
 
     private Task<FlowValue> RunNodeAsync(Node node, Scope scope, int attempt, BlockState? block, CancellationToken cancel) => node switch
@@ -340,7 +334,7 @@ internal sealed partial class Interpreter
     /// Leaves a task whose result is no longer needed: notes that the run may end with it still open (a backend can keep
     /// the orchestration running until it finishes), and observes it so that its failure is not reported as unobserved.
     /// </summary>
-    private async void Abandon(Task task)
+    private void Abandon(Task task)
     {
         MarkAbandonedCalls();
         var open = !task.IsCompleted;
@@ -350,6 +344,13 @@ internal sealed partial class Interpreter
             _openAbandoned++;
         }
 
+        // Nothing waits for the observer: it ends with the task, or never if the run ends first.
+        _ = ObserveAbandonedAsync(task, open);
+    }
+
+    /// <summary>Awaits an abandoned task, so that its failure is observed, and counts it closed once it ends.</summary>
+    private async Task ObserveAbandonedAsync(Task task, bool open)
+    {
         try
         {
             await task;

@@ -98,7 +98,8 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
             })
             : new StepOutputs(steps);
 
-        await using var scope = new StepServices(services);
+        var scope = new StepServices(services);
+        await using var disposeScope = scope.ConfigureAwait(false);
         var context = new StepContext(
             FlowValue.FromOwned(request.Payload),
             FlowValue.FromOwned(request.Last),
