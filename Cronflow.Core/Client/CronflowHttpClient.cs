@@ -70,15 +70,15 @@ public sealed partial class CronflowHttpClient : ICronflowClient, IDisposable
     }
 
     /// <inheritdoc />
-    public Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null) =>
-        TriggerAsync(workflowId, payload, runId, CancellationToken.None);
+    public Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null, CancellationToken cancellationToken = default) =>
+        StartAsync(workflowId, payload, runId, cancellationToken);
 
     /// <summary>
     /// Starts a run with trigger details. Over HTTP a run is always started as a manual trigger (as
     /// <c>POST /api/workflows/{id}/runs</c> does); webhooks, schedules and events start runs on the host itself.
     /// </summary>
     /// <exception cref="NotSupportedException"><paramref name="trigger"/> is not a plain manual trigger.</exception>
-    public Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger)
+    public Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trigger);
         if (trigger.Kind != TriggerKind.Manual || trigger.Source is not null || trigger.Headers.Count > 0)
@@ -86,31 +86,31 @@ public sealed partial class CronflowHttpClient : ICronflowClient, IDisposable
             throw new NotSupportedException($"The HTTP API starts runs as manual triggers only, not as {trigger.Kind} triggers with a source or headers; webhooks, schedules and events start runs on the host itself.");
         }
 
-        return TriggerAsync(workflowId, payload, runId, CancellationToken.None);
+        return StartAsync(workflowId, payload, runId, cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<RunInfo?> GetRunAsync(string runId)
+    public async Task<RunInfo?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
-        using var response = await SendAsync(HttpMethod.Get, Route(ApiRoute.GetRun, runId), body: null, CancellationToken.None).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Get, Route(ApiRoute.GetRun, runId), body: null, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            var error = await ReadErrorAsync(response).ConfigureAwait(false);
+            var error = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
             return error is { Code: ApiErrorCodes.RunNotFound } ? null : throw ToException((int)response.StatusCode, error, new ErrorContext(RunId: runId));
         }
 
-        return await ReadAsync<RunInfo>(response, new ErrorContext(RunId: runId), CancellationToken.None).ConfigureAwait(false);
+        return await ReadAsync<RunInfo>(response, new ErrorContext(RunId: runId), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout)
+    public async Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var time = _options.TimeProvider;
         var deadline = time.GetUtcNow() + timeout;
         while (true)
         {
-            var run = await GetRunAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+            var run = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
             if (run.IsFinished)
             {
                 return run;
@@ -122,59 +122,59 @@ public sealed partial class CronflowHttpClient : ICronflowClient, IDisposable
                 throw new RunWaitTimeoutException(runId, timeout, run.Status);
             }
 
-            await Task.Delay(_options.PollInterval < left ? _options.PollInterval : left, time).ConfigureAwait(false);
+            await Task.Delay(_options.PollInterval < left ? _options.PollInterval : left, time, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <inheritdoc />
-    public async Task CancelAsync(string runId, string? reason = null)
+    public async Task CancelAsync(string runId, string? reason = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         var body = reason is null ? null : Json(new { reason });
-        using var response = await SendAsync(HttpMethod.Post, Route(ApiRoute.CancelRun, runId), body, CancellationToken.None).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, new ErrorContext(RunId: runId)).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Post, Route(ApiRoute.CancelRun, runId), body, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, new ErrorContext(RunId: runId), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async Task RaiseEventAsync(string runId, string eventName, object? payload)
+    public async Task RaiseEventAsync(string runId, string eventName, object? payload, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         ArgumentException.ThrowIfNullOrEmpty(eventName);
         var body = Json(payload);
-        using var response = await SendAsync(HttpMethod.Post, Route(ApiRoute.RaiseEvent, runId, eventName), body, CancellationToken.None).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, new ErrorContext(RunId: runId, What: $"The event '{eventName}' for run '{runId}'", BodySize: body.Length)).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Post, Route(ApiRoute.RaiseEvent, runId, eventName), body, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, new ErrorContext(RunId: runId, What: $"The event '{eventName}' for run '{runId}'", BodySize: body.Length), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async Task ResumeAsync(string token, object? payload)
+    public async Task ResumeAsync(string token, object? payload, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
         var body = Json(payload);
-        using var response = await SendAsync(HttpMethod.Post, Route(ApiRoute.Resume, token), body, CancellationToken.None).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, new ErrorContext(What: "The resume payload", BodySize: body.Length, Resume: true)).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Post, Route(ApiRoute.Resume, token), body, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, new ErrorContext(What: "The resume payload", BodySize: body.Length, Resume: true), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload)
+    public async Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
         var body = Json(payload);
-        using var response = await SendAsync(HttpMethod.Post, Route(ApiRoute.PublishEvent, eventName), body, CancellationToken.None).ConfigureAwait(false);
-        var published = await ReadAsync<PublishedBody>(response, new ErrorContext(What: $"The event '{eventName}'", BodySize: body.Length), CancellationToken.None).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Post, Route(ApiRoute.PublishEvent, eventName), body, cancellationToken).ConfigureAwait(false);
+        var published = await ReadAsync<PublishedBody>(response, new ErrorContext(What: $"The event '{eventName}'", BodySize: body.Length), cancellationToken).ConfigureAwait(false);
         return published.RunIds;
     }
 
     /// <inheritdoc />
-    public async Task<string> ReplayAsync(string runId)
+    public async Task<string> ReplayAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
-        using var response = await SendAsync(HttpMethod.Post, Route(ApiRoute.ReplayRun, runId), body: null, CancellationToken.None).ConfigureAwait(false);
-        var accepted = await ReadAsync<AcceptedBody>(response, new ErrorContext(RunId: runId), CancellationToken.None).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Post, Route(ApiRoute.ReplayRun, runId), body: null, cancellationToken).ConfigureAwait(false);
+        var accepted = await ReadAsync<AcceptedBody>(response, new ErrorContext(RunId: runId), cancellationToken).ConfigureAwait(false);
         return accepted.RunId;
     }
 
     /// <inheritdoc />
-    public async Task<RunPage> ListRunsAsync(RunQuery query)
+    public async Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         var parameters = new List<string>();
@@ -194,8 +194,8 @@ public sealed partial class CronflowHttpClient : ICronflowClient, IDisposable
         Add("pageSize", query.PageSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Add("continuationToken", query.ContinuationToken);
         var path = Route(ApiRoute.ListRuns) + "?" + string.Join('&', parameters);
-        using var response = await SendAsync(HttpMethod.Get, path, body: null, CancellationToken.None).ConfigureAwait(false);
-        var page = await ReadAsync<RunListBody>(response, new ErrorContext(), CancellationToken.None).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Get, path, body: null, cancellationToken).ConfigureAwait(false);
+        var page = await ReadAsync<RunListBody>(response, new ErrorContext(), cancellationToken).ConfigureAwait(false);
         return new RunPage(page.Runs, page.ContinuationToken);
     }
 
@@ -208,7 +208,7 @@ public sealed partial class CronflowHttpClient : ICronflowClient, IDisposable
         }
     }
 
-    private async Task<string> TriggerAsync(string workflowId, object? payload, string? runId, CancellationToken cancellationToken)
+    private async Task<string> StartAsync(string workflowId, object? payload, string? runId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(workflowId);
         if (runId is not null)
@@ -259,7 +259,7 @@ public sealed partial class CronflowHttpClient : ICronflowClient, IDisposable
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, ErrorContext context, CancellationToken cancellationToken)
     {
-        await EnsureSuccessAsync(response, context).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, context, cancellationToken).ConfigureAwait(false);
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
@@ -268,20 +268,20 @@ public sealed partial class CronflowHttpClient : ICronflowClient, IDisposable
         }
     }
 
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, ErrorContext context)
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, ErrorContext context, CancellationToken cancellationToken)
     {
         if (!response.IsSuccessStatusCode)
         {
-            throw ToException((int)response.StatusCode, await ReadErrorAsync(response).ConfigureAwait(false), context);
+            throw ToException((int)response.StatusCode, await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false), context);
         }
     }
 
     /// <summary>The answer's <c>error</c> object, or null when it has none (such as the Functions host's own 401).</summary>
-    private static async Task<ErrorDetail?> ReadErrorAsync(HttpResponseMessage response)
+    private static async Task<ErrorDetail?> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
-            var body = await response.Content.ReadFromJsonAsync<ErrorBody>().ConfigureAwait(false);
+            var body = await response.Content.ReadFromJsonAsync<ErrorBody>(cancellationToken).ConfigureAwait(false);
             return body?.Error is { Code.Length: > 0 } error ? error : null;
         }
         catch (JsonException)

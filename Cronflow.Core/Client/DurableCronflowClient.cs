@@ -30,44 +30,44 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     // ---- what each host provides ----------------------------------------------------------
 
     /// <summary>The instance's state with its input, output and custom status; null when it does not exist.</summary>
-    protected abstract Task<InstanceSnapshot?> GetInstanceAsync(string instanceId);
+    protected abstract Task<InstanceSnapshot?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Starts an orchestration of the generic orchestrator. Returns false, starting nothing, when an instance with
     /// that id exists: in any state when <paramref name="onlyIfAbsent"/>, otherwise only while it is active.
     /// </summary>
-    protected abstract Task<bool> TryStartAsync(string instanceId, RunInput input, bool onlyIfAbsent);
+    protected abstract Task<bool> TryStartAsync(string instanceId, RunInput input, bool onlyIfAbsent, CancellationToken cancellationToken);
 
     /// <summary>Terminates an instance (and its sub-orchestrations where the backend can).</summary>
-    protected abstract Task TerminateAsync(string instanceId, string reason);
+    protected abstract Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken);
 
     /// <summary>Raises an event on an instance.</summary>
-    protected abstract Task SendEventAsync(string instanceId, string eventName, object? payload);
+    protected abstract Task SendEventAsync(string instanceId, string eventName, object? payload, CancellationToken cancellationToken);
 
     /// <summary>One page of the task hub's instances (with inputs and custom status), and the token of the next page.</summary>
-    protected abstract Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryAsync(int pageSize, string? continuationToken);
+    protected abstract Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryAsync(int pageSize, string? continuationToken, CancellationToken cancellationToken);
 
     /// <summary>One page of the active instances (pending, running, suspended) whose ids start with <paramref name="prefix"/>, with their inputs.</summary>
-    protected abstract Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryActiveAsync(string prefix, string? continuationToken);
+    protected abstract Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryActiveAsync(string prefix, string? continuationToken, CancellationToken cancellationToken);
 
     /// <summary>The backend's own view of an instance (a run, a subflow, a chunk); null when it does not exist.</summary>
-    internal Task<InstanceSnapshot?> GetInstanceSnapshotAsync(string instanceId) => GetInstanceAsync(instanceId);
+    internal Task<InstanceSnapshot?> GetInstanceSnapshotAsync(string instanceId, CancellationToken cancellationToken = default) => GetInstanceAsync(instanceId, cancellationToken);
 
     // ---- ICronflowClient ------------------------------------------------------------------
 
-    public Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null) =>
-        TriggerAsync(workflowId, payload, runId, TriggerInfo.Manual);
+    public Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null, CancellationToken cancellationToken = default) =>
+        TriggerAsync(workflowId, payload, runId, TriggerInfo.Manual, cancellationToken);
 
-    public Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger) =>
-        StartAsync(RunRequests.Create(Registry, Options, workflowId, payload, trigger), runId);
+    public Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger, CancellationToken cancellationToken = default) =>
+        StartAsync(RunRequests.Create(Registry, Options, workflowId, payload, trigger), runId, cancellationToken);
 
     /// <summary>Starts a run with a prepared input; a given run id makes it idempotent.</summary>
-    internal async Task<string> StartAsync(RunInput input, string? runId)
+    internal async Task<string> StartAsync(RunInput input, string? runId, CancellationToken cancellationToken = default)
     {
         if (runId is not null)
         {
             RunRequests.ValidateRunId(runId);
-            if (await GetInstanceAsync(runId).ConfigureAwait(false) is { } existing)
+            if (await GetInstanceAsync(runId, cancellationToken).ConfigureAwait(false) is { } existing)
             {
                 RunRequests.EnsureSameRun(runId, RunInfoMapper.ReadInput(existing.SerializedInput), input);
                 return runId;
@@ -77,35 +77,35 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
         var id = runId ?? RunRequests.NewRunId();
         if (Registry.Get(input.WorkflowId).Concurrency is not null)
         {
-            await EnsureGateAsync(input.WorkflowId).ConfigureAwait(false);
+            await EnsureGateAsync(input.WorkflowId, cancellationToken).ConfigureAwait(false);
         }
 
-        var started = await TryStartAsync(id, input, onlyIfAbsent: true).ConfigureAwait(false);
+        var started = await TryStartAsync(id, input, onlyIfAbsent: true, cancellationToken).ConfigureAwait(false);
         if (!started || runId is not null)
         {
             // Another caller may have started the same run id at the same moment (some backends accept both starts
             // and keep one input): read the run back; it is the idempotent case only if it is the same run.
-            var existing = await GetInstanceAsync(id).ConfigureAwait(false);
+            var existing = await GetInstanceAsync(id, cancellationToken).ConfigureAwait(false);
             RunRequests.EnsureSameRun(id, RunInfoMapper.ReadInput(existing?.SerializedInput), input);
         }
 
         return id;
     }
 
-    public async Task<RunInfo?> GetRunAsync(string runId)
+    public async Task<RunInfo?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(runId);
-        var instance = await GetInstanceAsync(runId).ConfigureAwait(false);
+        var instance = await GetInstanceAsync(runId, cancellationToken).ConfigureAwait(false);
         return instance is null ? null : RunInfoMapper.ToRunInfo(instance);
     }
 
-    public async Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout)
+    public async Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var deadline = _time.GetUtcNow() + timeout;
         var delay = TimeSpan.FromMilliseconds(1);
         while (true)
         {
-            var run = await GetRunAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+            var run = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
             if (run.IsFinished)
             {
                 return run;
@@ -117,35 +117,35 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
                 throw new RunWaitTimeoutException(runId, timeout, run.Status);
             }
 
-            await Task.Delay(delay < left ? delay : left, _time).ConfigureAwait(false);
+            await Task.Delay(delay < left ? delay : left, _time, cancellationToken).ConfigureAwait(false);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _maxPollDelay.Ticks));
         }
     }
 
-    public async Task CancelAsync(string runId, string? reason = null)
+    public async Task CancelAsync(string runId, string? reason = null, CancellationToken cancellationToken = default)
     {
-        var run = await GetRunAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+        var run = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
         if (run.IsFinished)
         {
             return;
         }
 
         reason ??= "Cancelled.";
-        await TerminateAsync(runId, reason).ConfigureAwait(false);
+        await TerminateAsync(runId, reason, cancellationToken).ConfigureAwait(false);
 
         // The run is terminated first, so that it starts no further children; then every child still active (its
         // subflows and for-each chunks, theirs in turn) is terminated too, before any step token fires (a step that
         // ends early could otherwise let its child finish first). Steps running anywhere see their token fire: at once
         // in this process, within CronflowOptions.CancellationCheckInterval on other hosts.
         var terminated = new List<(string InstanceId, string? WorkflowId)> { (runId, run.WorkflowId) };
-        foreach (var child in await ActiveDescendantsAsync(runId).ConfigureAwait(false))
+        foreach (var child in await ActiveDescendantsAsync(runId, cancellationToken).ConfigureAwait(false))
         {
             var input = RunInfoMapper.ReadInput(child.SerializedInput);
             try
             {
-                await TerminateAsync(child.InstanceId, reason).ConfigureAwait(false);
+                await TerminateAsync(child.InstanceId, reason, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception)
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
                 // A child that ended between the query and now: nothing left to stop.
                 continue;
@@ -157,19 +157,19 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
 
         foreach (var (instanceId, workflowId) in terminated)
         {
-            await AfterTerminateAsync(instanceId, workflowId).ConfigureAwait(false);
+            await AfterTerminateAsync(instanceId, workflowId, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Fires the tokens of the instance's steps running in this process and gives back its run slot, if any.</summary>
-    private async Task AfterTerminateAsync(string instanceId, string? workflowId)
+    private async Task AfterTerminateAsync(string instanceId, string? workflowId, CancellationToken cancellationToken)
     {
         _cancellations.Cancel(instanceId);
         if (workflowId is not null && Registry.TryGet(workflowId, out var workflow) && workflow.Concurrency is not null)
         {
             // A terminated run cannot give its slot back (or leave the queue) itself: do it on its behalf.
             var release = new GateMessage { Op = GateMessage.Release, RunId = instanceId };
-            await SendEventAsync(ConcurrencyGate.InstanceId(workflow.Id), ConcurrencyGate.GateEvent, release).ConfigureAwait(false);
+            await SendEventAsync(ConcurrencyGate.InstanceId(workflow.Id), ConcurrencyGate.GateEvent, release, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -177,7 +177,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     /// The active orchestrations a run started, directly or not: for-each chunks (<c>{parent}~…</c>) and subflows
     /// (<c>{parent}:{name}…</c>, started by a workflow trigger), found by their id prefix.
     /// </summary>
-    internal async Task<List<InstanceSnapshot>> ActiveDescendantsAsync(string runId)
+    internal async Task<List<InstanceSnapshot>> ActiveDescendantsAsync(string runId, CancellationToken cancellationToken = default)
     {
         var found = new List<InstanceSnapshot>();
         foreach (var prefix in new[] { runId + RunInfoMapper.ChildSeparator, runId + ":" })
@@ -185,7 +185,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
             string? token = null;
             do
             {
-                var (instances, next) = await QueryActiveAsync(prefix, token).ConfigureAwait(false);
+                var (instances, next) = await QueryActiveAsync(prefix, token, cancellationToken).ConfigureAwait(false);
                 foreach (var instance in instances)
                 {
                     var input = RunInfoMapper.ReadInput(instance.SerializedInput);
@@ -206,7 +206,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     /// <summary>Whether a step scheduled by <paramref name="instanceId"/> as call <paramref name="call"/> is still wanted; see <see cref="IStepWatch"/>.</summary>
     public async Task<bool> IsStepAbandonedAsync(string instanceId, int call)
     {
-        var instance = await GetInstanceAsync(instanceId).ConfigureAwait(false);
+        var instance = await GetInstanceAsync(instanceId, CancellationToken.None).ConfigureAwait(false);
         if (instance is null || instance.State is InstanceState.Completed or InstanceState.Failed or InstanceState.Terminated)
         {
             return true;
@@ -216,15 +216,15 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
         return progress?.Result is not null || progress?.Abandoned?.Contains(call) == true;
     }
 
-    public async Task RaiseEventAsync(string runId, string eventName, object? payload)
+    public async Task RaiseEventAsync(string runId, string eventName, object? payload, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
         var json = RunRequests.ToEventPayload(Options, $"The payload of event '{eventName}'", payload);
-        _ = await GetInstanceAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
-        await SendEventAsync(runId, eventName, json).ConfigureAwait(false);
+        _ = await GetInstanceAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+        await SendEventAsync(runId, eventName, json, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task ResumeAsync(string token, object? payload)
+    public async Task ResumeAsync(string token, object? payload, CancellationToken cancellationToken = default)
     {
         var json = RunRequests.ToEventPayload(Options, "The resume payload", payload);
         if (ResumePayload.Check(json) is { } invalid)
@@ -232,29 +232,29 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
             throw invalid;
         }
 
-        var (instanceId, eventName) = await RunRequests.ResolveResumeAsync(token, GetInstanceAsync).ConfigureAwait(false);
-        await SendEventAsync(instanceId, eventName, json).ConfigureAwait(false);
+        var (instanceId, eventName) = await RunRequests.ResolveResumeAsync(token, id => GetInstanceAsync(id, cancellationToken)).ConfigureAwait(false);
+        await SendEventAsync(instanceId, eventName, json, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload)
+    public async Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
         var trigger = new TriggerInfo { Kind = TriggerKind.Event, Source = eventName };
         var ids = new List<string>();
         foreach (var workflow in Registry.SubscribedTo(eventName))
         {
-            ids.Add(await TriggerAsync(workflow.Id, payload, null, trigger).ConfigureAwait(false));
+            ids.Add(await TriggerAsync(workflow.Id, payload, null, trigger, cancellationToken).ConfigureAwait(false));
         }
 
         return ids;
     }
 
-    public async Task<string> ReplayAsync(string runId)
+    public async Task<string> ReplayAsync(string runId, CancellationToken cancellationToken = default)
     {
-        var instance = await GetInstanceAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+        var instance = await GetInstanceAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
         var original = RunInfoMapper.ReadInput(instance.SerializedInput) ?? throw new CronflowException($"The input of run '{runId}' cannot be read.");
         var input = RunRequests.Create(Registry, Options, original.WorkflowId, FlowValue.FromOwned(original.Payload), original.Trigger, replayOf: runId);
-        return await StartAsync(input, null).ConfigureAwait(false);
+        return await StartAsync(input, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -262,7 +262,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     /// are not runs of their own and are left out; the workflow and status filters apply to each backend page, so a
     /// page can hold fewer runs than asked for while a continuation token says more may follow. Newest first.
     /// </summary>
-    public async Task<RunPage> ListRunsAsync(RunQuery query)
+    public async Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         var pageSize = Math.Clamp(query.PageSize, 1, 1000);
@@ -270,7 +270,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
         var runs = new List<RunInfo>();
         for (var pages = 0; pages < MaxPagesPerList && runs.Count < pageSize; pages++)
         {
-            var (instances, next) = await QueryAsync(pageSize - runs.Count, token).ConfigureAwait(false);
+            var (instances, next) = await QueryAsync(pageSize - runs.Count, token, cancellationToken).ConfigureAwait(false);
             foreach (var instance in instances)
             {
                 if (instance.InstanceId.Contains(RunInfoMapper.ChildSeparator, StringComparison.Ordinal) || instance.InstanceId.StartsWith('@'))
@@ -305,30 +305,30 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     public async Task<DateTimeOffset> GetSinceAsync(string workflowId, string triggerKey, DateTimeOffset now)
     {
         var id = Scheduling.ScheduleLedger.RecordId(workflowId, triggerKey);
-        if (Scheduling.ScheduleLedger.ReadSince(await GetInstanceAsync(id).ConfigureAwait(false)) is { } since)
+        if (Scheduling.ScheduleLedger.ReadSince(await GetInstanceAsync(id, CancellationToken.None).ConfigureAwait(false)) is { } since)
         {
             return since;
         }
 
         // First sight: record it. Another host may record it at the same moment; whichever record the backend kept wins.
-        await TryStartAsync(id, Scheduling.ScheduleLedger.Input(workflowId, triggerKey, now), onlyIfAbsent: true).ConfigureAwait(false);
-        return Scheduling.ScheduleLedger.ReadSince(await GetInstanceAsync(id).ConfigureAwait(false)) ?? now;
+        await TryStartAsync(id, Scheduling.ScheduleLedger.Input(workflowId, triggerKey, now), onlyIfAbsent: true, CancellationToken.None).ConfigureAwait(false);
+        return Scheduling.ScheduleLedger.ReadSince(await GetInstanceAsync(id, CancellationToken.None).ConfigureAwait(false)) ?? now;
     }
 
     // ---- concurrency gates ----------------------------------------------------------------
 
     /// <summary>Starts the concurrency gate of every workflow with a cap that is not running (subflows need them too).</summary>
-    public async Task EnsureGatesAsync()
+    public async Task EnsureGatesAsync(CancellationToken cancellationToken = default)
     {
         foreach (var workflow in Registry.All.Where(w => w.Concurrency is not null))
         {
-            await EnsureGateAsync(workflow.Id).ConfigureAwait(false);
+            await EnsureGateAsync(workflow.Id, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private Task EnsureGateAsync(string workflowId) => ConcurrencyGate.EnsureRunningAsync(
+    private Task EnsureGateAsync(string workflowId, CancellationToken cancellationToken) => ConcurrencyGate.EnsureRunningAsync(
         workflowId,
         ConcurrencyGate.LimitOf(Registry, workflowId),
-        async id => (await GetInstanceAsync(id).ConfigureAwait(false))?.State,
-        async (id, input) => await TryStartAsync(id, input, onlyIfAbsent: false).ConfigureAwait(false));
+        async id => (await GetInstanceAsync(id, cancellationToken).ConfigureAwait(false))?.State,
+        async (id, input) => await TryStartAsync(id, input, onlyIfAbsent: false, cancellationToken).ConfigureAwait(false));
 }

@@ -1,6 +1,10 @@
 namespace Cronflow;
 
-/// <summary>Starts, inspects and steers runs. The HTTP API performs the same operations.</summary>
+/// <summary>
+/// Starts, inspects and steers runs. The HTTP API performs the same operations. Every method takes a
+/// <see cref="CancellationToken"/> last: it ends a wait at once and is passed to the backend's own calls (an operation
+/// the backend has already accepted, such as a start or a cancellation, may still take effect).
+/// </summary>
 public interface ICronflowClient
 {
     /// <summary>Starts a run of <paramref name="workflowId"/> and returns its id at once.</summary>
@@ -10,45 +14,47 @@ public interface ICronflowClient
     /// An id to use. Triggering again with the same id and payload returns the same id without starting another run
     /// (idempotent); the same id with another workflow or payload throws <see cref="RunConflictException"/>.
     /// </param>
+    /// <param name="cancellationToken">Ends the call; a start the backend has already accepted may still take effect.</param>
     /// <exception cref="WorkflowNotFoundException">The workflow is not registered.</exception>
     /// <exception cref="PayloadTooLargeException">The payload is over the configured limit.</exception>
-    Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null);
+    Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null, CancellationToken cancellationToken = default);
 
     /// <summary>Starts a run with trigger details (used by webhooks, schedules and events).</summary>
-    Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger);
+    Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger, CancellationToken cancellationToken = default);
 
     /// <summary>Gets a run, or null when no run has that id.</summary>
-    Task<RunInfo?> GetRunAsync(string runId);
+    Task<RunInfo?> GetRunAsync(string runId, CancellationToken cancellationToken = default);
 
     /// <summary>Waits until the run has finished (completed, failed or cancelled) and returns it.</summary>
     /// <exception cref="RunNotFoundException">No run has that id.</exception>
     /// <exception cref="RunWaitTimeoutException">The run did not finish within <paramref name="timeout"/>.</exception>
-    Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout);
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired before the run finished.</exception>
+    Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout, CancellationToken cancellationToken = default);
 
     /// <summary>Cancels a run: it ends <see cref="RunStatus.Cancelled"/> with the reason.</summary>
     /// <exception cref="RunNotFoundException">No run has that id.</exception>
-    Task CancelAsync(string runId, string? reason = null);
+    Task CancelAsync(string runId, string? reason = null, CancellationToken cancellationToken = default);
 
     /// <summary>Delivers an event to a run waiting in <c>WaitForEvent</c> (events that arrive early are kept).</summary>
     /// <exception cref="RunNotFoundException">No run has that id.</exception>
-    Task RaiseEventAsync(string runId, string eventName, object? payload);
+    Task RaiseEventAsync(string runId, string eventName, object? payload, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Resumes a run paused in <c>HumanInTheLoop</c>. Throws <see cref="InvalidResumePayloadException"/> (naming the
     /// field) when <c>approved</c> is not a boolean or <c>approvedAt</c> not an ISO 8601 date and time, and
     /// <see cref="ResumeTokenNotFoundException"/> when no run waits on the token; in both cases nothing is sent.
     /// </summary>
-    Task ResumeAsync(string token, object? payload);
+    Task ResumeAsync(string token, object? payload, CancellationToken cancellationToken = default);
 
     /// <summary>Starts one run of every workflow registered with <c>OnEvent(eventName)</c>; returns their run ids.</summary>
-    Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload);
+    Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload, CancellationToken cancellationToken = default);
 
     /// <summary>Starts a new run of the same workflow with the original payload; returns the new run id.</summary>
     /// <exception cref="RunNotFoundException">No run has that id.</exception>
-    Task<string> ReplayAsync(string runId);
+    Task<string> ReplayAsync(string runId, CancellationToken cancellationToken = default);
 
     /// <summary>Lists runs, newest first.</summary>
-    Task<RunPage> ListRunsAsync(RunQuery query);
+    Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A filter for <see cref="ICronflowClient.ListRunsAsync"/>.</summary>

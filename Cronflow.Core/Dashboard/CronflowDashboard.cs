@@ -175,16 +175,16 @@ internal sealed partial class CronflowDashboard
         (segments, get) switch
         {
             ([], true) => RunsPageAsync(request, view, cancellationToken),
-            (["runs", var runId], true) => RunPageAsync(runId, request, view),
+            (["runs", var runId], true) => RunPageAsync(runId, request, view, cancellationToken),
             (["workflows"], true) => Task.FromResult(DashboardResponse.Html(200, DashboardPages.Workflows(view, _registry, Notice(request)))),
             (["runs", var runId, "cancel"], false) => ActAsync(view, RunUrl(view, runId), async () =>
             {
-                await _client.CancelAsync(runId, NullIfEmpty(First(form, "reason"))).ConfigureAwait(false);
+                await _client.CancelAsync(runId, NullIfEmpty(First(form, "reason")), cancellationToken).ConfigureAwait(false);
                 return (RunUrl(view, runId), "Cancel requested.");
             }),
             (["runs", var runId, "replay"], false) => ActAsync(view, RunUrl(view, runId), async () =>
             {
-                var id = await _client.ReplayAsync(runId).ConfigureAwait(false);
+                var id = await _client.ReplayAsync(runId, cancellationToken).ConfigureAwait(false);
                 return (RunUrl(view, id), $"Replay of {runId} started.");
             }),
             (["runs", var runId, "events"], false) => ActAsync(view, RunUrl(view, runId), async () =>
@@ -195,19 +195,19 @@ internal sealed partial class CronflowDashboard
                     throw new ArgumentException("Give the event a name.");
                 }
 
-                await _client.RaiseEventAsync(runId, name, ParseJson(First(form, "payload"), "The event payload")).ConfigureAwait(false);
+                await _client.RaiseEventAsync(runId, name, ParseJson(First(form, "payload"), "The event payload"), cancellationToken).ConfigureAwait(false);
                 return (RunUrl(view, runId), $"Event '{name}' sent.");
             }),
             (["runs", var runId, "resume"], false) => ActAsync(view, RunUrl(view, runId), async () =>
             {
-                await _client.ResumeAsync(First(form, "token") ?? "", ParseJson(First(form, "payload"), "The resume payload")).ConfigureAwait(false);
+                await _client.ResumeAsync(First(form, "token") ?? "", ParseJson(First(form, "payload"), "The resume payload"), cancellationToken).ConfigureAwait(false);
                 return (RunUrl(view, runId), "Resumed.");
             }),
-            (["bulk"], false) => ActAsync(view, request.BasePath + "/", () => BulkAsync(view, form)),
+            (["bulk"], false) => ActAsync(view, request.BasePath + "/", () => BulkAsync(view, form, cancellationToken)),
             (["workflows", var workflowId, "trigger"], false) => ActAsync(view, request.BasePath + "/workflows", async () =>
             {
                 var runId = NullIfEmpty(First(form, "runId")?.Trim());
-                var id = await _client.TriggerAsync(workflowId, ParseJson(First(form, "payload"), "The payload"), runId).ConfigureAwait(false);
+                var id = await _client.TriggerAsync(workflowId, ParseJson(First(form, "payload"), "The payload"), runId, cancellationToken).ConfigureAwait(false);
                 return (RunUrl(view, id), $"Run of {workflowId} started.");
             }),
             (_, true) => Task.FromResult(DashboardResponse.Html(404, DashboardPages.NotFound(view, "No dashboard page is here."))),
@@ -225,7 +225,7 @@ internal sealed partial class CronflowDashboard
         if (problems.Count == 0)
         {
             var query = filter.ToQuery();
-            page = await _client.ListRunsAsync(query).ConfigureAwait(false);
+            page = await _client.ListRunsAsync(query, cancellationToken).ConfigureAwait(false);
             (counts, countsComplete) = await CountAsync(query with { Status = null, ContinuationToken = null, PageSize = 1000 }, cancellationToken).ConfigureAwait(false);
         }
 
@@ -239,7 +239,7 @@ internal sealed partial class CronflowDashboard
         for (var pages = 0; pages < 5; pages++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var page = await _client.ListRunsAsync(query).ConfigureAwait(false);
+            var page = await _client.ListRunsAsync(query, cancellationToken).ConfigureAwait(false);
             foreach (var run in page.Runs)
             {
                 counts[run.Status] = counts.GetValueOrDefault(run.Status) + 1;
@@ -256,12 +256,12 @@ internal sealed partial class CronflowDashboard
         return (counts, false);
     }
 
-    private async Task<DashboardResponse> RunPageAsync(string runId, DashboardRequest request, DashboardView view)
+    private async Task<DashboardResponse> RunPageAsync(string runId, DashboardRequest request, DashboardView view, CancellationToken cancellationToken)
     {
         RunInfo? run;
         try
         {
-            run = await _client.GetRunAsync(runId).ConfigureAwait(false);
+            run = await _client.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
         }
         catch (ArgumentException)
         {
@@ -299,7 +299,7 @@ internal sealed partial class CronflowDashboard
         }
     }
 
-    private async Task<(string Location, string Notice)> BulkAsync(DashboardView view, Dictionary<string, List<string>> form)
+    private async Task<(string Location, string Notice)> BulkAsync(DashboardView view, Dictionary<string, List<string>> form, CancellationToken cancellationToken)
     {
         var ids = form.TryGetValue("runId", out var selected) ? selected.Where(id => id.Length > 0).Distinct(StringComparer.Ordinal).ToList() : [];
         var action = First(form, "action");
@@ -315,11 +315,11 @@ internal sealed partial class CronflowDashboard
             {
                 if (action == "cancel")
                 {
-                    await _client.CancelAsync(id, "cancelled from the dashboard").ConfigureAwait(false);
+                    await _client.CancelAsync(id, "cancelled from the dashboard", cancellationToken).ConfigureAwait(false);
                 }
                 else if (action == "replay")
                 {
-                    await _client.ReplayAsync(id).ConfigureAwait(false);
+                    await _client.ReplayAsync(id, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {

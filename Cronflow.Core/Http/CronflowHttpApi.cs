@@ -105,7 +105,7 @@ internal sealed partial class CronflowHttpApi
             return RunNotFound(runId);
         }
 
-        return await DispatchAsync(route, values, request).ConfigureAwait(false);
+        return await DispatchAsync(route, values, request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -193,22 +193,22 @@ internal sealed partial class CronflowHttpApi
         _ => (MaxCancelBodyBytes, "the cancel body limit"),
     };
 
-    private Task<ApiResponse> DispatchAsync(ApiRoute route, Dictionary<string, string> values, ApiRequest request) => route switch
+    private Task<ApiResponse> DispatchAsync(ApiRoute route, Dictionary<string, string> values, ApiRequest request, CancellationToken cancellationToken) => route switch
     {
-        ApiRoute.TriggerRun => TriggerAsync(values["workflowId"], request),
-        ApiRoute.ListRuns => ListAsync(request),
-        ApiRoute.GetRun => GetAsync(values["runId"]),
-        ApiRoute.RaiseEvent => RaiseEventAsync(values["runId"], values["eventName"], request),
-        ApiRoute.CancelRun => CancelAsync(values["runId"], request),
-        ApiRoute.ReplayRun => ReplayAsync(values["runId"]),
-        ApiRoute.Resume => ResumeAsync(values["token"], request),
-        ApiRoute.PublishEvent => PublishAsync(values["eventName"], request),
+        ApiRoute.TriggerRun => TriggerAsync(values["workflowId"], request, cancellationToken),
+        ApiRoute.ListRuns => ListAsync(request, cancellationToken),
+        ApiRoute.GetRun => GetAsync(values["runId"], cancellationToken),
+        ApiRoute.RaiseEvent => RaiseEventAsync(values["runId"], values["eventName"], request, cancellationToken),
+        ApiRoute.CancelRun => CancelAsync(values["runId"], request, cancellationToken),
+        ApiRoute.ReplayRun => ReplayAsync(values["runId"], cancellationToken),
+        ApiRoute.Resume => ResumeAsync(values["token"], request, cancellationToken),
+        ApiRoute.PublishEvent => PublishAsync(values["eventName"], request, cancellationToken),
         _ => Task.FromResult(Health()),
     };
 
     // ---- management routes ------------------------------------------------------------------
 
-    private async Task<ApiResponse> TriggerAsync(string workflowId, ApiRequest request)
+    private async Task<ApiResponse> TriggerAsync(string workflowId, ApiRequest request, CancellationToken cancellationToken)
     {
         if (!_registry.TryGet(workflowId, out var workflow))
         {
@@ -228,17 +228,17 @@ internal sealed partial class CronflowHttpApi
         var runId = request.Query.TryGetValue("runId", out var requested) && !string.IsNullOrWhiteSpace(requested) ? requested : null;
         // The run continues the caller's trace (read when the run's input is created; see CronflowTelemetry).
         CronflowTelemetry.IncomingTraceParent.Value = request.Headers.TryGetValue("traceparent", out var traceParent) ? traceParent : null;
-        var id = await _client.TriggerAsync(workflow.Id, payload, runId, TriggerInfo.Manual).ConfigureAwait(false);
+        var id = await _client.TriggerAsync(workflow.Id, payload, runId, TriggerInfo.Manual, cancellationToken).ConfigureAwait(false);
         return Accepted(id);
     }
 
-    private async Task<ApiResponse> GetAsync(string runId)
+    private async Task<ApiResponse> GetAsync(string runId, CancellationToken cancellationToken)
     {
-        var run = await _client.GetRunAsync(runId).ConfigureAwait(false);
+        var run = await _client.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
         return run is null ? RunNotFound(runId) : ApiResponse.Json<RunInfo>(200, run);
     }
 
-    private async Task<ApiResponse> ListAsync(ApiRequest request)
+    private async Task<ApiResponse> ListAsync(ApiRequest request, CancellationToken cancellationToken)
     {
         var problems = new List<ApiProblem>();
         RunStatus? status = null;
@@ -287,7 +287,7 @@ internal sealed partial class CronflowHttpApi
         RunPage page;
         try
         {
-            page = await _client.ListRunsAsync(query).ConfigureAwait(false);
+            page = await _client.ListRunsAsync(query, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (query.ContinuationToken is not null && IsMalformedToken(ex))
         {
@@ -315,7 +315,7 @@ internal sealed partial class CronflowHttpApi
         return null;
     }
 
-    private async Task<ApiResponse> RaiseEventAsync(string runId, string eventName, ApiRequest request)
+    private async Task<ApiResponse> RaiseEventAsync(string runId, string eventName, ApiRequest request, CancellationToken cancellationToken)
     {
         if (TooLarge(request, _options.MaxEventBytes, "CronflowOptions.MaxEventBytes") is { } tooLarge)
         {
@@ -327,11 +327,11 @@ internal sealed partial class CronflowHttpApi
             return badJson;
         }
 
-        await _client.RaiseEventAsync(runId, eventName, payload).ConfigureAwait(false);
+        await _client.RaiseEventAsync(runId, eventName, payload, cancellationToken).ConfigureAwait(false);
         return ApiResponse.Json(202, new EventAcceptedBody(runId, eventName, StatusUrl(runId)));
     }
 
-    private async Task<ApiResponse> CancelAsync(string runId, ApiRequest request)
+    private async Task<ApiResponse> CancelAsync(string runId, ApiRequest request, CancellationToken cancellationToken)
     {
         if (TooLarge(request, MaxCancelBodyBytes, "the cancel body limit") is { } tooLarge)
         {
@@ -358,17 +358,17 @@ internal sealed partial class CronflowHttpApi
             return ApiResponse.Error(400, ApiErrorCodes.BadRequest, "The cancel body is invalid.", [new ApiProblem("", "The body must be an object such as { \"reason\": \"…\" }, or empty.")]);
         }
 
-        await _client.CancelAsync(runId, reason).ConfigureAwait(false);
+        await _client.CancelAsync(runId, reason, cancellationToken).ConfigureAwait(false);
         return Accepted(runId);
     }
 
-    private async Task<ApiResponse> ReplayAsync(string runId)
+    private async Task<ApiResponse> ReplayAsync(string runId, CancellationToken cancellationToken)
     {
-        var id = await _client.ReplayAsync(runId).ConfigureAwait(false);
+        var id = await _client.ReplayAsync(runId, cancellationToken).ConfigureAwait(false);
         return ApiResponse.Json(202, new ReplayAcceptedBody(id, StatusUrl(id), runId), LocationHeader(id));
     }
 
-    private async Task<ApiResponse> ResumeAsync(string token, ApiRequest request)
+    private async Task<ApiResponse> ResumeAsync(string token, ApiRequest request, CancellationToken cancellationToken)
     {
         if (TooLarge(request, _options.MaxEventBytes, "CronflowOptions.MaxEventBytes") is { } tooLarge)
         {
@@ -382,7 +382,7 @@ internal sealed partial class CronflowHttpApi
 
         try
         {
-            await _client.ResumeAsync(token, payload).ConfigureAwait(false);
+            await _client.ResumeAsync(token, payload, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidResumePayloadException invalid)
         {
@@ -392,7 +392,7 @@ internal sealed partial class CronflowHttpApi
         return ApiResponse.Json(202, new ResumedBody(true));
     }
 
-    private async Task<ApiResponse> PublishAsync(string eventName, ApiRequest request)
+    private async Task<ApiResponse> PublishAsync(string eventName, ApiRequest request, CancellationToken cancellationToken)
     {
         if (TooLarge(request, _options.MaxEventBytes, "CronflowOptions.MaxEventBytes") is { } tooLarge)
         {
@@ -404,7 +404,7 @@ internal sealed partial class CronflowHttpApi
             return badJson;
         }
 
-        var ids = await _client.PublishEventAsync(eventName, payload).ConfigureAwait(false);
+        var ids = await _client.PublishEventAsync(eventName, payload, cancellationToken).ConfigureAwait(false);
         return ApiResponse.Json(202, new PublishedBody(eventName, ids));
     }
 
@@ -497,7 +497,7 @@ internal sealed partial class CronflowHttpApi
         };
         // The run continues the caller's trace (read when the run's input is created; see CronflowTelemetry).
         CronflowTelemetry.IncomingTraceParent.Value = request.Headers.TryGetValue("traceparent", out var traceParent) ? traceParent : null;
-        var id = await _client.TriggerAsync(workflow.Id, payload, runId, trigger).ConfigureAwait(false);
+        var id = await _client.TriggerAsync(workflow.Id, payload, runId, trigger, cancellationToken).ConfigureAwait(false);
         return Accepted(id);
     }
 

@@ -101,7 +101,8 @@ internal sealed partial class ScheduleDispatcher
             var trigger = new TriggerInfo { Kind = TriggerKind.Schedule, Source = occurrence.TriggerKey };
             try
             {
-                await _client.TriggerAsync(occurrence.WorkflowId, occurrence.Payload, occurrence.RunId, trigger).ConfigureAwait(false);
+                // An occurrence once begun is started and recorded: the token stops the tick between occurrences only.
+                await _client.TriggerAsync(occurrence.WorkflowId, occurrence.Payload, occurrence.RunId, trigger, CancellationToken.None).ConfigureAwait(false);
                 _memory.Started[occurrence.RunId] = occurrence.Occurrence;
                 started.Add(occurrence);
             }

@@ -30,13 +30,13 @@ internal sealed class FunctionsCronflowClient : DurableCronflowClient
         _client = client;
     }
 
-    protected override async Task<InstanceSnapshot?> GetInstanceAsync(string instanceId)
+    protected override async Task<InstanceSnapshot?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
-        return await _client.GetInstanceAsync(instanceId, getInputsAndOutputs: true).ConfigureAwait(false) is { } instance ? ToSnapshot(instance) : null;
+        return await _client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false) is { } instance ? ToSnapshot(instance) : null;
     }
 
-    protected override async Task<bool> TryStartAsync(string instanceId, RunInput input, bool onlyIfAbsent)
+    protected override async Task<bool> TryStartAsync(string instanceId, RunInput input, bool onlyIfAbsent, CancellationToken cancellationToken)
     {
         var statuses = onlyIfAbsent ? AnyStatus : ActiveStatus;
         try
@@ -44,14 +44,15 @@ internal sealed class FunctionsCronflowClient : DurableCronflowClient
             await _client.ScheduleNewOrchestrationInstanceAsync(
                 WorkflowOrchestrator.Name,
                 input,
-                new StartOrchestrationOptions(instanceId).WithDedupeStatuses(statuses)).ConfigureAwait(false);
+                new StartOrchestrationOptions(instanceId).WithDedupeStatuses(statuses),
+                cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (Exception)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
             // The dedupe failure's type depends on the backend: an instance that is now there in one of the given
             // states means another caller started it first; anything else is a real failure.
-            var existing = await _client.GetInstanceAsync(instanceId, getInputsAndOutputs: false).ConfigureAwait(false);
+            var existing = await _client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
             if (existing is null || !statuses.Contains(existing.RuntimeStatus))
             {
                 throw;
@@ -61,16 +62,16 @@ internal sealed class FunctionsCronflowClient : DurableCronflowClient
         }
     }
 
-    protected override Task TerminateAsync(string instanceId, string reason) =>
-        _client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions(reason, Recursive: true));
+    protected override Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) =>
+        _client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions(reason, Recursive: true), cancellationToken);
 
-    protected override Task SendEventAsync(string instanceId, string eventName, object? payload) =>
-        _client.RaiseEventAsync(instanceId, eventName, payload);
+    protected override Task SendEventAsync(string instanceId, string eventName, object? payload, CancellationToken cancellationToken) =>
+        _client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
 
-    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryAsync(int pageSize, string? continuationToken)
+    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryAsync(int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
         var filter = new OrchestrationQuery { FetchInputsAndOutputs = true, PageSize = pageSize, ContinuationToken = continuationToken };
-        await foreach (var page in _client.GetAllInstancesAsync(filter).AsPages(continuationToken, pageSize).ConfigureAwait(false))
+        await foreach (var page in _client.GetAllInstancesAsync(filter).AsPages(continuationToken, pageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             return ([.. page.Values.Select(ToSnapshot)], page.ContinuationToken);
         }
@@ -78,10 +79,10 @@ internal sealed class FunctionsCronflowClient : DurableCronflowClient
         return ([], null);
     }
 
-    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryActiveAsync(string prefix, string? continuationToken)
+    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryActiveAsync(string prefix, string? continuationToken, CancellationToken cancellationToken)
     {
         var filter = new OrchestrationQuery { FetchInputsAndOutputs = true, PageSize = 100, ContinuationToken = continuationToken, InstanceIdPrefix = prefix, Statuses = ActiveStatus };
-        await foreach (var page in _client.GetAllInstancesAsync(filter).AsPages(continuationToken, 100).ConfigureAwait(false))
+        await foreach (var page in _client.GetAllInstancesAsync(filter).AsPages(continuationToken, 100).WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             return ([.. page.Values.Select(ToSnapshot)], page.ContinuationToken);
         }

@@ -29,11 +29,14 @@ internal sealed class EmbeddedCronflowClient : DurableCronflowClient
             ?? throw new ArgumentException("The orchestration service cannot list instances.", nameof(service));
     }
 
-    protected override async Task<InstanceSnapshot?> GetInstanceAsync(string instanceId) =>
-        await _client.GetOrchestrationStateAsync(instanceId).ConfigureAwait(false) is { } state ? ToSnapshot(state) : null;
+    // TaskHubClient's calls take no token (only its wait does): a cancelled token ends the caller's wait at once, while
+    // an operation the backend has already accepted may still take effect.
+    protected override async Task<InstanceSnapshot?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
+        await _client.GetOrchestrationStateAsync(instanceId).WaitAsync(cancellationToken).ConfigureAwait(false) is { } state ? ToSnapshot(state) : null;
 
-    protected override async Task<bool> TryStartAsync(string instanceId, RunInput input, bool onlyIfAbsent)
+    protected override async Task<bool> TryStartAsync(string instanceId, RunInput input, bool onlyIfAbsent, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
             await _client.CreateOrchestrationInstanceAsync(
@@ -42,7 +45,7 @@ internal sealed class EmbeddedCronflowClient : DurableCronflowClient
                 instanceId,
                 input,
                 tags: null,
-                onlyIfAbsent ? AnyStatus : ActiveStatus).ConfigureAwait(false);
+                onlyIfAbsent ? AnyStatus : ActiveStatus).WaitAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (OrchestrationAlreadyExistsException)
@@ -51,25 +54,31 @@ internal sealed class EmbeddedCronflowClient : DurableCronflowClient
         }
     }
 
-    protected override Task TerminateAsync(string instanceId, string reason) =>
-        _client.TerminateInstanceAsync(new OrchestrationInstance { InstanceId = instanceId }, reason);
+    protected override Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return _client.TerminateInstanceAsync(new OrchestrationInstance { InstanceId = instanceId }, reason).WaitAsync(cancellationToken);
+    }
 
-    protected override Task SendEventAsync(string instanceId, string eventName, object? payload) =>
-        _client.RaiseEventAsync(new OrchestrationInstance { InstanceId = instanceId }, eventName, payload!);
+    protected override Task SendEventAsync(string instanceId, string eventName, object? payload, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return _client.RaiseEventAsync(new OrchestrationInstance { InstanceId = instanceId }, eventName, payload!).WaitAsync(cancellationToken);
+    }
 
-    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryAsync(int pageSize, string? continuationToken)
+    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryAsync(int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
         var result = await _query.GetOrchestrationWithQueryAsync(
             new OrchestrationQuery { PageSize = pageSize, ContinuationToken = continuationToken, FetchInputsAndOutputs = true },
-            CancellationToken.None).ConfigureAwait(false);
+            cancellationToken).ConfigureAwait(false);
         return ([.. result.OrchestrationState.Select(ToSnapshot)], result.ContinuationToken);
     }
 
-    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryActiveAsync(string prefix, string? continuationToken)
+    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryActiveAsync(string prefix, string? continuationToken, CancellationToken cancellationToken)
     {
         var result = await _query.GetOrchestrationWithQueryAsync(
             new OrchestrationQuery { PageSize = 100, ContinuationToken = continuationToken, FetchInputsAndOutputs = true, InstanceIdPrefix = prefix, RuntimeStatus = ActiveStatus },
-            CancellationToken.None).ConfigureAwait(false);
+            cancellationToken).ConfigureAwait(false);
         return ([.. result.OrchestrationState.Select(ToSnapshot)], result.ContinuationToken);
     }
 

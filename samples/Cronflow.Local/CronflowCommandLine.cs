@@ -120,7 +120,7 @@ internal static class CronflowCommandLine
         {
             var workflowId = parse.GetValue(workflow)!;
             var input = ParseJson(parse.GetValue(payload) ?? SamplePayloadFor(workflowId), "--payload");
-            var runId = await client.TriggerAsync(workflowId, input);
+            var runId = await client.TriggerAsync(workflowId, input, cancellationToken: cancellationToken);
             await output.WriteLineAsync($"Started run {runId} of {workflowId}.");
             if (!parse.GetValue(follow))
             {
@@ -137,10 +137,10 @@ internal static class CronflowCommandLine
     {
         var runId = new Argument<string>("run-id") { Description = "The run id." };
         var command = new Command("show", "Print a run's timeline.") { runId };
-        command.SetAction((parse, _) => WithClientAsync(parse, url, apiKeyFile, async (client, output) =>
+        command.SetAction((parse, cancellationToken) => WithClientAsync(parse, url, apiKeyFile, async (client, output) =>
         {
             var id = parse.GetValue(runId)!;
-            var run = await client.GetRunAsync(id) ?? throw new RunNotFoundException(id);
+            var run = await client.GetRunAsync(id, cancellationToken) ?? throw new RunNotFoundException(id);
             new RunPrinter(output).PrintTimeline(run);
             return 0;
         }));
@@ -160,9 +160,10 @@ internal static class CronflowCommandLine
             }
         });
         var command = new Command("runs", "List runs, newest first.") { workflow, status, limit };
-        command.SetAction((parse, _) => WithClientAsync(parse, url, apiKeyFile, async (client, output) =>
+        command.SetAction((parse, cancellationToken) => WithClientAsync(parse, url, apiKeyFile, async (client, output) =>
         {
-            var page = await client.ListRunsAsync(new RunQuery { WorkflowId = parse.GetValue(workflow), Status = parse.GetValue(status), PageSize = parse.GetValue(limit) });
+            var query = new RunQuery { WorkflowId = parse.GetValue(workflow), Status = parse.GetValue(status), PageSize = parse.GetValue(limit) };
+            var page = await client.ListRunsAsync(query, cancellationToken);
             foreach (var run in page.Runs)
             {
                 await output.WriteLineAsync($"{run.Id,-40} {run.WorkflowId,-32} {run.Status,-10} {run.CreatedAt:u}");
@@ -178,10 +179,10 @@ internal static class CronflowCommandLine
         var runId = new Argument<string>("run-id") { Description = "The run id." };
         var reason = new Option<string?>("--reason") { Description = "Why: the cancelled run's error message.", HelpName = "TEXT" };
         var command = new Command("cancel", "Cancel a run (its subflows and running steps too).") { runId, reason };
-        command.SetAction((parse, _) => WithClientAsync(parse, url, apiKeyFile, async (client, output) =>
+        command.SetAction((parse, cancellationToken) => WithClientAsync(parse, url, apiKeyFile, async (client, output) =>
         {
             var id = parse.GetValue(runId)!;
-            await client.CancelAsync(id, parse.GetValue(reason));
+            await client.CancelAsync(id, parse.GetValue(reason), cancellationToken);
             await output.WriteLineAsync($"Cancelled run {id}.");
             return 0;
         }));
@@ -198,9 +199,9 @@ internal static class CronflowCommandLine
             DefaultValueFactory = _ => """{"approved":true}""",
         };
         var command = new Command("resume", "Resume a run paused for a person (HumanInTheLoop).") { token, payload };
-        command.SetAction((parse, _) => WithClientAsync(parse, url, apiKeyFile, async (client, output) =>
+        command.SetAction((parse, cancellationToken) => WithClientAsync(parse, url, apiKeyFile, async (client, output) =>
         {
-            await client.ResumeAsync(parse.GetValue(token)!, ParseJson(parse.GetValue(payload)!, "--payload"));
+            await client.ResumeAsync(parse.GetValue(token)!, ParseJson(parse.GetValue(payload)!, "--payload"), cancellationToken);
             await output.WriteLineAsync("Resumed.");
             return 0;
         }));
@@ -215,7 +216,7 @@ internal static class CronflowCommandLine
         var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         while (true)
         {
-            var run = await client.GetRunAsync(runId) ?? throw new RunNotFoundException(runId);
+            var run = await client.GetRunAsync(runId, cancellationToken) ?? throw new RunNotFoundException(runId);
             if (interactive)
             {
                 await output.WriteAsync("\r" + new string(' ', 100) + "\r");

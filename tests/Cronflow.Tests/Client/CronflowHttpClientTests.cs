@@ -140,6 +140,23 @@ public sealed class CronflowHttpClientTests(LocalHostFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task WaitForRunAsync_TokenCancelled_ThrowsOperationCanceledAndRunGoesOn()
+    {
+        using var client = fixture.Client();
+        var runId = await client.TriggerAsync("payment", null);
+        await DurableWaitTests.WaitForStatus(client, runId, RunStatus.Waiting);
+        using var cancellation = new CancellationTokenSource();
+
+        var wait = client.WaitForRunAsync(runId, TimeSpan.FromHours(1), cancellation.Token);
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ListRunsAsync(new RunQuery(), cancellation.Token));
+        Assert.Equal(RunStatus.Waiting, (await client.GetRunAsync(runId))!.Status);
+        await client.CancelAsync(runId, "test over");
+    }
+
+    [Fact]
     public async Task RaiseEventAsync_WaitingRun_RunCompletesWithEventPayload()
     {
         using var client = fixture.Client();

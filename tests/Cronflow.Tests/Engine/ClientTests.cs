@@ -98,6 +98,32 @@ public sealed class ClientTests(ClientHostFixture fixture) : IClassFixture<Clien
     }
 
     [Fact]
+    public async Task WaitForRunAsync_TokenCancelled_ThrowsWhileRunGoesOn()
+    {
+        var runId = await fixture.Client.TriggerAsync("blocked", new { signal = "wait-cancelled" });
+        using var cancel = new CancellationTokenSource();
+
+        var wait = fixture.Client.WaitForRunAsync(runId, Wait, cancel.Token);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+        Assert.False((await fixture.Client.GetRunAsync(runId))!.IsFinished);
+        fixture.Signals.Set("wait-cancelled");
+        Assert.Equal("released", (await fixture.Client.WaitForRunAsync(runId, Wait)).Output.As<string>());
+    }
+
+    [Fact]
+    public async Task TriggerAsync_TokenCancelled_StartsNoRun()
+    {
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fixture.Client.TriggerAsync("echo", new { n = 1 }, "cancelled-trigger", cancel.Token));
+
+        Assert.Null(await fixture.Client.GetRunAsync("cancelled-trigger"));
+    }
+
+    [Fact]
     public async Task CancelAsync_RunningRun_EndsCancelledWithReason()
     {
         var runId = await fixture.Client.TriggerAsync("blocked", new { signal = "cancel-never" });

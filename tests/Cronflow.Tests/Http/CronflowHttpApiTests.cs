@@ -335,7 +335,7 @@ public sealed class CronflowHttpApiTests(HttpApiFixture fixture) : IClassFixture
     public async Task HandleAsync_ClientThrowsUnexpectedly_Returns500WithoutDetails()
     {
         var client = new Mock<ICronflowClient>();
-        client.Setup(c => c.GetRunAsync(It.IsAny<string>())).ThrowsAsync(new InvalidOperationException("connection string AccountKey=abc"));
+        client.Setup(c => c.GetRunAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ThrowsAsync(new InvalidOperationException("connection string AccountKey=abc"));
         var api = fixture.CreateApi(client.Object);
 
         var response = await api.HandleAsync(new ApiRequest { Method = "GET", Path = "/runs/x", IsManagementAuthorized = true });

@@ -187,24 +187,24 @@ public sealed class ScheduleDispatcherTests
 
         public Task<DateTimeOffset> GetSinceAsync(string workflowId, string triggerKey, DateTimeOffset now) => Up(() => ((IScheduleLedger)inner).GetSinceAsync(workflowId, triggerKey, now));
 
-        public Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null) => Up(() => inner.TriggerAsync(workflowId, payload, runId));
+        public Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null, CancellationToken cancellationToken = default) => Up(() => inner.TriggerAsync(workflowId, payload, runId, cancellationToken));
 
-        public Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger) => Up(() => inner.TriggerAsync(workflowId, payload, runId, trigger));
+        public Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger, CancellationToken cancellationToken = default) => Up(() => inner.TriggerAsync(workflowId, payload, runId, trigger, cancellationToken));
 
-        public Task<RunInfo?> GetRunAsync(string runId) => Up(() => inner.GetRunAsync(runId));
+        public Task<RunInfo?> GetRunAsync(string runId, CancellationToken cancellationToken = default) => Up(() => inner.GetRunAsync(runId, cancellationToken));
 
-        public Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout) => Up(() => inner.WaitForRunAsync(runId, timeout));
+        public Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout, CancellationToken cancellationToken = default) => Up(() => inner.WaitForRunAsync(runId, timeout, cancellationToken));
 
-        public Task CancelAsync(string runId, string? reason = null) => Up(() => inner.CancelAsync(runId, reason));
+        public Task CancelAsync(string runId, string? reason = null, CancellationToken cancellationToken = default) => Up(() => inner.CancelAsync(runId, reason, cancellationToken));
 
-        public Task RaiseEventAsync(string runId, string eventName, object? payload) => Up(() => inner.RaiseEventAsync(runId, eventName, payload));
+        public Task RaiseEventAsync(string runId, string eventName, object? payload, CancellationToken cancellationToken = default) => Up(() => inner.RaiseEventAsync(runId, eventName, payload, cancellationToken));
 
-        public Task ResumeAsync(string token, object? payload) => Up(() => inner.ResumeAsync(token, payload));
+        public Task ResumeAsync(string token, object? payload, CancellationToken cancellationToken = default) => Up(() => inner.ResumeAsync(token, payload, cancellationToken));
 
-        public Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload) => Up(() => inner.PublishEventAsync(eventName, payload));
+        public Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload, CancellationToken cancellationToken = default) => Up(() => inner.PublishEventAsync(eventName, payload, cancellationToken));
 
-        public Task<string> ReplayAsync(string runId) => Up(() => inner.ReplayAsync(runId));
+        public Task<string> ReplayAsync(string runId, CancellationToken cancellationToken = default) => Up(() => inner.ReplayAsync(runId, cancellationToken));
 
-        public Task<RunPage> ListRunsAsync(RunQuery query) => Up(() => inner.ListRunsAsync(query));
+        public Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default) => Up(() => inner.ListRunsAsync(query, cancellationToken));
     }
 }
