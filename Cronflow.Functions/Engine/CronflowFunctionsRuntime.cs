@@ -85,19 +85,3 @@ public sealed class CronflowFunctionsRuntime
         _gatesEnsured = true;
     }
 }
-
-/// <summary>Registration of the Functions adapters.</summary>
-internal static class CronflowFunctionsServiceCollectionExtensions
-{
-    /// <summary>
-    /// Registers what the function classes use. Call after <see cref="CronflowServiceCollectionExtensions.AddCronflow"/>.
-    /// </summary>
-    public static IServiceCollection AddCronflowFunctions(this IServiceCollection services, Action<ScheduleOptions>? schedules = null)
-    {
-        var scheduleOptions = new ScheduleOptions();
-        schedules?.Invoke(scheduleOptions);
-        scheduleOptions.Validate();
-        services.AddSingleton(sp => new CronflowFunctionsRuntime(sp, scheduleOptions));
-        return services;
-    }
-}

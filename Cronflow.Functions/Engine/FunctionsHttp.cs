@@ -36,7 +36,7 @@ internal static class FunctionsHttp
                 Path = head.Path,
                 Query = head.Query,
                 Headers = head.Headers,
-                Body = await ReadBodyAsync(request.Body, (int)Math.Min(api.MaxBodyBytes + 1L, int.MaxValue), cancellationToken).ConfigureAwait(false),
+                Body = await HttpBodies.ReadAsync(request.Body, (int)Math.Min(api.MaxBodyBytes + 1L, int.MaxValue), cancellationToken).ConfigureAwait(false),
                 IsManagementAuthorized = management,
             };
             response = await api.HandleAsync(apiRequest, cancellationToken).ConfigureAwait(false);
@@ -60,7 +60,7 @@ internal static class FunctionsHttp
             BasePath = DashboardPath,
             Query = ApiRequest.ParseQuery(request.Url.Query),
             Headers = ApiRequest.CollectHeaders(request.Headers),
-            Body = await ReadBodyAsync(request.Body, CronflowDashboard.MaxBodyBytes + 1, cancellationToken).ConfigureAwait(false),
+            Body = await HttpBodies.ReadAsync(request.Body, CronflowDashboard.MaxBodyBytes + 1, cancellationToken).ConfigureAwait(false),
             IsHttps = request.Url.Scheme == Uri.UriSchemeHttps,
         };
         var response = await dashboard.HandleAsync(dashboardRequest, cancellationToken).ConfigureAwait(false);
@@ -90,30 +90,6 @@ internal static class FunctionsHttp
         }
 
         return path.StartsWith(prefix + "/", StringComparison.OrdinalIgnoreCase) ? path[prefix.Length..] : path;
-    }
-
-    /// <summary>Reads at most <paramref name="limit"/> bytes: enough for the API to see that a body is over its limit.</summary>
-    public static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(Stream? body, int limit, CancellationToken cancellationToken)
-    {
-        if (body is null)
-        {
-            return ReadOnlyMemory<byte>.Empty;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        while (buffer.Length < limit)
-        {
-            var read = await body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limit - buffer.Length)), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     private static async Task<HttpResponseData> WriteAsync(HttpRequestData request, ApiResponse response, CancellationToken cancellationToken)

@@ -48,8 +48,8 @@ internal sealed class LocalHttpServer : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxConcurrentConnections = MaxConnections;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            // A body over a route's limit is answered 413 at once; Kestrel then drains what the client still sends for
-            // at most 5 s (so that it reads the answer), up to this size, and closes the connection beyond.
+            // A body over a route's limit is drained (HttpBodies: at most 5 s) and answered 413, so that a client still
+            // sending reads the answer; beyond this size Kestrel stops the body and closes the connection after the answer.
             kestrel.Limits.MaxRequestBodySize = Math.Max(api.MaxBodyBytes + 1L, DrainLimitBytes);
         });
 
@@ -87,10 +87,10 @@ internal sealed class LocalHttpServer : IAsyncDisposable
     internal const int MaxConnections = 1000;
 
     /// <summary>
-    /// How large a body Kestrel drains (and drops) after a 413, so that a client still sending reads the answer instead
+    /// How large a body is drained (and dropped) with a 413, so that a client still sending reads the answer instead
     /// of finding the connection reset under it; a larger body ends the connection.
     /// </summary>
-    internal const long DrainLimitBytes = 16L * 1024 * 1024;
+    internal const long DrainLimitBytes = HttpBodies.DrainLimitBytes;
 
     private static async Task HandleAsync(HttpContext context, CronflowHttpApi api, byte[]? apiKeyDigest)
     {
@@ -247,33 +247,19 @@ internal sealed class LocalHttpServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Keeps at most <paramref name="limit"/> bytes: the API answers 413 when the body is longer than allowed. The rest
-    /// of such a body is left to Kestrel, which drains it (bounded in time and size) after the answer.
+    /// Reads the body the way every host does (<see cref="HttpBodies"/>); Kestrel's own size limit, hit while reading,
+    /// counts as too large.
     /// </summary>
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
-        var buffer = new MemoryStream();
-        var chunk = new byte[8192];
         try
         {
-            while (buffer.Length < limit)
-            {
-                var read = await request.Body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limit - buffer.Length)), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
+            return await HttpBodies.ReadAsync(request.Body, limit, cancellationToken).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            // Kestrel's own size limit: report it as too large.
             return new byte[limit];
         }
-
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     /// <summary>The management API controls every run: without an API key it may only listen on loopback.</summary>

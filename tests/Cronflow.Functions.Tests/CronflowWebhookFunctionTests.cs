@@ -133,7 +133,7 @@ public sealed class CronflowWebhookFunctionTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task RunAsync_OversizeBody_Returns413WithoutReadingItAll()
+    public async Task RunAsync_OversizeBody_Returns413AndStartsNothing()
     {
         var response = await SendAsync("POST", "/github/push", JsonSerializer.Serialize(new string('x', 5000)));
 

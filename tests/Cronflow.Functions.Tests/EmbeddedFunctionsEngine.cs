@@ -51,7 +51,7 @@ internal sealed class EmbeddedFunctionsEngine : IAsyncDisposable
             var state = await _client.GetOrchestrationStateAsync(instance.InstanceId);
             if (state is not null)
             {
-                var run = RunInfoMapper.ToRunInfo(ToSnapshot(state));
+                var run = RunInfoMapper.ToRunInfo(Hosting.EmbeddedCronflowClient.ToSnapshot(state));
                 if (run.IsFinished)
                 {
                     return run;
@@ -63,24 +63,6 @@ internal sealed class EmbeddedFunctionsEngine : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await _worker.StopAsync(isForced: true);
-
-    private static InstanceSnapshot ToSnapshot(OrchestrationState state) => new(
-        state.OrchestrationInstance.InstanceId,
-        state.OrchestrationStatus switch
-        {
-            OrchestrationStatus.Pending => InstanceState.Pending,
-            OrchestrationStatus.Completed => InstanceState.Completed,
-            OrchestrationStatus.Failed => InstanceState.Failed,
-            OrchestrationStatus.Terminated or OrchestrationStatus.Canceled => InstanceState.Terminated,
-            _ => InstanceState.Running,
-        },
-        state.Input,
-        state.Output,
-        state.Status,
-        new DateTimeOffset(DateTime.SpecifyKind(state.CreatedTime, DateTimeKind.Utc)),
-        new DateTimeOffset(DateTime.SpecifyKind(state.LastUpdatedTime, DateTimeKind.Utc)),
-        state.FailureDetails?.ErrorType,
-        state.FailureDetails?.ErrorMessage);
 
     private sealed class FunctionOrchestrator(CronflowOrchestratorFunction function) : TaskOrchestrator<JsonElement?, JsonElement>
     {

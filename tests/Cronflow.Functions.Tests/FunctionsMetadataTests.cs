@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using Cronflow.Functions.App;
 
 namespace Cronflow.Functions.Tests;
 
@@ -19,12 +20,31 @@ public sealed class FunctionsMetadataTests
         return directory?.FullName ?? throw new InvalidOperationException("The repository root (Cronflow.sln) was not found above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>functions.metadata in the Cronflow.Functions build output of the same configuration as this test assembly.</summary>
-    private static JsonElement LoadMetadata()
+    /// <summary>The Functions app that infra/ deploys: the library with the sample workflows.</summary>
+    private const string SampleApp = "Cronflow.Functions.App";
+
+    /// <summary>The smallest app on the library: its own Program.cs and nothing else.</summary>
+    private const string MinimalApp = "Cronflow.Functions.Minimal";
+
+    /// <summary>Every function the Cronflow.Functions library contributes to an app that references it.</summary>
+    private static readonly string[] CronflowFunctions =
+    [
+        "CronflowCancelRun", "CronflowDashboard", "CronflowGetRun", "CronflowHealth", "CronflowListRuns", "CronflowOrchestrator", "CronflowPublishEvent",
+        "CronflowRaiseEvent", "CronflowReplayRun", "CronflowResume", "CronflowScheduleTick", "CronflowStep", "CronflowTriggerRun", "CronflowWebhook",
+    ];
+
+    /// <summary>The build output of <paramref name="app"/> (under samples/) in the same configuration as this test assembly.</summary>
+    private static string AppOutput(string app)
     {
         var configuration = typeof(FunctionsMetadataTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var path = Path.Combine(RepositoryRoot, "Cronflow.Functions", "bin", configuration, "net10.0", "functions.metadata");
-        Assert.True(File.Exists(path), $"Build Cronflow.Functions first: {path} is missing.");
+        return Path.Combine(RepositoryRoot, "samples", app, "bin", configuration, "net10.0");
+    }
+
+    /// <summary>functions.metadata in the build output of <paramref name="app"/>.</summary>
+    private static JsonElement LoadMetadata(string app = SampleApp)
+    {
+        var path = Path.Combine(AppOutput(app), "functions.metadata");
+        Assert.True(File.Exists(path), $"Build samples/{app} first: {path} is missing.");
         return JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone();
     }
 
@@ -39,12 +59,40 @@ public sealed class FunctionsMetadataTests
     {
         var names = LoadMetadata().EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal);
 
-        Assert.Equal(
-            [
-                "CronflowCancelRun", "CronflowDashboard", "CronflowGetRun", "CronflowHealth", "CronflowListRuns", "CronflowOrchestrator", "CronflowPublishEvent",
-                "CronflowRaiseEvent", "CronflowReplayRun", "CronflowResume", "CronflowScheduleTick", "CronflowStep", "CronflowTriggerRun", "CronflowWebhook",
-            ],
-            names);
+        Assert.Equal(CronflowFunctions, names);
+    }
+
+    [Fact]
+    public void Metadata_MinimalApp_ListsEveryCronflowFunctionFromTheLibraryAssembly()
+    {
+        var functions = LoadMetadata(MinimalApp).EnumerateArray().ToList();
+
+        Assert.Equal(CronflowFunctions, functions.Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(functions, f => Assert.Equal("Cronflow.Functions.dll", f.GetProperty("scriptFile").GetString()));
+        Assert.True(File.Exists(Path.Combine(AppOutput(MinimalApp), "Cronflow.Functions.dll")));
+    }
+
+    [Fact]
+    public void Metadata_MinimalAndSampleApp_IndexTheSameFunctionsWithTheSameBindings()
+    {
+        static Dictionary<string, string> Bindings(JsonElement metadata) => metadata.EnumerateArray().ToDictionary(
+            f => f.GetProperty("name").GetString()!,
+            f => f.GetProperty("entryPoint").GetString() + " " + f.GetProperty("bindings").GetRawText(),
+            StringComparer.Ordinal);
+
+        Assert.Equal(Bindings(LoadMetadata(SampleApp)), Bindings(LoadMetadata(MinimalApp)));
+    }
+
+    [Fact]
+    public async Task GeneratedMetadataProvider_MinimalApp_ListsEveryCronflowFunctionForWorkerIndexing()
+    {
+        // With worker indexing (the SDK's default) the host asks the worker for its functions: the app's build
+        // generates this provider, and it must see the [Function] methods of the referenced library.
+        var functions = await new Cronflow.Functions.Minimal.GeneratedFunctionMetadataProvider().GetFunctionMetadataAsync(AppOutput(MinimalApp));
+
+        Assert.Equal(CronflowFunctions, functions.Select(f => f.Name).Order(StringComparer.Ordinal));
+        Assert.All(functions, f => Assert.Equal("Cronflow.Functions.dll", f.ScriptFile));
+        Assert.Equal("Cronflow.Functions.CronflowOrchestratorFunction.RunAsync", Assert.Single(functions, f => f.Name == WorkflowOrchestrator.Name).EntryPoint);
     }
 
     [Fact]
@@ -127,11 +175,10 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void HostJson_IsCopiedToTheAppOutput()
+    public void HostJson_IsCopiedToEveryAppOutput()
     {
-        var configuration = typeof(FunctionsMetadataTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-
-        Assert.True(File.Exists(Path.Combine(RepositoryRoot, "Cronflow.Functions", "bin", configuration, "net10.0", "host.json")));
+        Assert.True(File.Exists(Path.Combine(AppOutput(SampleApp), "host.json")));
+        Assert.True(File.Exists(Path.Combine(AppOutput(MinimalApp), "host.json")));
     }
 
     [Fact]

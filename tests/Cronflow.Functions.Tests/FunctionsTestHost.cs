@@ -29,7 +29,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         }
 
         services.AddCronflow(workflows ?? DefaultWorkflows);
-        services.AddCronflowFunctions();
+        services.AddCronflowFunctionsRuntime();
         _services = services.BuildServiceProvider();
         Runtime = _services.GetRequiredService<CronflowFunctionsRuntime>();
         Client = new Mock<DurableTaskClient>(MockBehavior.Strict, "test");

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Cronflow.Functions.App;
 
 namespace Cronflow.Functions.Tests;
 
@@ -12,7 +13,7 @@ public sealed class TelemetryWiringTests
         .AddInMemoryCollection(new Dictionary<string, string?>
         {
             [AppWorkflows.OrdersWebhookSecretSetting] = "orders-secret-0123456789",
-            [AppServices.ApplicationInsightsSetting] = applicationInsights,
+            [CronflowFunctionsOptions.ApplicationInsightsSetting] = applicationInsights,
         })
         .Build();
 

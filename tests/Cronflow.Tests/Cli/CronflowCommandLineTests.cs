@@ -168,7 +168,7 @@ public sealed class CronflowCommandLineTests
             var (runsCode, runs, _) = await RunAsync("runs", "--workflow", SampleWorkflowIds.DataFetching);
             var (_, started, _) = await RunAsync("trigger", "waits", "--payload", "null");
             var waiting = StartedRunId(started);
-            await Engine.DurableWaitTests.WaitForStatus(host.Client, waiting, RunStatus.Waiting);
+            await Engine.RunWaits.WaitForStatus(host.Client, waiting, RunStatus.Waiting);
             var (cancelCode, _, _) = await RunAsync("cancel", waiting, "--reason", "from the cli");
             var cancelled = await host.Client.WaitForRunAsync(waiting, TimeSpan.FromSeconds(30));
             var (resumeCode, _, resumeError) = await RunAsync("resume", "not-a-token");

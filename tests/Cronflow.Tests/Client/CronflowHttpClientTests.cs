@@ -130,7 +130,7 @@ public sealed class CronflowHttpClientTests(LocalHostFixture fixture) : IClassFi
     {
         using var client = fixture.Client();
         var runId = await client.TriggerAsync("payment", null);
-        await DurableWaitTests.WaitForStatus(client, runId, RunStatus.Waiting);
+        await RunWaits.WaitForStatus(client, runId, RunStatus.Waiting);
 
         var error = await Assert.ThrowsAsync<RunWaitTimeoutException>(() => client.WaitForRunAsync(runId, TimeSpan.FromMilliseconds(50)));
 
@@ -144,7 +144,7 @@ public sealed class CronflowHttpClientTests(LocalHostFixture fixture) : IClassFi
     {
         using var client = fixture.Client();
         var runId = await client.TriggerAsync("payment", null);
-        await DurableWaitTests.WaitForStatus(client, runId, RunStatus.Waiting);
+        await RunWaits.WaitForStatus(client, runId, RunStatus.Waiting);
         using var cancellation = new CancellationTokenSource();
 
         var wait = client.WaitForRunAsync(runId, TimeSpan.FromHours(1), cancellation.Token);
@@ -161,7 +161,7 @@ public sealed class CronflowHttpClientTests(LocalHostFixture fixture) : IClassFi
     {
         using var client = fixture.Client();
         var runId = await client.TriggerAsync("payment", null);
-        var waiting = await DurableWaitTests.WaitForStatus(client, runId, RunStatus.Waiting);
+        var waiting = await RunWaits.WaitForStatus(client, runId, RunStatus.Waiting);
 
         await client.RaiseEventAsync(runId, "payment.settled", new { amount = 42 });
         var run = await client.WaitForRunAsync(runId, Wait);
@@ -177,7 +177,7 @@ public sealed class CronflowHttpClientTests(LocalHostFixture fixture) : IClassFi
     {
         using var client = fixture.Client();
         var runId = await client.TriggerAsync("blocked", null);
-        await DurableWaitTests.WaitForStatus(client, runId, RunStatus.Running, r => r.Steps.Count > 0);
+        await RunWaits.WaitForStatus(client, runId, RunStatus.Running, r => r.Steps.Count > 0);
 
         await client.CancelAsync(runId, "no longer needed");
         var run = await client.WaitForRunAsync(runId, Wait);
@@ -192,7 +192,7 @@ public sealed class CronflowHttpClientTests(LocalHostFixture fixture) : IClassFi
     {
         using var client = fixture.Client();
         var runId = await client.TriggerAsync("approval", null);
-        var paused = await DurableWaitTests.WaitForStatus(client, runId, RunStatus.Waiting, r => r.Pauses.Count == 1);
+        var paused = await RunWaits.WaitForStatus(client, runId, RunStatus.Waiting, r => r.Pauses.Count == 1);
         var token = paused.Pauses[0].Token;
 
         var invalid = await Assert.ThrowsAsync<InvalidResumePayloadException>(() => client.ResumeAsync(token, new { approved = "yes" }));

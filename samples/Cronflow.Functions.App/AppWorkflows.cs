@@ -1,4 +1,4 @@
-namespace Cronflow.Functions;
+namespace Cronflow.Functions.App;
 
 /// <summary>The body of the demo webhook at <c>POST /api/webhooks/orders</c>.</summary>
 /// <param name="OrderId">The order id (required).</param>

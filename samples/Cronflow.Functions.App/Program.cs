@@ -1,4 +1,4 @@
-using Cronflow.Functions;
+using Cronflow.Functions.App;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 

@@ -1,0 +1,92 @@
+using Azure.Core.Serialization;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Cronflow.Functions;
+using Cronflow.Functions.Engine;
+using Cronflow.Scheduling;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Cronflow;
+
+/// <summary>Registers Cronflow in an Azure Functions app (isolated worker).</summary>
+public static class CronflowFunctionsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the workflows that <paramref name="configure"/> adds and everything the Cronflow functions of this
+    /// library use: the orchestrator <c>CronflowOrchestrator</c>, the activity <c>CronflowStep</c>, the HTTP API under
+    /// <c>/api</c>, the webhooks, the dashboard and the schedule timer <c>CronflowScheduleTick</c>. The Functions worker
+    /// SDK of the app finds those functions in this assembly when the app builds; call this once in <c>Program.cs</c>.
+    /// </summary>
+    /// <param name="services">The app's services (<c>builder.Services</c> of <c>FunctionsApplication.CreateBuilder</c>).</param>
+    /// <param name="configure">Adds the workflows (<see cref="CronflowBuilder.AddWorkflow(IWorkflowBuilder)"/>) and sets Cronflow's options.</param>
+    /// <param name="options">Sets the worker options (telemetry).</param>
+    /// <returns><paramref name="services"/>.</returns>
+    public static IServiceCollection AddCronflowFunctions(
+        this IServiceCollection services, Action<CronflowBuilder> configure, Action<CronflowFunctionsOptions>? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        var functionsOptions = new CronflowFunctionsOptions();
+        options?.Invoke(functionsOptions);
+
+        // Orchestration inputs, outputs, custom status and events go through the worker's serializer: use Cronflow's
+        // JSON conventions, the same as the embedded engine's.
+        services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(CronflowJson.Options));
+        services.AddCronflow(c =>
+        {
+            // A scaled-out Functions app rarely runs a step on the instance that ran its orchestration episode, so the
+            // per-process output cache would miss: copy earlier outputs into every step instead. Set first, so that
+            // configure can still choose otherwise.
+            c.Configure(o => o.InlineOutputBytes = int.MaxValue);
+            configure(c);
+        });
+        services.AddCronflowFunctionsRuntime();
+        if (functionsOptions.UseOpenTelemetry)
+        {
+            services.AddCronflowOpenTelemetry(functionsOptions.ApplicationInsightsConnectionString);
+        }
+
+        return services;
+    }
+
+    /// <summary>Registers what the function classes use. Call after <see cref="CronflowServiceCollectionExtensions.AddCronflow"/>.</summary>
+    internal static IServiceCollection AddCronflowFunctionsRuntime(this IServiceCollection services, Action<ScheduleOptions>? schedules = null)
+    {
+        var scheduleOptions = new ScheduleOptions();
+        schedules?.Invoke(scheduleOptions);
+        scheduleOptions.Validate();
+        services.AddSingleton(sp => new CronflowFunctionsRuntime(sp, scheduleOptions));
+        return services;
+    }
+
+    /// <summary>
+    /// OpenTelemetry in the worker: Cronflow's spans and instruments with the Functions worker's own, exported to
+    /// Application Insights when <paramref name="applicationInsights"/> is set.
+    /// </summary>
+    private static void AddCronflowOpenTelemetry(this IServiceCollection services, string? applicationInsights)
+    {
+        var exportToAzure = !string.IsNullOrWhiteSpace(applicationInsights);
+        services.AddOpenTelemetry()
+            .UseFunctionsWorkerDefaults()
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(CronflowTelemetry.Name);
+                if (exportToAzure)
+                {
+                    tracing.AddAzureMonitorTraceExporter(o => o.ConnectionString = applicationInsights);
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(CronflowTelemetry.Name);
+                if (exportToAzure)
+                {
+                    metrics.AddAzureMonitorMetricExporter(o => o.ConnectionString = applicationInsights);
+                }
+            });
+    }
+}

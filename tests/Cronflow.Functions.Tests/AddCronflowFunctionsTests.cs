@@ -1,0 +1,55 @@
+using Cronflow.Functions.Engine;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
+
+namespace Cronflow.Functions.Tests;
+
+/// <summary>The library's entry point, as a Functions app of its own calls it in Program.cs.</summary>
+public sealed class AddCronflowFunctionsTests
+{
+    private static IWorkflowBuilder Greet => Workflow.Define("greet").Step("hello", ctx => ctx.Payload);
+
+    [Fact]
+    public async Task AddCronflowFunctions_OneWorkflow_RegistersItAndBuildsEveryFunctionClass()
+    {
+        var services = new ServiceCollection().AddLogging().AddCronflowFunctions(c => c.AddWorkflow(Greet));
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        var runtime = provider.GetRequiredService<CronflowFunctionsRuntime>();
+
+        Assert.Equal(["greet"], runtime.Registry.All.Select(w => w.Id));
+        foreach (var type in new[] { typeof(CronflowOrchestratorFunction), typeof(CronflowStepFunction), typeof(CronflowHttpFunctions), typeof(CronflowWebhookFunction), typeof(CronflowScheduleTickFunction) })
+        {
+            Assert.NotNull(ActivatorUtilities.CreateInstance(provider, type));
+        }
+    }
+
+    [Fact]
+    public async Task AddCronflowFunctions_Defaults_CopyEarlierOutputsIntoEveryStepUnlessConfigured()
+    {
+        await using var defaults = new ServiceCollection().AddLogging().AddCronflowFunctions(c => c.AddWorkflow(Greet)).BuildServiceProvider();
+        await using var configured = new ServiceCollection().AddLogging()
+            .AddCronflowFunctions(c => c.AddWorkflow(Greet).Configure(o => o.InlineOutputBytes = 1024)).BuildServiceProvider();
+
+        Assert.Equal(int.MaxValue, defaults.GetRequiredService<CronflowOptions>().InlineOutputBytes);
+        Assert.Equal(1024, configured.GetRequiredService<CronflowOptions>().InlineOutputBytes);
+    }
+
+    [Fact]
+    public void AddCronflowFunctions_DuplicateWorkflowIds_ThrowsAtRegistration()
+    {
+        var ex = Assert.Throws<WorkflowDefinitionException>(() => new ServiceCollection().AddCronflowFunctions(c => c.AddWorkflow(Greet).AddWorkflow(Greet)));
+
+        Assert.Equal(ErrorCodes.DuplicateWorkflowId, Assert.Single(ex.Errors).Code);
+    }
+
+    [Fact]
+    public async Task AddCronflowFunctions_OpenTelemetryOff_RegistersNoTracerProvider()
+    {
+        await using var off = new ServiceCollection().AddLogging().AddCronflowFunctions(c => c.AddWorkflow(Greet), o => o.UseOpenTelemetry = false).BuildServiceProvider();
+        await using var on = new ServiceCollection().AddLogging().AddCronflowFunctions(c => c.AddWorkflow(Greet)).BuildServiceProvider();
+
+        Assert.Null(off.GetService<TracerProvider>());
+        Assert.NotNull(on.GetService<TracerProvider>());
+    }
+}
