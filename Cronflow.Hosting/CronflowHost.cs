@@ -1,5 +1,4 @@
 using Cronflow.Hosting;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -8,8 +7,9 @@ namespace Cronflow;
 /// <summary>
 /// The embedded Cronflow engine in a host of its own: the generic orchestrator and step activity on a DurableTask.Core
 /// worker, in memory or on Azure Storage (Azurite locally), optionally serving the HTTP API and the run inspector. No
-/// Functions host is needed. This is the short form of <c>services.AddCronflowHost(…)</c> with
-/// <c>app.MapCronflowApi("/api")</c> and <c>app.MapCronflowDashboard("/dashboard")</c>, built on the same pieces.
+/// Functions host is needed. This is the short form of <c>services.AddCronflowHost(…)</c> in a generic host of its
+/// own; with <see cref="CronflowHostOptions.ListenOn"/> it serves <c>MapCronflowApi("/api")</c> and
+/// <c>MapCronflowDashboard("/dashboard")</c> on its own listener.
 /// </summary>
 /// <example>
 /// <code>
@@ -54,27 +54,23 @@ public sealed class CronflowHost : IAsyncDisposable
         options?.Invoke(hostOptions);
         hostOptions.Validate();
 
-        IHost host;
-        WebApplication? web = null;
-        if (hostOptions.ListenUrls.Count > 0)
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "Cronflow" });
+
+        // The host of a library: it leaves the process's signals (Ctrl+C, SIGTERM) to the application.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = hostOptions.StopTimeout);
+        if (hostOptions.LoggerFactory is { } loggerFactory)
         {
-            var builder = LocalHttpServer.CreateBuilder(hostOptions);
-            Configure(builder, workflows, hostOptions);
-            web = builder.Build();
-            LocalHttpServer.MapEndpoints(web, hostOptions);
-            host = web;
-        }
-        else
-        {
-            var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "Cronflow" });
-            Configure(builder, workflows, hostOptions);
-            host = builder.Build();
+            builder.Services.AddSingleton(loggerFactory);
         }
 
+        builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateScopes = true }));
+        builder.Services.AddCronflowHost(workflows, hostOptions);
+        var host = builder.Build();
         try
         {
             await host.StartAsync().ConfigureAwait(false);
-            return new CronflowHost(host, web is null ? [] : LocalHttpServer.BoundUrls(web, hostOptions));
+            return new CronflowHost(host, host.Services.GetService<LocalHttpServer>()?.Urls ?? []);
         }
         catch
         {
@@ -93,20 +89,6 @@ public sealed class CronflowHost : IAsyncDisposable
         {
             await StopAsync(_host).ConfigureAwait(false);
         }
-    }
-
-    private static void Configure(IHostApplicationBuilder builder, Action<CronflowBuilder> workflows, CronflowHostOptions options)
-    {
-        // The host of a library: it leaves the process's signals (Ctrl+C, SIGTERM) to the application.
-        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.StopTimeout);
-        if (options.LoggerFactory is { } loggerFactory)
-        {
-            builder.Services.AddSingleton(loggerFactory);
-        }
-
-        builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateScopes = true }));
-        builder.Services.AddCronflowEngine(workflows, options);
     }
 
     private static async Task StopAsync(IHost host)

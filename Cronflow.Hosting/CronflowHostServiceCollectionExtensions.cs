@@ -16,8 +16,10 @@ public static class CronflowHostServiceCollectionExtensions
     /// <param name="services">The application's services.</param>
     /// <param name="workflows">Adds workflows (and services) to the application.</param>
     /// <param name="options">
-    /// Chooses the backend and concurrency. Default: in memory. <see cref="CronflowHostOptions.ListenOn"/> does not apply:
-    /// serve the HTTP API with <c>app.MapCronflowApi("/api")</c> instead.
+    /// Chooses the backend and concurrency. Default: in memory. In an ASP.NET Core application, serve the HTTP API with
+    /// <c>app.MapCronflowApi("/api")</c>; <see cref="CronflowHostOptions.ListenOn"/> starts the local host's own listener
+    /// beside the engine instead (for a worker service or a console app), with the local host's rules: loopback only
+    /// without <see cref="CronflowHostOptions.ApiKey"/>.
     /// </param>
     /// <exception cref="WorkflowDefinitionException">A definition is invalid; every problem is listed.</exception>
     public static IServiceCollection AddCronflowHost(this IServiceCollection services, Action<CronflowBuilder> workflows, Action<CronflowHostOptions>? options = null)
@@ -26,20 +28,13 @@ public static class CronflowHostServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(workflows);
         var hostOptions = new CronflowHostOptions();
         options?.Invoke(hostOptions);
-        hostOptions.Validate();
-        if (hostOptions.ListenUrls.Count > 0)
-        {
-            throw new ArgumentException(
-                "ListenOn is for CronflowHost.StartAsync. In an application, serve the HTTP API with app.MapCronflowApi(\"/api\") on the application's own server.",
-                nameof(options));
-        }
-
-        return services.AddCronflowEngine(workflows, hostOptions);
+        return services.AddCronflowHost(workflows, hostOptions);
     }
 
-    /// <summary>The registration behind <see cref="AddCronflowHost"/> and <see cref="CronflowHost.StartAsync"/>.</summary>
-    internal static IServiceCollection AddCronflowEngine(this IServiceCollection services, Action<CronflowBuilder> workflows, CronflowHostOptions hostOptions)
+    /// <summary>The registration behind <see cref="AddCronflowHost(IServiceCollection, Action{CronflowBuilder}, Action{CronflowHostOptions})"/> and <see cref="CronflowHost.StartAsync"/>.</summary>
+    internal static IServiceCollection AddCronflowHost(this IServiceCollection services, Action<CronflowBuilder> workflows, CronflowHostOptions hostOptions)
     {
+        hostOptions.Validate();
         if (services.Any(d => d.ServiceType == typeof(CronflowEngine)))
         {
             throw new InvalidOperationException("AddCronflowHost is called once per application: register every workflow in that one call.");
@@ -55,6 +50,12 @@ public static class CronflowHostServiceCollectionExtensions
             provider.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService(provider => provider.GetRequiredService<CronflowEngine>());
         services.AddSingleton(provider => provider.GetRequiredService<CronflowEngine>().Client);
+        if (hostOptions.ListenUrls.Count > 0)
+        {
+            services.AddSingleton(provider => new LocalHttpServer(provider.GetRequiredService<CronflowEngine>()));
+            services.AddHostedService(provider => provider.GetRequiredService<LocalHttpServer>());
+        }
+
         return services;
     }
 }

@@ -10,25 +10,34 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Cronflow.Hosting;
 
 /// <summary>
-/// The local host's web side, and the request adapters behind <c>MapCronflowApi</c> and <c>MapCronflowDashboard</c>:
-/// every request below the API's prefix is adapted to the shared <see cref="CronflowHttpApi"/>, and every request below
-/// the dashboard's to the shared <see cref="CronflowDashboard"/>, so the local host, an application that maps them and
-/// the Functions app answer alike.
+/// The local host's listener, as a hosted service beside the engine when <see cref="CronflowHostOptions.ListenOn"/> is
+/// used: a Kestrel of its own that binds only the given addresses and serves <c>MapCronflowApi("/api")</c> and
+/// <c>MapCronflowDashboard("/dashboard")</c> over the application's engine. Also the request adapters behind those
+/// two: every request below the API's prefix is adapted to the shared <see cref="CronflowHttpApi"/>, and every request
+/// below the dashboard's to the shared <see cref="CronflowDashboard"/>, so the local host, an application that maps
+/// them and the Functions app answer alike.
 /// </summary>
-internal static class LocalHttpServer
+internal sealed class LocalHttpServer(CronflowEngine engine) : IHostedService, IAsyncDisposable
 {
+    private WebApplication? _app;
+
+    /// <summary>The addresses the server bound (empty before it starts).</summary>
+    public IReadOnlyList<string> Urls { get; private set; } = [];
+
     /// <summary>
-    /// A web application builder that binds only the addresses given to <see cref="CronflowHostOptions.ListenOn"/>. The
-    /// empty builder reads no appsettings*.json, environment variables (ASPNETCORE_URLS, Kestrel__*) or command line, so
-    /// no configuration can add or change them.
+    /// Binds the addresses given to <see cref="CronflowHostOptions.ListenOn"/> and nothing else: the empty builder reads
+    /// no appsettings*.json, environment variables (ASPNETCORE_URLS, Kestrel__*) or command line, so no configuration
+    /// can add or change them. Without a key, a non-loopback address is refused.
     /// </summary>
-    public static WebApplicationBuilder CreateBuilder(CronflowHostOptions options)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var options = engine.Options;
         foreach (var url in options.ListenUrls)
         {
             EnsureSafeBinding(url, options.ApiKey);
@@ -37,6 +46,8 @@ internal static class LocalHttpServer
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Cronflow" });
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton(engine.LoggerFactory);
+        builder.Services.AddSingleton(engine);
         builder.WebHost.UseUrls([.. options.ListenUrls]);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -44,15 +55,39 @@ internal static class LocalHttpServer
             kestrel.Limits.MaxConcurrentConnections = MaxConnections;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
         });
-        return builder;
+
+        var app = builder.Build();
+        MapEndpoints(app, options);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        _app = app;
+        var urls = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        var exposed = options.ApiKey is null ? urls.FirstOrDefault(url => !IsLoopbackUrl(url)) : null;
+        if (exposed is not null)
+        {
+            await StopAsync(cancellationToken).ConfigureAwait(false);
+            throw new InvalidOperationException($"Refusing to serve the Cronflow API on {exposed} without an API key: the server bound an address that is not loopback.");
+        }
+
+        Urls = urls;
     }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _app, null) is { } app)
+        {
+            await app.StopAsync(cancellationToken).ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
     /// <summary>
     /// The local host's routes: the API at <c>/api</c> and the dashboard at <see cref="DashboardPath"/> (<c>/</c>
     /// redirects there). With no key they answer only loopback names (SPEC §5.1); with one, the API asks for it and the
     /// dashboard signs browsers in with it.
     /// </summary>
-    public static void MapEndpoints(WebApplication app, CronflowHostOptions options)
+    private static void MapEndpoints(WebApplication app, CronflowHostOptions options)
     {
         void Exposure(CronflowEndpointOptions endpoint)
         {
@@ -67,16 +102,6 @@ internal static class LocalHttpServer
             context.Response.Redirect(DashboardPath + "/");
             return Task.CompletedTask;
         });
-    }
-
-    /// <summary>The addresses the started server bound; refuses (throws) a non-loopback one when there is no key.</summary>
-    public static IReadOnlyList<string> BoundUrls(WebApplication app, CronflowHostOptions options)
-    {
-        var urls = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-        var exposed = options.ApiKey is null ? urls.FirstOrDefault(url => !IsLoopbackUrl(url)) : null;
-        return exposed is null
-            ? urls
-            : throw new InvalidOperationException($"Refusing to serve the Cronflow API on {exposed} without an API key: the server bound an address that is not loopback.");
     }
 
     /// <summary>At most this many connections at once; Kestrel refuses the next ones until some close.</summary>

@@ -86,13 +86,25 @@ public sealed class GenericHostTests
     }
 
     [Fact]
-    public void AddCronflowHost_ListenOn_IsRefusedWithMapCronflowApiHint()
+    public async Task AddCronflowHost_ListenOn_ServesLocalApiOverTheApplicationsEngine()
     {
-        var services = new ServiceCollection();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var greeter = new Greeter();
+        builder.Services.AddSingleton(greeter);
+        builder.Services.AddCronflowHost(c => c.AddWorkflow(Greeting()), o => o.ListenOn("http://127.0.0.1:0"));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var url = Assert.Single(host.Services.GetRequiredService<LocalHttpServer>().Urls);
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
 
-        var error = Assert.Throws<ArgumentException>(() => services.AddCronflowHost(c => c.AddWorkflow(Greeting()), o => o.ListenOn("http://127.0.0.1:0")));
+        var trigger = await http.PostAsync("/api/workflows/greeting/runs", new StringContent("{\"name\":\"bo\"}", System.Text.Encoding.UTF8, "application/json"));
+        var runId = System.Text.Json.JsonDocument.Parse(await trigger.Content.ReadAsStringAsync()).RootElement.GetProperty("runId").GetString()!;
+        var run = await host.Services.GetRequiredService<ICronflowClient>().WaitForRunAsync(runId, TimeSpan.FromSeconds(20));
+        await host.StopAsync();
 
-        Assert.Contains("MapCronflowApi", error.Message, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, trigger.StatusCode);
+        Assert.Equal("hello bo", run.Output.As<string>());
+        Assert.Equal(1, greeter.Calls);
     }
 
     [Fact]
