@@ -70,7 +70,7 @@ public sealed class CronflowHost : IAsyncDisposable
         try
         {
             await host.StartAsync().ConfigureAwait(false);
-            return new CronflowHost(host, host.Services.GetService<LocalHttpServer>()?.Urls ?? []);
+            return new CronflowHost(host, host.Services.GetService<CronflowListener>()?.Urls ?? []);
         }
         catch
         {

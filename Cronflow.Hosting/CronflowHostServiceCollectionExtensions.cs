@@ -52,7 +52,8 @@ public static class CronflowHostServiceCollectionExtensions
         services.AddSingleton(provider => provider.GetRequiredService<CronflowEngine>().Client);
         if (hostOptions.ListenUrls.Count > 0)
         {
-            services.AddSingleton(provider => new LocalHttpServer(provider.GetRequiredService<CronflowEngine>()));
+            services.AddSingleton(new CronflowListener());
+            services.AddSingleton(provider => new LocalHttpServer(provider.GetRequiredService<CronflowEngine>(), provider.GetRequiredService<CronflowListener>()));
             services.AddHostedService(provider => provider.GetRequiredService<LocalHttpServer>());
         }
 

@@ -23,12 +23,9 @@ namespace Cronflow.Hosting;
 /// below the dashboard's to the shared <see cref="CronflowDashboard"/>, so the local host, an application that maps
 /// them and the Functions app answer alike.
 /// </summary>
-internal sealed class LocalHttpServer(CronflowEngine engine) : IHostedService, IAsyncDisposable
+internal sealed class LocalHttpServer(CronflowEngine engine, CronflowListener listener) : IHostedService, IAsyncDisposable
 {
     private WebApplication? _app;
-
-    /// <summary>The addresses the server bound (empty before it starts).</summary>
-    public IReadOnlyList<string> Urls { get; private set; } = [];
 
     /// <summary>
     /// Binds the addresses given to <see cref="CronflowHostOptions.ListenOn"/> and nothing else: the empty builder reads
@@ -68,7 +65,7 @@ internal sealed class LocalHttpServer(CronflowEngine engine) : IHostedService, I
             throw new InvalidOperationException($"Refusing to serve the Cronflow API on {exposed} without an API key: the server bound an address that is not loopback.");
         }
 
-        Urls = urls;
+        listener.Urls = urls;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -94,7 +94,7 @@ public sealed class GenericHostTests
         builder.Services.AddCronflowHost(c => c.AddWorkflow(Greeting()), o => o.ListenOn("http://127.0.0.1:0"));
         using var host = builder.Build();
         await host.StartAsync();
-        var url = Assert.Single(host.Services.GetRequiredService<LocalHttpServer>().Urls);
+        var url = Assert.Single(host.Services.GetRequiredService<CronflowListener>().Urls);
         using var http = new HttpClient { BaseAddress = new Uri(url) };
 
         var trigger = await http.PostAsync("/api/workflows/greeting/runs", new StringContent("{\"name\":\"bo\"}", System.Text.Encoding.UTF8, "application/json"));
