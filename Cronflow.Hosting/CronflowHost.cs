@@ -65,7 +65,7 @@ public sealed class CronflowHost : IAsyncDisposable
         }
 
         builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateScopes = true }));
-        builder.Services.AddCronflowHost(workflows, hostOptions);
+        builder.Services.AddCronflowEngine(workflows, hostOptions);
         var host = builder.Build();
         try
         {

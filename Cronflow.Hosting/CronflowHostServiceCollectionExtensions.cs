@@ -28,11 +28,11 @@ public static class CronflowHostServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(workflows);
         var hostOptions = new CronflowHostOptions();
         options?.Invoke(hostOptions);
-        return services.AddCronflowHost(workflows, hostOptions);
+        return services.AddCronflowEngine(workflows, hostOptions);
     }
 
     /// <summary>The registration behind <see cref="AddCronflowHost(IServiceCollection, Action{CronflowBuilder}, Action{CronflowHostOptions})"/> and <see cref="CronflowHost.StartAsync"/>.</summary>
-    internal static IServiceCollection AddCronflowHost(this IServiceCollection services, Action<CronflowBuilder> workflows, CronflowHostOptions hostOptions)
+    internal static IServiceCollection AddCronflowEngine(this IServiceCollection services, Action<CronflowBuilder> workflows, CronflowHostOptions hostOptions)
     {
         hostOptions.Validate();
         if (services.Any(d => d.ServiceType == typeof(CronflowEngine)))
