@@ -92,7 +92,8 @@ public sealed class CronflowHost : IAsyncDisposable
                 backend.Client,
                 registry,
                 provider.GetRequiredService<CronflowOptions>(),
-                provider.GetRequiredService<RunCancellations>());
+                provider.GetRequiredService<RunCancellations>(),
+                backend.Updates);
             provider.GetRequiredService<RunCancellations>().Watch = client;
             host = new CronflowHost(provider, worker, backend, client, hostOptions.StopTimeout, loggerFactory.CreateLogger(HostLoggerCategory));
             await client.EnsureGatesAsync().ConfigureAwait(false);
