@@ -24,22 +24,19 @@ for arg in "$@"; do
   esac
 done
 
-started_pid=""
-cleanup() {
-  if [ -n "$started_pid" ] && [ "$(tr -dc '0-9' <.tools/azurite.pid 2>/dev/null || true)" = "$started_pid" ]; then
-    bash scripts/azurite.sh stop || true
-  fi
-}
+# What `azurite.sh ensure` answered (running, or started:PID); `release` stops Azurite only if this script started it.
+azurite=""
+cleanup() { bash scripts/azurite.sh release "$azurite" || true; }
 trap cleanup EXIT
 
 if [ "$in_memory" = 0 ]; then
-  if bash scripts/azurite.sh status >/dev/null 2>&1; then
-    echo "benchmarks: Azurite is running; using it (it will be left running)"
-  elif [ "$quick" = 1 ]; then
+  if [ "$quick" = 1 ] && ! bash scripts/azurite.sh status >/dev/null 2>&1; then
     echo "benchmarks: Azurite is not running; the quick run stays in memory"
   else
-    bash scripts/azurite.sh start
-    started_pid="$(tr -dc '0-9' <.tools/azurite.pid 2>/dev/null || true)"
+    azurite="$(bash scripts/azurite.sh ensure)"
+    if [ "$azurite" = running ]; then
+      echo "benchmarks: Azurite is running; using it (it will be left running)"
+    fi
   fi
 fi
 

@@ -5,6 +5,13 @@
 #   bash scripts/azurite.sh start    # install (once) and start Azurite in the background
 #   bash scripts/azurite.sh status   # exit 0 if blob/queue/table ports accept connections
 #   bash scripts/azurite.sh stop     # stop the Azurite started by `start`
+#   state="$(bash scripts/azurite.sh ensure)"   # start unless running; prints `running` or `started:PID`
+#   bash scripts/azurite.sh release "$state"    # stop it only if that `ensure` started it
+#
+# `ensure` and `release` are for scripts that need Azurite for a while: `ensure` logs to stderr and prints one word
+# on stdout, `running` (one was already listening; `release` leaves it alone) or `started:PID`; `release` stops the
+# Azurite only when given `started:PID` and that PID is still the one recorded in .tools/azurite.pid. Each caller
+# keeps its own answer, so a script never stops an Azurite that it found running.
 #
 # Azurite is installed with npm into .tools/azurite at the repository root. The process started by
 # `start` is recorded in .tools/azurite.pid and logs to .tools/azurite.log. `stop` only ever signals
@@ -13,11 +20,14 @@
 # Environment:
 #   AZURITE_LOCATION=DIR   persist data in DIR (passed as --location) instead of --inMemoryPersistence
 #   AZURITE_TIMEOUT=SEC    how long `start` waits for the ports (default 60)
+#   AZURITE_PORTS="B Q T"  the blob, queue and table ports (default "10000 10001 10002", which
+#                          UseDevelopmentStorage=true connects to)
 set -euo pipefail
 
 AZURITE_VERSION="3.37.0"
 HOST="127.0.0.1"
-PORTS=(10000 10001 10002) # blob, queue, table
+DEFAULT_PORTS="10000 10001 10002"
+read -r -a PORTS <<<"${AZURITE_PORTS:-$DEFAULT_PORTS}" # blob, queue, table
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS_DIR="$ROOT/.tools"
@@ -29,6 +39,8 @@ START_TIMEOUT="${AZURITE_TIMEOUT:-60}"
 
 log() { printf 'azurite: %s\n' "$*"; }
 die() { printf 'azurite: error: %s\n' "$*" >&2; exit 1; }
+
+((${#PORTS[@]} == 3)) || die "AZURITE_PORTS must name three ports (blob, queue, table), not '${AZURITE_PORTS:-}'"
 
 # True when something accepts TCP connections on HOST:$1 (bash /dev/tcp, no extra packages).
 port_open() {
@@ -147,6 +159,9 @@ wait_ports_closed() {
   done
 }
 
+# Set by cmd_start to the PID of the Azurite it started, if it started one.
+STARTED_PID=""
+
 cmd_start() {
   if all_ports_open; then
     log "already running: ports ${PORTS[*]} on $HOST accept connections; not starting another"
@@ -209,8 +224,40 @@ cmd_start() {
     fi
     sleep 0.2
   done
+  STARTED_PID="$pid"
   log "running (PID $pid): blob $HOST:${PORTS[0]}, queue $HOST:${PORTS[1]}, table $HOST:${PORTS[2]}"
-  log "connection string: UseDevelopmentStorage=true"
+  if [[ "${PORTS[*]}" == "$DEFAULT_PORTS" ]]; then
+    log "connection string: UseDevelopmentStorage=true"
+  fi
+}
+
+# Starts Azurite unless one is listening (logging to stderr) and prints `started:PID` or `running` on stdout.
+cmd_ensure() {
+  cmd_start >&2
+  if [[ -n "$STARTED_PID" ]]; then
+    echo "started:$STARTED_PID"
+  else
+    echo "running"
+  fi
+}
+
+# Stops the Azurite that `ensure` started, given what `ensure` printed; leaves any other alone.
+cmd_release() {
+  local state="${1:-}" pid recorded
+  case "$state" in
+    # ensure found Azurite running (someone else's: leave it), or did not answer (it failed, or was never called).
+    running | "") ;;
+    started:*)
+      pid="${state#started:}"
+      recorded="$(read_pid || true)"
+      if [[ -z "$pid" || "$recorded" != "$pid" ]]; then
+        log "the Azurite ensure started (PID ${pid:-?}) is no longer the one in .tools/azurite.pid; signalled nothing"
+        return 0
+      fi
+      cmd_stop
+      ;;
+    *) die "release takes what ensure printed (running or started:PID), not '$state'" ;;
+  esac
 }
 
 cmd_stop() {
@@ -272,7 +319,7 @@ cmd_status() {
 }
 
 usage() {
-  echo "usage: bash scripts/azurite.sh install|start|stop|status" >&2
+  echo "usage: bash scripts/azurite.sh install|start|stop|status|ensure|release STATE" >&2
   exit 2
 }
 
@@ -281,5 +328,7 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  ensure) cmd_ensure ;;
+  release) cmd_release "${2:-}" ;;
   *) usage ;;
 esac

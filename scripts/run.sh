@@ -13,17 +13,13 @@ for arg in "$@"; do
   [ "$arg" = "--in-memory" ] && in_memory=1
 done
 
-started_azurite=0
-cleanup() {
-  if [ "$started_azurite" = 1 ]; then
-    bash scripts/azurite.sh stop || true
-  fi
-}
+# What `azurite.sh ensure` answered (running, or started:PID); `release` stops Azurite only if this script started it.
+azurite=""
+cleanup() { bash scripts/azurite.sh release "$azurite" || true; }
 trap cleanup EXIT
 
-if [ "$in_memory" = 0 ] && ! bash scripts/azurite.sh status >/dev/null 2>&1; then
-  bash scripts/azurite.sh start
-  started_azurite=1
+if [ "$in_memory" = 0 ]; then
+  azurite="$(bash scripts/azurite.sh ensure)"
 fi
 
 dotnet build samples/Cronflow.Local -c Release -nologo -clp:ErrorsOnly

@@ -10,12 +10,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-started_azurite=0
-cleanup() {
-  if [ "$started_azurite" = 1 ]; then
-    bash scripts/azurite.sh stop || true
-  fi
-}
+# What `azurite.sh ensure` answered (running, or started:PID); `release` stops Azurite only if this script started it.
+azurite=""
+cleanup() { bash scripts/azurite.sh release "$azurite" || true; }
 trap cleanup EXIT
 # A signal ends the run (the EXIT trap then stops what was started) instead of going on with the next project.
 trap 'exit 130' INT
@@ -32,10 +29,7 @@ fi
 
 # The outage tests start private Azurite instances of their own from .tools/azurite: install it even when one is running.
 bash scripts/azurite.sh install
-if ! bash scripts/azurite.sh status >/dev/null 2>&1; then
-  bash scripts/azurite.sh start
-  started_azurite=1
-fi
+azurite="$(bash scripts/azurite.sh ensure)"
 export CRONFLOW_AZURITE="UseDevelopmentStorage=true"
 
 echo "== build"

@@ -322,7 +322,7 @@ internal static class DashboardPages
 
     private static string? Branches(WorkflowDefinition workflow, string path)
     {
-        var node = WorkflowBuilder.Walk(workflow.Nodes).FirstOrDefault(n => n.Path == path);
+        var node = NodeWalker.Walk(workflow.Nodes).FirstOrDefault(n => n.Path == path);
         return node switch
         {
             ParallelNode parallel => $"{parallel.Branches.Count} branches run side by side" + (parallel.MaxConcurrency is { } max ? $", at most {max} at once" : ""),
@@ -498,7 +498,7 @@ internal static class DashboardPages
     private static string Token(DashboardView view) => "<input type=\"hidden\" name=\"" + CronflowDashboard.AntiforgeryField + "\" value=\"" + view.AntiforgeryToken + "\">";
 
     private static string WaitedEvent(WorkflowDefinition workflow) =>
-        WorkflowBuilder.Walk(workflow.Nodes).OfType<WaitForEventNode>().FirstOrDefault() is { } wait ? " value=\"" + E(wait.EventName) + "\"" : "";
+        NodeWalker.Walk(workflow.Nodes).OfType<WaitForEventNode>().FirstOrDefault() is { } wait ? " value=\"" + E(wait.EventName) + "\"" : "";
 
     private static string Badge(RunStatus status) => "<span class=\"badge s-" + Lower(status) + "\">" + status + "</span>";
 

@@ -104,12 +104,19 @@ internal sealed class IfNode(string path, string name) : Node(path, name)
         Else is null ? Branches.Select(b => (IReadOnlyList<Node>)b.Nodes) : Branches.Select(b => (IReadOnlyList<Node>)b.Nodes).Append(Else);
 }
 
+/// <summary>
+/// Builds the body of <paramref name="node"/> for one item (given as JSON) in workflow <paramref name="workflowId"/>.
+/// Supplied by the builder that made the node. Throws <see cref="WorkflowDefinitionException"/> when the body is
+/// invalid and <see cref="ForEachBodyException"/> when the user's body code throws.
+/// </summary>
+internal delegate IReadOnlyList<Node> ForEachBodyFactory(ForEachNode node, string workflowId, JsonElement item);
+
 /// <summary>A for-each node. Its body depends on the item, so it is built per item, from the item's JSON.</summary>
 internal sealed class ForEachNode(
     string path,
     string name,
     Func<FlowContext, IReadOnlyList<JsonElement>> selectItems,
-    Func<JsonElement, WorkflowBuilder, Exception?> buildBody,
+    ForEachBodyFactory buildBody,
     ForEachOptions options) : Node(path, name)
 {
     public Func<FlowContext, IReadOnlyList<JsonElement>> SelectItems { get; } = selectItems;
@@ -126,17 +133,7 @@ internal sealed class ForEachNode(
     public string BodyPrefix => Path + "/each/";
 
     /// <summary>Builds the body for one item. Throws <see cref="WorkflowDefinitionException"/> when the body is invalid.</summary>
-    public IReadOnlyList<Node> BuildBody(string workflowId, JsonElement item)
-    {
-        var builder = WorkflowBuilder.ForBody(workflowId, BodyPrefix);
-        var error = buildBody(item, builder);
-        if (error is not null)
-        {
-            throw new ForEachBodyException($"The body of for-each '{Name}' threw while building its steps for an item: {error.Message}", error);
-        }
-
-        return builder.BuildBody(Name, Path);
-    }
+    public IReadOnlyList<Node> BuildBody(string workflowId, JsonElement item) => buildBody(this, workflowId, item);
 
     public override string Describe() =>
         $"{base.Describe()}|max={MaxConcurrency}|chunk={ChunkSize}|body={(Template is null ? "?" : string.Join(";", Template.Select(n => n.Describe())))}";

@@ -45,8 +45,8 @@ public sealed class WorkflowDefinition
         HasOnSuccess = hooks.ContainsKey(OnSuccessPath);
         HasOnFailure = hooks.ContainsKey(OnFailurePath);
         IndexCallables(nodes, _callables);
-        _forEachNodes = WorkflowBuilder.Walk(nodes).OfType<ForEachNode>().ToList();
-        StepNames = WorkflowBuilder.Walk(nodes).Select(n => n.Name).ToList();
+        _forEachNodes = NodeWalker.Walk(nodes).OfType<ForEachNode>().ToList();
+        StepNames = NodeWalker.Walk(nodes).Select(n => n.Name).ToList();
         Fingerprint = ComputeFingerprint(nodes, hooks.Keys);
     }
 
@@ -86,7 +86,7 @@ public sealed class WorkflowDefinition
     internal IReadOnlyList<Node> Nodes { get; }
 
     /// <summary>The workflows this one starts as subflows (outside for-each bodies).</summary>
-    internal IEnumerable<SubflowNode> Subflows => WorkflowBuilder.Walk(Nodes).OfType<SubflowNode>();
+    internal IEnumerable<SubflowNode> Subflows => NodeWalker.Walk(Nodes).OfType<SubflowNode>();
 
     internal bool HasOnSuccess { get; }
 
@@ -114,7 +114,7 @@ public sealed class WorkflowDefinition
         var body = owner.BuildBody(Id, items[depth]);
         var bodyCallables = new Dictionary<string, Callable>(StringComparer.Ordinal);
         IndexCallables(body, bodyCallables);
-        return Resolve(path, items, depth + 1, bodyCallables, WorkflowBuilder.Walk(body).OfType<ForEachNode>().ToList());
+        return Resolve(path, items, depth + 1, bodyCallables, NodeWalker.Walk(body).OfType<ForEachNode>().ToList());
     }
 
     /// <summary>Finds the node at <paramref name="path"/>, building for-each bodies from <paramref name="items"/> on the way.</summary>
@@ -124,7 +124,7 @@ public sealed class WorkflowDefinition
         var depth = 0;
         while (true)
         {
-            var all = WorkflowBuilder.Walk(nodes).ToList();
+            var all = NodeWalker.Walk(nodes).ToList();
             if (all.FirstOrDefault(n => n.Path == path) is { } found)
             {
                 return found;
@@ -142,7 +142,7 @@ public sealed class WorkflowDefinition
 
     private static void IndexCallables(IEnumerable<Node> nodes, Dictionary<string, Callable> callables)
     {
-        foreach (var node in WorkflowBuilder.Walk(nodes))
+        foreach (var node in NodeWalker.Walk(nodes))
         {
             switch (node)
             {
@@ -190,7 +190,7 @@ public sealed class WorkflowDefinition
     private static string ComputeFingerprint(IEnumerable<Node> nodes, IEnumerable<string> hooks)
     {
         var text = new StringBuilder();
-        foreach (var node in WorkflowBuilder.Walk(nodes))
+        foreach (var node in NodeWalker.Walk(nodes))
         {
             text.Append(node.Describe()).Append('\n');
         }

@@ -8,7 +8,7 @@ public sealed class WorkflowModelTests
 
     private static Task<object?> Branch(StepContext context) => Task.FromResult<object?>(1);
 
-    private static List<string> Paths(IEnumerable<Node> nodes) => WorkflowBuilder.Walk(nodes).Select(n => n.Path).ToList();
+    private static List<string> Paths(IEnumerable<Node> nodes) => NodeWalker.Walk(nodes).Select(n => n.Path).ToList();
 
     private static WorkflowDefinition Conditional() => Workflow.Define("conditional")
         .Step("start", _ => 1)

@@ -39,7 +39,7 @@ public sealed class ReplaySafetyTests
             c.AddWorkflow(wf);
         });
         var runId = await host.Client.TriggerAsync("drifting", null);
-        await DurableWaitTests.WaitForStatus(host.Client, runId, RunStatus.Running, r => r.Steps.Any(s => s.Name == "b"));
+        await RunWaits.WaitForStatus(host.Client, runId, RunStatus.Running, r => r.Steps.Any(s => s.Name == "b"));
 
         flag.On = false;
         signals.Set("finish-b");

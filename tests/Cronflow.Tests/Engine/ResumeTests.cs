@@ -19,7 +19,7 @@ public sealed class ResumeTests
         await using var host = await CronflowHost.StartAsync(c => Approval(c, inbox));
         var runId = await host.Client.TriggerAsync("approval", null);
         var token = await inbox.Get();
-        await DurableWaitTests.WaitForStatus(host.Client, runId, RunStatus.Waiting, r => r.Pauses.Count == 1);
+        await RunWaits.WaitForStatus(host.Client, runId, RunStatus.Waiting, r => r.Pauses.Count == 1);
 
         var refused = await Assert.ThrowsAsync<InvalidResumePayloadException>(() => host.Client.ResumeAsync(token, new { approved = true, approvedAt = "tomorrow" }));
 
@@ -56,7 +56,7 @@ public sealed class ResumeTests
         using var http = new HttpClient { BaseAddress = new Uri(host.Urls.Single()) };
         var runId = await host.Client.TriggerAsync("approval", null);
         var token = await inbox.Get();
-        await DurableWaitTests.WaitForStatus(host.Client, runId, RunStatus.Waiting, r => r.Pauses.Count == 1);
+        await RunWaits.WaitForStatus(host.Client, runId, RunStatus.Waiting, r => r.Pauses.Count == 1);
 
         using var response = await http.PostAsync($"/api/resume/{token}", new StringContent("""{ "approved": true, "approvedAt": "tomorrow" }""", Encoding.UTF8, "application/json"));
 
@@ -142,7 +142,7 @@ public sealed class ResumeTests
         await using var host = await CronflowHost.StartAsync(c => Approval(c, inbox));
         var runId = await host.Client.TriggerAsync("approval", null);
         var token = await inbox.Get();
-        await DurableWaitTests.WaitForStatus(host.Client, runId, RunStatus.Waiting, r => r.Pauses.Count == 1);
+        await RunWaits.WaitForStatus(host.Client, runId, RunStatus.Waiting, r => r.Pauses.Count == 1);
         var forged = token[..^1] + (token[^1] == '0' ? '1' : '0');
 
         await Assert.ThrowsAsync<ResumeTokenNotFoundException>(() => host.Client.ResumeAsync(forged, new { approved = true }));

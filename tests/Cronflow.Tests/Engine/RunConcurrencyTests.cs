@@ -54,7 +54,7 @@ public sealed class RunConcurrencyTests
         for (var i = 0; i < 4; i++)
         {
             ids.Add(await host.Client.TriggerAsync("gated", new { n = i }));
-            await DurableWaitTests.WaitForStatus(host.Client, ids[i], i < 2 ? RunStatus.Running : RunStatus.Pending, r => i < 2 ? r.Steps.Count == 1 : r.WaitingFor is not null);
+            await RunWaits.WaitForStatus(host.Client, ids[i], i < 2 ? RunStatus.Running : RunStatus.Pending, r => i < 2 ? r.Steps.Count == 1 : r.WaitingFor is not null);
         }
 
         var queued = await host.Client.GetRunAsync(ids[3]);
@@ -64,12 +64,12 @@ public sealed class RunConcurrencyTests
         // Freeing one slot starts the earliest waiting run, not a later one.
         signals.Set("release-0");
         await host.Client.WaitForRunAsync(ids[0], Wait);
-        await DurableWaitTests.WaitForStatus(host.Client, ids[2], RunStatus.Running, r => r.Steps.Count == 1);
+        await RunWaits.WaitForStatus(host.Client, ids[2], RunStatus.Running, r => r.Steps.Count == 1);
         Assert.Equal(RunStatus.Pending, (await host.Client.GetRunAsync(ids[3]))!.Status);
 
         // Cancelling a running run gives its slot back too.
         await host.Client.CancelAsync(ids[1], "not needed");
-        await DurableWaitTests.WaitForStatus(host.Client, ids[3], RunStatus.Running, r => r.Steps.Count == 1);
+        await RunWaits.WaitForStatus(host.Client, ids[3], RunStatus.Running, r => r.Steps.Count == 1);
 
         signals.Set("release-2");
         signals.Set("release-3");

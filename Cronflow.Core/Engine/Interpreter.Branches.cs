@@ -1,0 +1,126 @@
+namespace Cronflow;
+
+/// <summary>Parallel, race and if blocks.</summary>
+internal sealed partial class Interpreter
+{
+    private async Task<FlowValue> RunParallelAsync(ParallelNode node, Scope scope, int attempt, BlockState? block, CancellationToken cancel)
+    {
+        var count = node.Branches.Count;
+        var window = new SlidingWindow(this, count, node.MaxConcurrency ?? count, cancel, node.MaxConcurrency is null ? null : block);
+        if (block is not null)
+        {
+            block.Snapshot = () => Outcomes(node, window, null, null);
+            block.InFlight = window.Running;
+        }
+
+        var results = await window.RunAsync(
+            (index, token) => CallStepAsync($"{node.Path}/{index}", BranchName(node, index), scope, attempt, null, null, token),
+            (index, failure) => new NodeFailure(RunErrors.ParallelBranchFailed(BranchName(node, index), index, node.Name, failure.Error, Outcomes(node, window, index, failure.Error))));
+        return FlowValues.Array(results);
+    }
+
+    private async Task<FlowValue> RunRaceAsync(RaceNode node, Scope scope, int attempt, BlockState? blockState, CancellationToken cancel)
+    {
+        var count = node.Branches.Count;
+        var errors = new StepError?[count];
+        var states = new BranchState[count];
+        var results = new FlowValue[count];
+        var inFlight = new Dictionary<Task<FlowValue>, int>();
+        using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        for (var i = 0; i < count; i++)
+        {
+            states[i] = BranchState.Running;
+            inFlight[CallStepAsync($"{node.Path}/{i}", BranchName(node, i), scope, attempt, null, null, block.Token)] = i;
+        }
+
+        if (blockState is not null)
+        {
+            blockState.Snapshot = () => Enumerable.Range(0, count)
+                .Select(i => new BranchOutcome { Index = i, Name = BranchName(node, i), Status = states[i] == BranchState.Failed ? StepStatus.Failed : StepStatus.Running, Error = errors[i] })
+                .ToList();
+        }
+
+        while (inFlight.Count > 0)
+        {
+            var done = await Task.WhenAny(inFlight.Keys);
+            var index = inFlight[done];
+            inFlight.Remove(done);
+            if (done.Exception?.InnerException is NodeFailure failure)
+            {
+                states[index] = BranchState.Failed;
+                errors[index] = failure.Error;
+                continue;
+            }
+
+            // The first success decides the race. Losing activities cannot be stopped; their results are ignored.
+            block.Cancel();
+            foreach (var loser in inFlight.Keys)
+            {
+                Abandon(loser);
+            }
+
+            return await done;
+        }
+
+        var outcomes = Enumerable.Range(0, count)
+            .Select(i => new BranchOutcome { Index = i, Name = BranchName(node, i), Status = StepStatus.Failed, Error = errors[i] })
+            .ToList();
+        throw new NodeFailure(RunErrors.RaceFailed(node.Name, outcomes));
+    }
+
+    private static string BranchName(Node node, int index) => $"{node.Name}[{index}]";
+
+    /// <summary>Each branch's outcome as of now; results that arrived in the same batch of events count as completed.</summary>
+    private static List<BranchOutcome> Outcomes(Node node, SlidingWindow window, int? failedIndex, StepError? failedError)
+    {
+        window.CollectArrived();
+        return Enumerable.Range(0, window.States.Length).Select(i => new BranchOutcome
+        {
+            Index = i,
+            Name = BranchName(node, i),
+            Status = i == failedIndex ? StepStatus.Failed : window.States[i] switch
+            {
+                BranchState.Completed => StepStatus.Completed,
+                BranchState.Failed => StepStatus.Failed,
+                BranchState.Running => StepStatus.Running,
+                _ => StepStatus.Pending,
+            },
+            Output = window.States[i] == BranchState.Completed ? window.Results[i] : null,
+            Error = i == failedIndex ? failedError : null,
+        }).ToList();
+    }
+
+    private async Task<FlowValue> RunIfAsync(IfNode node, Scope scope, CancellationToken cancel)
+    {
+        var flow = scope.FlowContext(_payload, Run);
+        foreach (var branch in node.Branches)
+        {
+            if (Evaluate(node, branch.Name, () => branch.Condition(flow)))
+            {
+                SetDetail(scope, node, $"branch {branch.Name}");
+                return await ExecuteListAsync(branch.Nodes, scope, cancel);
+            }
+        }
+
+        if (node.Else is { } otherwise)
+        {
+            SetDetail(scope, node, "branch else");
+            return await ExecuteListAsync(otherwise, scope, cancel);
+        }
+
+        SetDetail(scope, node, "no branch matched");
+        return scope.Last;
+    }
+
+    private static T Evaluate<T>(Node node, string what, Func<T> evaluate)
+    {
+        try
+        {
+            return evaluate();
+        }
+        catch (Exception ex) when (ex is not NodeFailure)
+        {
+            throw new NodeFailure(RunErrors.ConditionFailed(node.Name, what, Describe(node), ex));
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using Microsoft.DurableTask;
+
+namespace Cronflow;
+
+/// <summary>Sequences of nodes, and each node with its retry, <c>OnError</c> and timeout policy.</summary>
+internal sealed partial class Interpreter
+{
+    private async Task<FlowValue> ExecuteListAsync(IReadOnlyList<Node> nodes, Scope scope, CancellationToken cancel, int startIndex = 0)
+    {
+        for (var index = startIndex; index < nodes.Count; index++)
+        {
+            var node = nodes[index];
+            ThrowIfAbandoned(cancel);
+            if (node is StepNode { IsAction: true } action)
+            {
+                _actions.Add(RunActionAsync(action, scope.Snapshot(), cancel));
+                continue;
+            }
+
+            FlowValue output;
+            if (node is StepNode { Policy.IsPlain: true } step)
+            {
+                // A plain step awaits its activity call here: one async frame fewer per step in every replay.
+                var record = BeginRecord(node, scope);
+                try
+                {
+                    output = await CallStepAsync(step.Path, step.Name, scope, 1, null, null, cancel);
+                }
+                catch (NodeFailure failure)
+                {
+                    EndRecordFailed(record, failure.Error, cancel);
+                    throw;
+                }
+
+                CompleteRecord(record, output);
+            }
+            else
+            {
+                output = await ExecuteNodeAsync(node, scope, cancel);
+            }
+
+            ThrowIfAbandoned(cancel);
+            if (node.ProducesOutput)
+            {
+                scope.Last = output;
+                if (node is not IfNode)
+                {
+                    scope.Set(node.Name, output);
+                }
+            }
+        }
+
+        return scope.Last;
+    }
+
+    private async Task RunActionAsync(StepNode action, Scope scope, CancellationToken cancel)
+    {
+        try
+        {
+            await ExecuteNodeAsync(action, scope, cancel);
+        }
+        catch (NodeFailure)
+        {
+            // Recorded by ExecuteNodeAsync; a failing action does not fail the run.
+        }
+    }
+
+    /// <summary>Runs one node with its retry policy, timeout and error handler, keeping its step record.</summary>
+    private async Task<FlowValue> ExecuteNodeAsync(Node node, Scope scope, CancellationToken cancel)
+    {
+        var record = BeginRecord(node, scope);
+        var attempts = Math.Max(1, node.Policy.Retry?.Attempts ?? 1);
+        var block = new BlockState();
+        var first = 1;
+        if (node is WhileNode && _resumeLoop is { } resume)
+        {
+            // A loop that continued as new goes on with its attempt, its deadline and where a retry starts over.
+            _resumeLoop = null;
+            first = Math.Max(1, resume.LoopAttempt);
+            block.LoopStart = FlowValue.FromOwned(resume.LoopStart);
+            block.ResumeIteration = resume.Iteration;
+            block.ResumeDeadline = resume.LoopDeadline;
+        }
+
+        for (var attempt = first; ; attempt++)
+        {
+            if (record >= 0 && _progress.Steps[record].Attempts != attempt)
+            {
+                _progress.Steps[record] = _progress.Steps[record] with { Attempts = attempt };
+            }
+
+            StepError error;
+            try
+            {
+                var output = await RunTracedAsync(node, scope, attempt, block, cancel);
+                CompleteRecord(record, output);
+                return output;
+            }
+            catch (NodeFailure failure) when (cancel.IsCancellationRequested)
+            {
+                EndRecordFailed(record, failure.Error, cancel);
+                throw;
+            }
+            catch (NodeFailure failure)
+            {
+                error = failure.Error;
+            }
+            catch (RunCancelledSignal)
+            {
+                // A Cancel step did what it is for; a block it ended is left unfinished.
+                UpdateRecord(record, r => r with { Status = node is CancelNode ? StepStatus.Completed : StepStatus.Skipped, CompletedAt = Now });
+                throw;
+            }
+
+            if (attempt < attempts && ShouldRetry(node.Policy.Retry!, error))
+            {
+                var delay = node.Policy.Retry!.Backoff?.DelayBefore(attempt) ?? TimeSpan.Zero;
+                if (delay > TimeSpan.Zero)
+                {
+                    await TimerAsync(_context.CurrentUtcDateTime + delay, cancel);
+                }
+
+                if (node is StepNode or WhileNode)
+                {
+                    // A step or a loop runs one body at a time: the next attempt waits for the body an earlier attempt
+                    // left running (one that outlived its timeout) to end. Blocks count such work in their window.
+                    await SettleAsync(block.Leftovers);
+                    ThrowIfAbandoned(cancel);
+                }
+
+                continue;
+            }
+
+            if (node.Policy.OnError is not null)
+            {
+                FlowValue handled;
+                try
+                {
+                    handled = await CallStepAsync(node.Path + WorkflowDefinition.OnErrorSuffix, node.Name, scope, 1, error, null, cancel);
+                }
+                catch (NodeFailure handlerFailure)
+                {
+                    // The handler failed too: the node fails with the handler's error.
+                    EndRecordFailed(record, handlerFailure.Error, cancel);
+                    throw;
+                }
+
+                UpdateRecord(record, r => r with { Status = StepStatus.Completed, CompletedAt = Now, Error = error }, handled);
+                return handled;
+            }
+
+            EndRecordFailed(record, error, cancel);
+            throw new NodeFailure(error);
+        }
+    }
+
+    private static bool ShouldRetry(RetryOptions retry, StepError error)
+    {
+        if (retry.RetryOn.Count == 0)
+        {
+            return true;
+        }
+
+        var details = new TaskFailureDetails(error.ErrorType, error.Message, null, null, null);
+        return retry.RetryOn.Any(details.IsCausedBy);
+    }
+
+    private Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, BlockState block, CancellationToken cancel) =>
+        node.Policy.Timeout is { } timeout
+            ? RunWithTimeoutAsync(node, scope, attempt, timeout, block, cancel)
+            : RunNodeAsync(node, scope, attempt, block, cancel);
+
+    private async Task<FlowValue> RunWithTimeoutAsync(Node node, Scope scope, int attempt, TimeSpan timeout, BlockState block, CancellationToken cancel)
+    {
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+
+        // A loop's timeout covers the whole loop: a loop that continued as new keeps the deadline it started with.
+        var fireAt = block.ResumeDeadline?.UtcDateTime ?? _context.CurrentUtcDateTime + timeout;
+        block.ResumeDeadline = null;
+        block.InFlight = null;
+        block.Deadline = new DateTimeOffset(fireAt, TimeSpan.Zero);
+        var task = RunNodeAsync(node, scope, attempt, block, work.Token);
+        var timer = TimerAsync(fireAt, timerCancel.Token);
+        var winner = await Task.WhenAny(task, timer);
+        if (winner == task)
+        {
+            timerCancel.Cancel();
+            return await task;
+        }
+
+        var branches = block.Snapshot?.Invoke();
+        block.Leftovers.AddRange(block.InFlight?.Invoke() ?? [task]);
+        work.Cancel();
+        Abandon(task);
+        throw new NodeFailure(RunErrors.NodeTimeout(node.Name, Describe(node), timeout, branches));
+    }
+}
