@@ -1,9 +1,9 @@
 namespace Cronflow;
 
 /// <summary>
-/// Wakes waiters in this process when an instance's state has changed. An engine that runs in this process reports
-/// every orchestration episode it commits (<see cref="Changed"/>), so that
-/// <see cref="DurableCronflowClient.WaitForRunAsync"/> reads a run again as soon as it changes instead of polling it.
+/// Wakes waiters in this process when an instance's state has changed in a way that may have finished its run. An
+/// engine that runs in this process reports each such orchestration episode it commits (<see cref="Changed"/>), so that
+/// <see cref="DurableCronflowClient.WaitForRunAsync"/> reads a run again as soon as it may be finished instead of polling.
 /// </summary>
 internal sealed class InstanceUpdates
 {
@@ -11,7 +11,7 @@ internal sealed class InstanceUpdates
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
     /// <param name="seesEveryChange">
-    /// Whether every change of every instance is reported here (one process owns the task hub, as in memory); when
+    /// Whether every such change of every instance is reported here (one process owns the task hub, as in memory); when
     /// not (a task hub shared with other hosts), waiters poll as well.
     /// </param>
     public InstanceUpdates(bool seesEveryChange) => SeesEveryChange = seesEveryChange;

@@ -3,8 +3,8 @@ using DurableTask.Core;
 namespace Cronflow.Hosting;
 
 /// <summary>
-/// Reports each orchestration episode the engine has committed to <see cref="InstanceUpdates"/>, so that a client
-/// waiting for a run in this process reads it again at once instead of polling.
+/// Reports each committed orchestration episode that may have finished its run to <see cref="InstanceUpdates"/>, so
+/// that a client waiting for the run in this process reads it again at once instead of polling.
 /// </summary>
 internal sealed class UpdateReportingOrchestrationService(IOrchestrationService inner, InstanceUpdates updates) : DelegatingOrchestrationService(inner)
 {
@@ -18,6 +18,19 @@ internal sealed class UpdateReportingOrchestrationService(IOrchestrationService 
         OrchestrationState orchestrationState)
     {
         await base.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState).ConfigureAwait(false);
-        updates.Changed(workItem.InstanceId);
+        if (MayHaveFinished(orchestrationState?.OrchestrationStatus ?? newOrchestrationRuntimeState?.OrchestrationStatus, orchestrationState?.Status ?? newOrchestrationRuntimeState?.Status))
+        {
+            updates.Changed(workItem.InstanceId);
+        }
     }
+
+    /// <summary>
+    /// Whether a run whose orchestration now has this status and custom status may be finished as
+    /// <see cref="RunInfo.IsFinished"/> sees it: its orchestration ended, or its progress carries the decided result
+    /// (written while abandoned work still runs). Episodes that only record progress wake nobody. Unsure means yes: an
+    /// extra wake costs one read.
+    /// </summary>
+    internal static bool MayHaveFinished(OrchestrationStatus? status, string? customStatus) =>
+        status is null or OrchestrationStatus.Completed or OrchestrationStatus.Failed or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled
+        || (customStatus is not null && customStatus.Contains(RunProgress.ResultProperty, StringComparison.Ordinal));
 }
