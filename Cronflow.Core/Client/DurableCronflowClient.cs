@@ -114,6 +114,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     /// </summary>
     public async Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
         var deadline = _time.GetUtcNow() + timeout;
         var delay = _updates is { SeesEveryChange: true } ? SafetyPollDelay : TimeSpan.FromMilliseconds(1);
         CancellationTokenSource? stopCompletion = null;
@@ -124,8 +125,11 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
             {
                 // Watch before reading, so that a change committed between the read and the wait still ends the wait.
                 using var watch = _updates?.Next(runId);
-                var run = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
-                if (run.IsFinished)
+                var instance = await GetInstanceAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+
+                // Only an instance that may be finished is mapped: most reads find a run still going.
+                var ended = instance.State is InstanceState.Completed or InstanceState.Failed or InstanceState.Terminated;
+                if (RunInfoMapper.MayBeFinished(ended, instance.SerializedCustomStatus) && RunInfoMapper.ToRunInfo(instance) is { IsFinished: true } run)
                 {
                     return run;
                 }
@@ -133,7 +137,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
                 var left = deadline - _time.GetUtcNow();
                 if (left <= TimeSpan.Zero)
                 {
-                    throw new RunWaitTimeoutException(runId, timeout, run.Status);
+                    throw new RunWaitTimeoutException(runId, timeout, RunInfoMapper.ToRunInfo(instance, includeOutputs: false).Status);
                 }
 
                 if (completion is null && watch is null)

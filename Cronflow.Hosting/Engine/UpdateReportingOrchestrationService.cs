@@ -25,12 +25,11 @@ internal sealed class UpdateReportingOrchestrationService(IOrchestrationService 
     }
 
     /// <summary>
-    /// Whether a run whose orchestration now has this status and custom status may be finished as
-    /// <see cref="RunInfo.IsFinished"/> sees it: its orchestration ended, or its progress carries the decided result
-    /// (written while abandoned work still runs). Episodes that only record progress wake nobody. Unsure means yes: an
-    /// extra wake costs one read.
+    /// Whether a run whose orchestration now has this status and custom status may be finished
+    /// (<see cref="RunInfoMapper.MayBeFinished"/>). Episodes that only record progress wake nobody; an unknown status
+    /// wakes the waiters (an extra wake costs one read).
     /// </summary>
-    internal static bool MayHaveFinished(OrchestrationStatus? status, string? customStatus) =>
-        status is null or OrchestrationStatus.Completed or OrchestrationStatus.Failed or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled
-        || (customStatus is not null && customStatus.Contains(RunProgress.ResultProperty, StringComparison.Ordinal));
+    internal static bool MayHaveFinished(OrchestrationStatus? status, string? customStatus) => RunInfoMapper.MayBeFinished(
+        status is null or OrchestrationStatus.Completed or OrchestrationStatus.Failed or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled,
+        customStatus);
 }
