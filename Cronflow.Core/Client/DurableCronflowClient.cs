@@ -10,11 +10,11 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     /// <summary>The most backend pages one list call reads while filtering (the rest is behind the continuation token).</summary>
     private const int MaxPagesPerList = 10;
 
-    private readonly RunCancellations _cancellations;
-    private readonly TimeProvider _time;
     /// <summary>How often a wait polls a run whose every change this process sees anyway (a run purged meanwhile is noticed).</summary>
     private static readonly TimeSpan SafetyPollDelay = TimeSpan.FromSeconds(1);
 
+    private readonly RunCancellations _cancellations;
+    private readonly TimeProvider _time;
     private readonly TimeSpan _maxPollDelay;
     private readonly InstanceUpdates? _updates;
 
