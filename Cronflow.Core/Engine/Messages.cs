@@ -315,6 +315,9 @@ internal sealed class RunProgress
     [JsonPropertyName("result")]
     public RunResult? Result { get; set; }
 
+    /// <summary>How <see cref="Result"/>'s name appears in the serialized progress (a decided run's custom status holds it).</summary>
+    internal const string ResultProperty = "\"result\":";
+
     /// <summary>
     /// The step calls (see <see cref="StepRequest.Call"/>) that a decided block abandoned while they were still running.
     /// Step hosts read it to fire those steps' cancellation tokens; a call leaves the list when its result arrives.
