@@ -104,6 +104,7 @@ internal sealed partial class Interpreter
         Status = RunStatus.Completed,
         Output = output.ToNullableJson(),
         Steps = RecordsWithOutputs(),
+        CompletedAt = VirtualEnd,
     };
 
     private RunResult Failed(StepError error) => new()
@@ -111,6 +112,7 @@ internal sealed partial class Interpreter
         Status = RunStatus.Failed,
         Error = error,
         Steps = RecordsWithOutputs(),
+        CompletedAt = VirtualEnd,
     };
 
     private RunResult Cancelled(StepError error) => new()
@@ -118,6 +120,7 @@ internal sealed partial class Interpreter
         Status = RunStatus.Cancelled,
         Error = error,
         Steps = RecordsWithOutputs(),
+        CompletedAt = VirtualEnd,
     };
 
     private List<StepRecord> RecordsWithOutputs()
