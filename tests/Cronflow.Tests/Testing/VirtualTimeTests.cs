@@ -241,6 +241,41 @@ public sealed class VirtualTimeTests(ITestOutputHelper output)
         Assert.True(run.CompletedAt < run.CreatedAt + TimeSpan.FromDays(3) + TimeSpan.FromHours(2));
     }
 
+    [Fact]
+    public async Task UseVirtualTime_ForEachItemsEachSleepingADay_SleepAtTheSameTime()
+    {
+        var wf = Workflow.Define("vt-foreach")
+            .ForEach(
+                "items",
+                ctx => new[] { 1, 2, 3 },
+                (item, flow) => flow
+                    .Sleep(TimeSpan.FromDays(1))
+                    .Step("wake", ctx => item * 10));
+
+        var run = await wf.TestAsync(null, o => o.UseVirtualTime());
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal([10, 20, 30], run.Output.As<int[]>());
+        AssertSpan(run.Step("items"), TimeSpan.FromDays(1));
+    }
+
+    [Fact]
+    public async Task UseVirtualTime_SubflowSleepsADay_ParentClockFollowsTheChild()
+    {
+        var child = Workflow.Define("vt-child").Sleep(TimeSpan.FromDays(1)).Step("child-done", ctx => "child");
+        var wf = Workflow.Define("vt-parent")
+            .Subflow("child", "vt-child")
+            .Sleep(TimeSpan.FromHours(1))
+            .Step("done", ctx => ctx.Steps["child"].Output.As<string>() + " then parent");
+
+        var run = await wf.TestAsync(null, o => o.UseVirtualTime().AddWorkflow(child));
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal("child then parent", run.Output.As<string>());
+        AssertSpan(run.Step("child"), TimeSpan.FromDays(1));
+        AssertSpan(run.Step("sleep-1"), TimeSpan.FromHours(1));
+    }
+
     /// <summary>A record that spans <paramref name="expected"/> of virtual time (plus the little real time its steps took).</summary>
     private static void AssertSpan(StepRecord record, TimeSpan expected)
     {
