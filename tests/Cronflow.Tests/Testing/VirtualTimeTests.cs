@@ -276,6 +276,26 @@ public sealed class VirtualTimeTests(ITestOutputHelper output)
         AssertSpan(run.Step("sleep-1"), TimeSpan.FromHours(1));
     }
 
+    [Fact]
+    public async Task UseVirtualTime_LoopContinuesAsNew_KeepsTheClockAndTheScriptedEvents()
+    {
+        var wf = Workflow.Define("vt-loop")
+            .Sleep(TimeSpan.FromDays(1))
+            .While("count", ctx => ctx.Last["n"].IsNull || ctx.Last["n"].As<int>() < 150, ctx =>
+                Task.FromResult(new { n = ctx.Last["n"].IsNull ? 1 : ctx.Last["n"].As<int>() + 1 }), maxIterations: 1000)
+            .WaitForEvent("finish", TimeSpan.FromHours(1))
+            .WaitForEvent("never.comes", TimeSpan.FromHours(1))
+            .OnError(ctx => $"{ctx.Steps["count"].Output["n"].As<int>()}/{ctx.Steps["wait-1"].Output["tag"].As<string>()}/{ctx.Error!.Code}");
+
+        var run = await wf.TestAsync(null, o => o.UseVirtualTime().RaiseEvent("finish", new { tag = "x" }));
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal($"150/x/{ErrorCodes.Timeout}", run.Output.As<string>());
+        AssertSpan(run.Step("sleep-1"), TimeSpan.FromDays(1));
+        Assert.True(run.Step("wait-2").StartedAt >= run.Step("sleep-1").CompletedAt);
+        AssertSpan(run.Step("wait-2"), TimeSpan.FromHours(1));
+    }
+
     /// <summary>A record that spans <paramref name="expected"/> of virtual time (plus the little real time its steps took).</summary>
     private static void AssertSpan(StepRecord record, TimeSpan expected)
     {
