@@ -224,13 +224,15 @@ public sealed class VirtualTimeTests(ITestOutputHelper output)
     [Fact]
     public async Task UseVirtualTime_ThreeDaysTwoHoursAndTwentyFourHourApproval_CompletesWithVirtualRecords()
     {
+        // A first run in this process pays for loading and compiling the engine: the timed run is the second one.
+        await Workflow.Define("vt-warm-up").Sleep(TimeSpan.FromDays(1)).TestAsync(null, o => o.UseVirtualTime());
         var stopwatch = Stopwatch.StartNew();
         var run = await TestingDocsExamples.OrderWithWaits().TestAsync(new { orderId = "A-1" }, o => o
             .UseVirtualTime()
             .RaiseEvent("payment.settled", new { ok = true })
             .Resume(new { approved = true, approvedBy = "ana" }));
         stopwatch.Stop();
-        output.WriteLine($"3-day sleep, 2-hour event wait and 24-hour approval: finished in {stopwatch.Elapsed.TotalMilliseconds:F0} ms of wall time.");
+        output.WriteLine($"3-day sleep, 2-hour event wait and 24-hour approval: finished in {stopwatch.Elapsed.TotalMilliseconds:F0} ms of wall time (starting and stopping the private host included).");
 
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.Equal("A-1 shipped, approved by ana", run.Output.As<string>());
