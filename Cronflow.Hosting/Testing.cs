@@ -77,7 +77,14 @@ public static class WorkflowTestExtensions
                 if (options.Resumes.Count > 0 && resumed.Add(pause.Token))
                 {
                     var answer = options.Resumes[Math.Min(resumed.Count, options.Resumes.Count) - 1];
-                    await client.ResumeAsync(pause.Token, answer).ConfigureAwait(false);
+                    try
+                    {
+                        await client.ResumeAsync(pause.Token, answer).ConfigureAwait(false);
+                    }
+                    catch (ResumeTokenNotFoundException)
+                    {
+                        // The pause ended (timed out, in real time) before the answer arrived.
+                    }
                 }
             }
 
