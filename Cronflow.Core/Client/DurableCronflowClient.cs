@@ -68,6 +68,9 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     public Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger, CancellationToken cancellationToken = default) =>
         StartAsync(RunRequests.Create(Registry, Options, workflowId, payload, trigger), runId, cancellationToken);
 
+    /// <summary>The input of a manual run, checked as <see cref="TriggerAsync(string, object?, string?, CancellationToken)"/> checks it.</summary>
+    internal RunInput CreateInput(string workflowId, object? payload) => RunRequests.Create(Registry, Options, workflowId, payload, TriggerInfo.Manual);
+
     /// <summary>Starts a run with a prepared input; a given run id makes it idempotent.</summary>
     internal async Task<string> StartAsync(RunInput input, string? runId, CancellationToken cancellationToken = default)
     {

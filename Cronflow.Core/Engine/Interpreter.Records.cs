@@ -21,6 +21,7 @@ internal sealed partial class Interpreter
         Status = RunStatus.Completed,
         Output = output.ToNullableJson(),
         Steps = _records.WithOutputs(),
+        CompletedAt = VirtualEnd,
     };
 
     private RunResult Failed(StepError error) => new()
@@ -28,6 +29,7 @@ internal sealed partial class Interpreter
         Status = RunStatus.Failed,
         Error = error,
         Steps = _records.WithOutputs(),
+        CompletedAt = VirtualEnd,
     };
 
     private RunResult Cancelled(StepError error) => new()
@@ -35,5 +37,6 @@ internal sealed partial class Interpreter
         Status = RunStatus.Cancelled,
         Error = error,
         Steps = _records.WithOutputs(),
+        CompletedAt = VirtualEnd,
     };
 }

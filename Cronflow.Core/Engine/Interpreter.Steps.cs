@@ -50,7 +50,7 @@ internal sealed partial class Interpreter
         StepOutcome outcome;
         try
         {
-            outcome = await _context.CallActivityAsync<StepOutcome>(StepActivity.Name, request);
+            outcome = await Busy(_context.CallActivityAsync<StepOutcome>(StepActivity.Name, request), cancel);
         }
         catch (TaskFailedException ex)
         {
@@ -95,7 +95,8 @@ internal sealed partial class Interpreter
             Trigger = _trigger.Kind == TriggerKind.Manual && _trigger.Headers.Count == 0 ? null : _trigger,
             Error = error,
             TimeoutMs = timeout is { } t ? (long)t.TotalMilliseconds : null,
-            Deadline = timeout is { } limit ? Now + limit : null,
+            // On the orchestration's clock, which the step's host compares with its own: a step takes real time.
+            Deadline = timeout is { } limit ? new DateTimeOffset(_context.CurrentUtcDateTime + limit, TimeSpan.Zero) : null,
             ResumeToken = resumeToken,
             Call = call,
             Instance = _context.InstanceId == _runId ? null : _context.InstanceId,

@@ -51,6 +51,11 @@ internal sealed class RunInput
     [JsonPropertyName("trace")]
     public TraceInput? Trace { get; set; }
 
+    /// <summary>Set for a run tested in virtual time (see <see cref="VirtualClock"/>); never for a run in production.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("virtual")]
+    public VirtualTimeInput? Virtual { get; set; }
+
     /// <summary>Set for the concurrency gate of a workflow: an orchestration that hands out run slots.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("gate")]
