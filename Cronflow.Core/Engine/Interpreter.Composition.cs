@@ -92,16 +92,9 @@ internal sealed partial class Interpreter
         block.ResumeIteration = null;
         for (var guard = 0; guard <= node.MaxIterations + 1; guard++)
         {
-            var flow = scope.FlowContext(_payload, Run);
-            if (!Evaluate(node, node.Name, () => node.Condition(flow)))
+            if (!NextIteration(node, scope, ref iteration))
             {
                 break;
-            }
-
-            iteration++;
-            if (iteration > node.MaxIterations)
-            {
-                throw MaxIterationsExceeded(node);
             }
 
             var output = await CallStepAsync(node.Path, node.Name, scope, attempt, null, Remaining(block.Deadline), cancel);
@@ -256,16 +249,9 @@ internal sealed partial class Interpreter
                         break;
                     }
 
-                    var flow = scope.FlowContext(_payload, Run);
-                    if (!Evaluate(node, node.Name, () => node.Condition(flow)))
+                    if (!NextIteration(node, scope, ref iteration))
                     {
                         break;
-                    }
-
-                    iteration++;
-                    if (iteration > node.MaxIterations)
-                    {
-                        throw MaxIterationsExceeded(node);
                     }
 
                     var call = CallStepAsync(node.Path, node.Name, scope, loop.Attempt, null, Remaining(stop), CancellationToken.None);
@@ -324,6 +310,27 @@ internal sealed partial class Interpreter
         {
             return Failed(failure.Error);
         }
+    }
+
+    /// <summary>
+    /// Evaluates the loop's condition on the scope; when it holds, counts the iteration it allows, and fails the loop
+    /// once that count passes <see cref="WhileNode.MaxIterations"/>.
+    /// </summary>
+    private bool NextIteration(WhileNode node, Scope scope, ref int iteration)
+    {
+        var flow = scope.FlowContext(_payload, Run);
+        if (!Evaluate(node, node.Name, () => node.Condition(flow)))
+        {
+            return false;
+        }
+
+        iteration++;
+        if (iteration > node.MaxIterations)
+        {
+            throw MaxIterationsExceeded(node);
+        }
+
+        return true;
     }
 
     private static NodeFailure MaxIterationsExceeded(WhileNode node) =>
