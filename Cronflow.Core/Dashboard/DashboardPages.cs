@@ -359,7 +359,8 @@ internal static class DashboardPages
     /// </summary>
     private static void Lanes(StringBuilder b, DashboardView view, RunInfo run, StepRecord step, int depth, DateTimeOffset start, double span)
     {
-        var what = step.Kind == "forEach" ? (step.Lanes is { Count: > 0 } l && l[0].Name.StartsWith("items ", StringComparison.Ordinal) ? "Chunks" : "Items") : "Branches";
+        var chunked = step.Items is { } counted && step.Lanes is { } parts && parts.Count < counted.Total && parts.Count < StepRecord.MaxLanes;
+        var what = step.Kind != "forEach" ? "Branches" : chunked ? "Chunks" : "Items";
         b.Append("<div class=\"tl-lanes\" role=\"group\" aria-label=\"").Append(what).Append(" of ").Append(E(step.Name)).Append("\" data-block=\"").Append(E(step.Name)).Append("\">");
         var label = " d" + Math.Min(depth + 1, 6).ToString(CultureInfo.InvariantCulture);
         if (step.Items is { } items)

@@ -144,7 +144,7 @@ internal sealed partial class Interpreter
             SetLanes(
                 scope,
                 node,
-                () => chunkWindow.Lanes(i => $"items {i * node.ChunkSize}-{(i * node.ChunkSize) + chunks[i].Length - 1}"),
+                () => chunkWindow.Lanes(i => chunks[i].Length == 1 ? $"item {i * node.ChunkSize}" : $"items {i * node.ChunkSize}-{(i * node.ChunkSize) + chunks[i].Length - 1}"),
                 CountItems(chunkWindow.States, i => chunks[i].Length));
         }
     }
