@@ -270,7 +270,7 @@ internal static class DashboardPages
 
             b.Append("<div class=\"tl-more\"><dl class=\"facts small\">");
             Fact(b, "Kind", E(KindLabel(step.Kind)) + " <span class=\"mono hint\">path " + E(step.Path) + "</span>");
-            Fact(b, "Attempts", step.Attempts.ToString(CultureInfo.InvariantCulture) + (step.Tries is { Count: > 0 } list ? Attempts(list, step.Attempts) : ""));
+            Fact(b, "Attempts", step.Attempts.ToString(CultureInfo.InvariantCulture));
             if (step.StartedAt is { } s)
             {
                 Fact(b, "Started", Time(s));
@@ -298,6 +298,11 @@ internal static class DashboardPages
             }
 
             b.Append("</dl>");
+            if (step.Tries is { Count: > 0 } attemptList)
+            {
+                b.Append("<h3>Attempts</h3>").Append(Attempts(attemptList, step.Attempts));
+            }
+
             if (step.Output is { } output)
             {
                 b.Append("<h3>Output</h3>").Append(Json(output));
