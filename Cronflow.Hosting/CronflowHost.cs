@@ -1,16 +1,15 @@
 using Cronflow.Hosting;
-using Cronflow.Http;
-using Cronflow.Scheduling;
-using DurableTask.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Hosting;
 
 namespace Cronflow;
 
 /// <summary>
-/// The embedded Cronflow engine: the generic orchestrator and step activity on a DurableTask.Core worker, in memory
-/// or on Azure Storage (Azurite locally), optionally serving the HTTP API. No Functions host is needed.
+/// The embedded Cronflow engine in a host of its own: the generic orchestrator and step activity on a DurableTask.Core
+/// worker, in memory or on Azure Storage (Azurite locally), optionally serving the HTTP API and the run inspector. No
+/// Functions host is needed. This is the short form of <c>services.AddCronflowHost(…)</c> in a generic host of its
+/// own; with <see cref="CronflowHostOptions.ListenOn"/> it serves <c>MapCronflowApi("/api")</c> and
+/// <c>MapCronflowDashboard("/dashboard")</c> on its own listener.
 /// </summary>
 /// <example>
 /// <code>
@@ -21,38 +20,28 @@ namespace Cronflow;
 /// </example>
 public sealed class CronflowHost : IAsyncDisposable
 {
-    private const string HostLoggerCategory = "Cronflow.Host";
-
-    private readonly TaskHubWorker _worker;
-    private readonly Backend _backend;
-    private readonly ServiceProvider _services;
-    private readonly TimeSpan _stopTimeout;
-    private readonly ILogger _logger;
-    private LocalHttpServer? _http;
-    private ScheduleTicker? _ticker;
+    private readonly IHost _host;
+    private readonly CronflowEngine _engine;
     private int _disposed;
 
-    private CronflowHost(ServiceProvider services, TaskHubWorker worker, Backend backend, ICronflowClient client, TimeSpan stopTimeout, ILogger logger)
+    private CronflowHost(IHost host, IReadOnlyList<string> urls)
     {
-        _services = services;
-        _worker = worker;
-        _backend = backend;
-        Client = client;
-        _stopTimeout = stopTimeout;
-        _logger = logger;
+        _host = host;
+        _engine = host.Services.GetRequiredService<CronflowEngine>();
+        Urls = urls;
     }
 
     /// <summary>The client that starts and steers runs on this host.</summary>
-    public ICronflowClient Client { get; }
+    public ICronflowClient Client => _engine.Client;
 
     /// <summary>The host's services (those registered through <see cref="CronflowBuilder.Services"/> included).</summary>
-    public IServiceProvider Services => _services;
+    public IServiceProvider Services => _host.Services;
 
     /// <summary>The addresses the HTTP API is bound to (empty unless <see cref="CronflowHostOptions.ListenOn"/> was used).</summary>
-    public IReadOnlyList<string> Urls { get; private set; } = [];
+    public IReadOnlyList<string> Urls { get; }
 
     /// <summary>Whether runs survive the process (Azure Storage) or not (in memory).</summary>
-    public bool IsDurable => _backend.IsDurable;
+    public bool IsDurable => _engine.IsDurable;
 
     /// <summary>Registers the workflows, starts the engine, and returns once it accepts runs.</summary>
     /// <param name="workflows">Adds workflows (and services) to the host.</param>
@@ -65,110 +54,61 @@ public sealed class CronflowHost : IAsyncDisposable
         options?.Invoke(hostOptions);
         hostOptions.Validate();
 
-        var loggerFactory = hostOptions.LoggerFactory ?? NullLoggerFactory.Instance;
-        var services = new ServiceCollection();
-        services.AddSingleton(loggerFactory);
-        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        services.AddCronflow(workflows);
-        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "Cronflow" });
 
-        Backend? backend = null;
-        TaskHubWorker? worker = null;
-        CronflowHost? host = null;
+        // The host of a library: it leaves the process's signals (Ctrl+C, SIGTERM) to the application.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = hostOptions.StopTimeout);
+        if (hostOptions.LoggerFactory is { } loggerFactory)
+        {
+            builder.Services.AddSingleton(loggerFactory);
+        }
+
+        builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateScopes = true }));
+        builder.Services.AddCronflowEngine(workflows, hostOptions);
+        var host = builder.Build();
         try
         {
-            backend = await Backend.CreateAsync(hostOptions, loggerFactory).ConfigureAwait(false);
-            worker = new TaskHubWorker(backend.Service, loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
-            ShimRegistration.Register(
-                worker,
-                provider.GetRequiredService<WorkflowOrchestrator>(),
-                provider.GetRequiredService<StepActivity>(),
-                loggerFactory);
-            DuplicateResultFilter.Register(worker, loggerFactory.CreateLogger(DuplicateResultFilter.LoggerCategory));
-            await worker.StartAsync().ConfigureAwait(false);
-
-            var registry = provider.GetRequiredService<WorkflowRegistry>();
-            var client = new EmbeddedCronflowClient(
-                backend.Client,
-                registry,
-                provider.GetRequiredService<CronflowOptions>(),
-                provider.GetRequiredService<RunCancellations>());
-            provider.GetRequiredService<RunCancellations>().Watch = client;
-            host = new CronflowHost(provider, worker, backend, client, hostOptions.StopTimeout, loggerFactory.CreateLogger(HostLoggerCategory));
-            await client.EnsureGatesAsync().ConfigureAwait(false);
-
-            var dispatcher = new ScheduleDispatcher(client, registry, hostOptions.TimeProvider, logger: loggerFactory.CreateLogger(Log.SchedulesCategory));
-            if (hostOptions.RunSchedules && dispatcher.HasSchedules)
-            {
-                host._ticker = new ScheduleTicker(dispatcher, hostOptions.ScheduleTickInterval, hostOptions.TimeProvider, loggerFactory.CreateLogger(Log.SchedulesCategory));
-                host._ticker.Start();
-            }
-
-            if (hostOptions.ListenUrls.Count > 0)
-            {
-                var api = new CronflowHttpApi(client, registry, provider.GetRequiredService<CronflowOptions>(), hostOptions.TimeProvider, loggerFactory.CreateLogger(Log.HttpCategory));
-                var dashboard = new Dashboard.CronflowDashboard(client, registry, hostOptions.TimeProvider, hostOptions.ApiKey, loggerFactory.CreateLogger(Log.DashboardCategory));
-                host._http = await LocalHttpServer.StartAsync(api, dashboard, hostOptions, loggerFactory).ConfigureAwait(false);
-                host.Urls = host._http.Urls;
-            }
-
-            return host;
+            await host.StartAsync().ConfigureAwait(false);
+            return new CronflowHost(host, host.Services.GetService<CronflowListener>()?.Urls ?? []);
         }
         catch
         {
-            if (host is not null)
-            {
-                await host.DisposeAsync().ConfigureAwait(false);
-            }
-            else
-            {
-                if (worker is not null)
-                {
-                    await StopWorkerAsync(worker, hostOptions.StopTimeout, loggerFactory.CreateLogger(HostLoggerCategory)).ConfigureAwait(false);
-                }
-
-                await provider.DisposeAsync().ConfigureAwait(false);
-            }
-
+            await StopAsync(host).ConfigureAwait(false);
             throw;
         }
     }
 
-    /// <summary>Stops the HTTP API, the schedule ticker and the engine. In memory, runs still in flight are lost; on Azure Storage they continue when a host starts again.</summary>
+    /// <summary>
+    /// Stops the HTTP API, the schedule ticker and the engine, waiting at most <see cref="CronflowHostOptions.StopTimeout"/>.
+    /// In memory, runs still in flight are lost; on Azure Storage they continue when a host starts again.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            return;
+            await StopAsync(_host).ConfigureAwait(false);
         }
-
-        if (_http is not null)
-        {
-            await _http.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_ticker is not null)
-        {
-            await _ticker.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await StopWorkerAsync(_worker, _stopTimeout, _logger).ConfigureAwait(false);
-        await _services.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Stops the engine, waiting at most <paramref name="timeout"/>: when the backend is unreachable its retries would
-    /// hold the process; leases left behind expire by themselves.
-    /// </summary>
-    private static async Task StopWorkerAsync(TaskHubWorker worker, TimeSpan timeout, ILogger logger)
+    private static async Task StopAsync(IHost host)
     {
-        try
+        await host.StopAsync().ConfigureAwait(false);
+        if (host is IAsyncDisposable disposable)
         {
-            await worker.StopAsync(isForced: true).WaitAsync(timeout).ConfigureAwait(false);
+            await disposable.DisposeAsync().ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        else
         {
-            logger.LogWarning("The engine did not stop within {StopTimeout}; the host stops without waiting for it.", timeout);
+            host.Dispose();
         }
+    }
+
+    /// <summary>A host lifetime that waits for nothing and listens to no signal: the embedding application owns them.</summary>
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the local Cronflow host with the sample workflows on http://127.0.0.1:7071.
 # Installs and starts Azurite (unless one is already listening, or --in-memory is given), and on Ctrl+C stops
-# what it started. Other arguments go to the host (see `dotnet run --project samples/Cronflow.Local -- help`).
+# what it started. Other arguments go to `cronflow serve` (see `dotnet run --project samples/Cronflow.Local -- serve --help`).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -60,7 +60,14 @@ internal sealed partial class CronflowDashboard
         _logger = logger ?? NullLogger.Instance;
         _key = string.IsNullOrEmpty(key) ? null : Encoding.UTF8.GetBytes(key);
         _antiforgerySecret = _key is null ? ProcessSecret : HMACSHA256.HashData(_key, "cronflow-dashboard-antiforgery"u8);
+        RequireLoopback = _key is null;
     }
+
+    /// <summary>
+    /// Whether the dashboard answers only requests addressed to a loopback name and from no other origin. Default: when
+    /// there is no key. An application that maps the dashboard behind its own authorization turns it off.
+    /// </summary>
+    public bool RequireLoopback { get; init; }
 
     /// <summary>Handles one request. Never throws for a bad request: every failure is an answer.</summary>
     public async Task<DashboardResponse> HandleAsync(DashboardRequest request, CancellationToken cancellationToken = default)
@@ -363,13 +370,13 @@ internal sealed partial class CronflowDashboard
     private DashboardResponse? CheckExposure(DashboardRequest request, bool post)
     {
         var host = request.Header("Host") ?? "";
-        if (_key is null && !IsLoopbackHost(host))
+        if (RequireLoopback && !IsLoopbackHost(host))
         {
             return DashboardResponse.Text(403, "forbidden_host: without a key the dashboard answers only to localhost, 127.0.0.1 or [::1].");
         }
 
         var origin = request.Header("Origin");
-        if (origin is not null && (post || _key is null) && !SameOrigin(origin, host))
+        if (origin is not null && (post || RequireLoopback) && !SameOrigin(origin, host))
         {
             return DashboardResponse.Text(403, "forbidden_origin: the dashboard does not answer requests from other sites.");
         }

@@ -15,6 +15,7 @@ internal sealed partial class ScheduleTicker : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
+    private long _lastTickTicks = -1;
 
     public ScheduleTicker(ScheduleDispatcher dispatcher, TimeSpan interval, TimeProvider time, ILogger logger)
     {
@@ -23,6 +24,12 @@ internal sealed partial class ScheduleTicker : IAsyncDisposable
         _time = time;
         _logger = logger;
     }
+
+    /// <summary>How often the ticker looks for due occurrences.</summary>
+    public TimeSpan Interval => _interval;
+
+    /// <summary>When the last tick finished without error (by the ticker's clock); null before the first one.</summary>
+    public DateTimeOffset? LastTickAt => Interlocked.Read(ref _lastTickTicks) is var ticks and >= 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     public void Start() => _loop = RunAsync(_stop.Token);
 
@@ -49,6 +56,7 @@ internal sealed partial class ScheduleTicker : IAsyncDisposable
             try
             {
                 await _dispatcher.TickAsync(cancellationToken).ConfigureAwait(false);
+                Interlocked.Exchange(ref _lastTickTicks, _time.GetUtcNow().UtcTicks);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

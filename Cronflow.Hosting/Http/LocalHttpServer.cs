@@ -8,79 +8,97 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Cronflow.Hosting;
 
 /// <summary>
-/// Serves the Cronflow HTTP API on ASP.NET Core (Kestrel): every request below <c>/api</c> is adapted to the shared
-/// <see cref="CronflowHttpApi"/>, so the local host answers exactly as the Functions app does.
+/// The local host's listener, as a hosted service beside the engine when <see cref="CronflowHostOptions.ListenOn"/> is
+/// used: a Kestrel of its own that binds only the given addresses and serves <c>MapCronflowApi("/api")</c> and
+/// <c>MapCronflowDashboard("/dashboard")</c> over the application's engine. Also the request adapters behind those
+/// two: every request below the API's prefix is adapted to the shared <see cref="CronflowHttpApi"/>, and every request
+/// below the dashboard's to the shared <see cref="CronflowDashboard"/>, so the local host, an application that maps
+/// them and the Functions app answer alike.
 /// </summary>
-internal sealed class LocalHttpServer : IAsyncDisposable
+internal sealed class LocalHttpServer(CronflowEngine engine, CronflowListener listener) : IHostedService, IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication? _app;
 
-    private LocalHttpServer(WebApplication app, IReadOnlyList<string> urls)
+    /// <summary>
+    /// Binds the addresses given to <see cref="CronflowHostOptions.ListenOn"/> and nothing else: the empty builder reads
+    /// no appsettings*.json, environment variables (ASPNETCORE_URLS, Kestrel__*) or command line, so no configuration
+    /// can add or change them. Without a key, a non-loopback address is refused.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _app = app;
-        Urls = urls;
-    }
-
-    public IReadOnlyList<string> Urls { get; }
-
-    public static async Task<LocalHttpServer> StartAsync(CronflowHttpApi api, CronflowDashboard dashboard, CronflowHostOptions options, ILoggerFactory loggerFactory)
-    {
+        var options = engine.Options;
         foreach (var url in options.ListenUrls)
         {
             EnsureSafeBinding(url, options.ApiKey);
         }
 
-        // The empty builder reads no appsettings*.json, environment variables (ASPNETCORE_URLS, Kestrel__*) or command
-        // line: the addresses given to ListenOn are the only ones Kestrel binds, and no configuration can add or change them.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Cronflow" });
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
-        builder.Services.AddSingleton(loggerFactory);
+        builder.Services.AddSingleton(engine.LoggerFactory);
+        builder.Services.AddSingleton(engine);
         builder.WebHost.UseUrls([.. options.ListenUrls]);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxConcurrentConnections = MaxConnections;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            // A body over a route's limit is drained (HttpBodies: at most 5 s) and answered 413, so that a client still
-            // sending reads the answer; beyond this size Kestrel stops the body and closes the connection after the answer.
-            kestrel.Limits.MaxRequestBodySize = Math.Max(api.MaxBodyBytes + 1L, DrainLimitBytes);
         });
 
         var app = builder.Build();
-        var apiKey = options.ApiKey is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.ApiKey));
-        app.Map("/api/{**path}", context => HandleAsync(context, api, apiKey));
-        app.Map("/api", context => HandleAsync(context, api, apiKey));
-        app.Map(DashboardPath + "/{**path}", context => HandleDashboardAsync(context, dashboard));
-        app.Map(DashboardPath, context => HandleDashboardAsync(context, dashboard));
+        MapEndpoints(app, options);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        _app = app;
+        var urls = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        var exposed = options.ApiKey is null ? urls.FirstOrDefault(url => !IsLoopbackUrl(url)) : null;
+        if (exposed is not null)
+        {
+            await StopAsync(cancellationToken).ConfigureAwait(false);
+            throw new InvalidOperationException($"Refusing to serve the Cronflow API on {exposed} without an API key: the server bound an address that is not loopback.");
+        }
+
+        listener.Urls = urls;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _app, null) is { } app)
+        {
+            await app.StopAsync(cancellationToken).ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>
+    /// The local host's routes: the API at <c>/api</c> and the dashboard at <see cref="DashboardPath"/> (<c>/</c>
+    /// redirects there). With no key they answer only loopback names (SPEC §5.1); with one, the API asks for it and the
+    /// dashboard signs browsers in with it.
+    /// </summary>
+    private static void MapEndpoints(WebApplication app, CronflowHostOptions options)
+    {
+        void Exposure(CronflowEndpointOptions endpoint)
+        {
+            endpoint.ApiKey = options.ApiKey;
+            endpoint.LoopbackOnly = options.ApiKey is null;
+        }
+
+        app.MapCronflowApi("/api", Exposure);
+        app.MapCronflowDashboard(DashboardPath, Exposure);
         app.MapGet("/", context =>
         {
             context.Response.Redirect(DashboardPath + "/");
             return Task.CompletedTask;
         });
-        await app.StartAsync().ConfigureAwait(false);
-        var urls = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-        var exposed = options.ApiKey is null ? urls.FirstOrDefault(url => !IsLoopbackUrl(url)) : null;
-        if (exposed is not null)
-        {
-            await app.StopAsync().ConfigureAwait(false);
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw new InvalidOperationException($"Refusing to serve the Cronflow API on {exposed} without an API key: the server bound an address that is not loopback.");
-        }
-
-        return new LocalHttpServer(app, urls);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>At most this many connections at once; Kestrel refuses the next ones until some close.</summary>
@@ -92,24 +110,36 @@ internal sealed class LocalHttpServer : IAsyncDisposable
     /// </summary>
     internal const long DrainLimitBytes = HttpBodies.DrainLimitBytes;
 
-    private static async Task HandleAsync(HttpContext context, CronflowHttpApi api, byte[]? apiKeyDigest)
+    /// <summary>
+    /// Adapts a request below <paramref name="prefix"/> to the API. <paramref name="managementEndpoint"/>: the request
+    /// came through a management route's endpoint (the one an application's authorization covers); anything else (webhooks,
+    /// health, unknown paths) may not use the management routes.
+    /// </summary>
+    internal static async Task HandleAsync(HttpContext context, CronflowHttpApi api, PathString prefix, CronflowEndpointOptions options, byte[]? apiKeyDigest, bool managementEndpoint)
     {
         // Without a key, loopback is the only protection: refuse what a web page can send to it (DNS rebinding, cross-site
         // requests) before anything is routed or read.
-        if (apiKeyDigest is null && CheckBrowserRequest(context.Request) is { } forbidden)
+        if (options.LoopbackOnly && CheckBrowserRequest(context.Request) is { } forbidden)
         {
             await WriteAsync(context, forbidden, closeConnection: true).ConfigureAwait(false);
             return;
         }
 
-        var path = context.Request.Path.Value ?? "";
+        // A body over a route's limit is answered 413 at once; the server then drains what the client still sends (so
+        // that it reads the answer), up to this size, and closes the connection beyond.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = Math.Max(api.MaxBodyBytes + 1L, DrainLimitBytes);
+        }
+
+        context.Request.Path.StartsWithSegments(prefix, out var below);
         var request = new ApiRequest
         {
             Method = context.Request.Method,
-            Path = path.Length > 4 ? path[4..] : "/",
+            Path = below.HasValue ? below.Value! : "/",
             Query = ApiRequest.ParseQuery(context.Request.QueryString.Value),
             Headers = ApiRequest.CollectHeaders(context.Request.Headers.Select(h => new KeyValuePair<string, IEnumerable<string>>(h.Key, h.Value.Select(v => v ?? "")))),
-            IsManagementAuthorized = IsAuthorized(context.Request, apiKeyDigest),
+            IsManagementAuthorized = managementEndpoint && IsAuthorized(context.Request, apiKeyDigest),
         };
 
         // Route, key and declared length are checked before any byte of the body is read.
@@ -158,16 +188,16 @@ internal sealed class LocalHttpServer : IAsyncDisposable
     /// <summary>Where the local host serves the run inspector.</summary>
     internal const string DashboardPath = "/dashboard";
 
-    /// <summary>Adapts a request below <see cref="DashboardPath"/> to the shared <see cref="CronflowDashboard"/>.</summary>
-    private static async Task HandleDashboardAsync(HttpContext context, CronflowDashboard dashboard)
+    /// <summary>Adapts a request below <paramref name="prefix"/> to the shared <see cref="CronflowDashboard"/>.</summary>
+    internal static async Task HandleDashboardAsync(HttpContext context, CronflowDashboard dashboard, PathString prefix)
     {
         var body = await ReadBodyAsync(context.Request, CronflowDashboard.MaxBodyBytes + 1, context.RequestAborted).ConfigureAwait(false);
-        var path = context.Request.Path.Value ?? "";
+        context.Request.Path.StartsWithSegments(prefix, out var below);
         var request = new DashboardRequest
         {
             Method = context.Request.Method,
-            Path = path.Length > DashboardPath.Length ? path[DashboardPath.Length..] : "",
-            BasePath = context.Request.PathBase + DashboardPath,
+            Path = below.Value ?? "",
+            BasePath = context.Request.PathBase + prefix,
             Query = ApiRequest.ParseQuery(context.Request.QueryString.Value),
             Headers = ApiRequest.CollectHeaders(context.Request.Headers.Select(h => new KeyValuePair<string, IEnumerable<string>>(h.Key, h.Value.Select(v => v ?? "")))),
             Body = body,
@@ -226,10 +256,11 @@ internal sealed class LocalHttpServer : IAsyncDisposable
         uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var address) && IPAddress.IsLoopback(address));
 
     /// <summary>
-    /// No key configured: management routes are open (the host binds loopback only). Otherwise the key must match; the
+    /// No key configured: management routes are open to whoever reaches them (the local host binds loopback only; an
+    /// application's own authorization covers its endpoints). Otherwise the key must match; the
     /// SHA-256 digests are compared, in constant time, so that neither the key's contents nor its length leak.
     /// </summary>
-    private static bool IsAuthorized(HttpRequest request, byte[]? apiKeyDigest)
+    internal static bool IsAuthorized(HttpRequest request, byte[]? apiKeyDigest)
     {
         if (apiKeyDigest is null)
         {

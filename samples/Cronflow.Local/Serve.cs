@@ -1,7 +1,7 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Cronflow.Samples;
 
@@ -22,29 +22,30 @@ internal static class ServeCommand
             return 1;
         }
 
-        using var loggerFactory = LoggerFactory.Create(logging => logging
-            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("Cronflow", LogLevel.Information)
-            .AddFilter("DurableTask", LogLevel.Error));
-
         using var telemetry = Telemetry.Start(settings.OtelConsole);
         Console.WriteLine($"Starting Cronflow ({(inMemory ? "in memory" : $"Azure Storage: task hub '{taskHub}'")})...");
-        await using var host = await CronflowHost.StartAsync(
+
+        // The generic host owns the process: Ctrl+C and TERM (once or again) stop it, within its shutdown timeout.
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders()
+            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+            .SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddFilter("System", LogLevel.Warning)
+            .AddFilter("DurableTask", LogLevel.Error);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.AddSampleServices().AddDurableSampleServices();
+        builder.Services.AddCronflowHost(
             c =>
             {
                 foreach (var workflow in SampleWorkflows.All.Concat(DurableSamples.All))
                 {
                     c.AddWorkflow(workflow);
                 }
-
-                c.Services.AddSampleServices().AddDurableSampleServices();
-                c.Services.AddLogging(logging => logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information));
             },
             o =>
             {
                 o.ListenOn(url);
-                o.LoggerFactory = loggerFactory;
                 o.ApiKey = apiKey;
                 if (!inMemory)
                 {
@@ -52,42 +53,25 @@ internal static class ServeCommand
                 }
             });
 
-        var bound = host.Urls.Count > 0 ? host.Urls[0] : url;
+        using var host = builder.Build();
+        await host.StartAsync();
+        var bound = host.Services.GetRequiredService<CronflowListener>().Urls is [var first, ..] ? first : url;
         var inbox = host.Services.GetRequiredService<ApprovalInbox>();
         inbox.Requested += (subject, token) =>
             Console.WriteLine($"Approval needed for {subject}. Approve with:{Environment.NewLine}  curl -X POST {bound}/api/resume/{token} -H 'content-type: application/json' -d '{{\"approved\":true,\"approvedBy\":\"you\"}}'");
 
-        PrintBanner(bound, host);
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
-
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stop.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            Console.WriteLine("Stopping...");
-        }
-
+        PrintBanner(bound, durable: !inMemory);
+        host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => Console.WriteLine("Stopping..."));
+        await host.WaitForShutdownAsync();
         return 0;
     }
 
-    private static void PrintBanner(string url, CronflowHost host)
+    private static void PrintBanner(string url, bool durable)
     {
         var json = "-H 'content-type: application/json'";
         Console.WriteLine($"""
 
-            Cronflow is serving {SampleWorkflows.All.Count + DurableSamples.All.Count} sample workflows at {url}/api ({(host.IsDurable ? "durable: runs survive restarts" : "in memory")}).
+            Cronflow is serving {SampleWorkflows.All.Count + DurableSamples.All.Count} sample workflows at {url}/api ({(durable ? "durable: runs survive restarts" : "in memory")}).
             Open the run inspector at {url}/dashboard (runs, timelines, workflow diagrams; resume, cancel, replay).
 
             Try:

@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Cronflow;
 using Cronflow.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 // A Cronflow host on the Azure Storage backend, serving the HTTP API, for tests that start, load and kill it.
@@ -22,30 +23,20 @@ if (arguments is null)
     return 2;
 }
 
-using var loggerFactory = LoggerFactory.Create(logging => logging
-    .SetMinimumLevel(arguments.LogLevel)
-    .AddSimpleConsole(console => console.SingleLine = true)
-    .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
-
 TestWorkflows.StepFinished = (runId, step) => Console.Out.WriteLine($"STEP {runId} {step}");
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-{
-    context.Cancel = true;
-    stop.Cancel();
-});
-
-await using (var host = await CronflowHost.StartAsync(
+// The generic host owns the process's lifetime: Ctrl+C and SIGTERM stop it (a repeated signal too), and its shutdown
+// timeout bounds how long the engine gets to stop.
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.ClearProviders()
+    .SetMinimumLevel(arguments.LogLevel)
+    .AddSimpleConsole(console => console.SingleLine = true)
+    .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
+builder.Services.AddCronflowHost(
     c => c.AddTestWorkflows(),
     o =>
     {
-        o.LoggerFactory = loggerFactory;
         o.UseAzureStorage(arguments.Connection, arguments.TaskHub, azure =>
         {
             if (arguments.VisibilityTimeout is { } visibility)
@@ -68,20 +59,11 @@ await using (var host = await CronflowHost.StartAsync(
         {
             o.MaxConcurrentActivities = max;
         }
-    }))
-{
-    Console.Out.WriteLine("READY " + host.Urls[0]);
-    Console.Out.Flush();
-    try
-    {
-        await Task.Delay(Timeout.Infinite, stop.Token);
-    }
-    catch (OperationCanceledException)
-    {
-        // Stopping.
-    }
-}
+    });
+builder.Services.AddHostedService<ReadyLine>();
 
+using var host = builder.Build();
+await host.RunAsync();
 Console.Out.WriteLine("STOPPED");
 return 0;
 
@@ -129,4 +111,17 @@ internal sealed record Arguments(
 
     private static TimeSpan? Seconds(Dictionary<string, string> values, string name) =>
         values.TryGetValue(name, out var seconds) ? TimeSpan.FromSeconds(double.Parse(seconds, CultureInfo.InvariantCulture)) : null;
+}
+
+/// <summary>Prints <c>READY &lt;bound url&gt;</c> once the host serves (the engine and the listener started before it).</summary>
+internal sealed class ReadyLine(CronflowListener listener) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        Console.Out.WriteLine("READY " + listener.Urls[0]);
+        Console.Out.Flush();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
