@@ -63,8 +63,10 @@ internal sealed class RunRecorder(List<StepRecord> records, Func<DateTimeOffset>
             return;
         }
 
+        // A loop that continued as new goes on with the attempt its record holds, still running: no second entry for it.
         var r = records[record];
-        if (r.Tries is { } tries)
+        var resumed = r.Tries is [.., { CompletedAt: null } open] && open.Number == attempt;
+        if (r.Tries is { } tries && !resumed)
         {
             records[record] = r with { Attempts = attempt, Tries = Append(tries, new StepAttempt { Number = attempt, StartedAt = now() }) };
         }
