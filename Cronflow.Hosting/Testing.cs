@@ -7,7 +7,10 @@ public static class WorkflowTestExtensions
 {
     /// <summary>
     /// Starts a private in-memory host with <paramref name="workflow"/> (and any workflows added in the options),
-    /// runs it once with <paramref name="payload"/>, waits for the run to finish, and returns it.
+    /// runs it once with <paramref name="payload"/>, waits for the run to finish, and returns it. While the run goes on,
+    /// the events set with <see cref="TestOptions.RaiseEvent"/> are delivered when it waits for them and its
+    /// human-in-the-loop pauses are answered with <see cref="TestOptions.Resume"/>; with
+    /// <see cref="TestOptions.UseVirtualTime"/>, its durable timers fire at once and its time jumps to their due time.
     /// </summary>
     /// <example>
     /// <code>
@@ -34,10 +37,77 @@ public static class WorkflowTestExtensions
                 options.ConfigureEngine?.Invoke(c.Options);
             }).ConfigureAwait(false);
         await using var disposeHost = host.ConfigureAwait(false);
-        var runId = await host.Client.TriggerAsync(workflow.Id, payload).ConfigureAwait(false);
-        var run = await host.Client.WaitForRunAsync(runId, options.Timeout).ConfigureAwait(false);
+        var client = (DurableCronflowClient)host.Client;
+        var input = client.CreateInput(workflow.Id, payload);
+        input.Virtual = options.VirtualTime ? options.VirtualTimeInput() : null;
+        var runId = await client.StartAsync(input, null).ConfigureAwait(false);
+        var run = options.Events.Count == 0 && options.Resumes.Count == 0
+            ? await client.WaitForRunAsync(runId, options.Timeout).ConfigureAwait(false)
+            : await AnswerUntilFinishedAsync(client, runId, options).ConfigureAwait(false);
         return new TestRun(run);
     }
+
+    /// <summary>
+    /// Watches the run until it finishes: raises each scripted event when the run waits for one of that name, and
+    /// resumes each pause once, with the next scripted payload (the last one answers every later pause).
+    /// </summary>
+    private static async Task<RunInfo> AnswerUntilFinishedAsync(DurableCronflowClient client, string runId, TestOptions options)
+    {
+        var events = options.Events.ToDictionary(e => e.Key, e => new Queue<object?>(e.Value), StringComparer.Ordinal);
+        var resumed = new HashSet<string>(StringComparer.Ordinal);
+        var deadline = TimeProvider.System.GetUtcNow() + options.Timeout;
+        while (true)
+        {
+            var run = await client.GetRunAsync(runId).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
+            if (run.IsFinished)
+            {
+                return run;
+            }
+
+            // A second delivery for the same wait is harmless: the run takes a name's events in order, one per wait.
+            foreach (var name in EventsWaitedFor(run))
+            {
+                if (events.TryGetValue(name, out var queue) && queue.TryDequeue(out var eventPayload))
+                {
+                    await client.RaiseEventAsync(runId, name, eventPayload).ConfigureAwait(false);
+                }
+            }
+
+            foreach (var pause in run.Pauses)
+            {
+                if (options.Resumes.Count > 0 && resumed.Add(pause.Token))
+                {
+                    var answer = options.Resumes[Math.Min(resumed.Count, options.Resumes.Count) - 1];
+                    try
+                    {
+                        await client.ResumeAsync(pause.Token, answer).ConfigureAwait(false);
+                    }
+                    catch (ResumeTokenNotFoundException)
+                    {
+                        // The pause ended (timed out, in real time) before the answer arrived.
+                    }
+                }
+            }
+
+            if (TimeProvider.System.GetUtcNow() > deadline)
+            {
+                throw new RunWaitTimeoutException(runId, options.Timeout, run.Status);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(5)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The names of the events the run waits for now (in its status, or in its records for waits in parallel).</summary>
+    private static IEnumerable<string> EventsWaitedFor(RunInfo run) =>
+        run.Steps
+            .Where(s => s.Status == StepStatus.Waiting)
+            .Select(s => s.Detail)
+            .Append(run.WaitingFor)
+            .OfType<string>()
+            .Where(what => what.StartsWith(Interpreter.EventWaitPrefix, StringComparison.Ordinal))
+            .Select(what => what[Interpreter.EventWaitPrefix.Length..])
+            .Distinct(StringComparer.Ordinal);
 }
 
 /// <summary>Options of <see cref="WorkflowTestExtensions.TestAsync"/>.</summary>
@@ -50,6 +120,12 @@ public sealed class TestOptions
     internal Action<IServiceCollection>? ConfigureServices { get; private set; }
 
     internal Action<CronflowOptions>? ConfigureEngine { get; private set; }
+
+    internal bool VirtualTime { get; private set; }
+
+    internal Dictionary<string, List<object?>> Events { get; } = new(StringComparer.Ordinal);
+
+    internal List<object?> Resumes { get; } = [];
 
     /// <summary>How long to wait for the run to finish (default 30 s).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -94,6 +170,57 @@ public sealed class TestOptions
         ConfigureServices += configure;
         return this;
     }
+
+    /// <summary>
+    /// Runs the workflow in virtual time: a durable timer (a sleep, an event or approval timeout, a retry backoff, a
+    /// timeout) fires as soon as nothing else can happen before it, and the run's clock jumps to its due time, so a
+    /// run that sleeps for days ends in milliseconds. Steps take real time; waits answered with
+    /// <see cref="RaiseEvent"/> or <see cref="Resume"/> do not time out; other waits time out at once.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// TestRun run = await wf.TestAsync(payload, o => o.UseVirtualTime().RaiseEvent("payment.settled", new { ok = true }));
+    /// </code>
+    /// </example>
+    public TestOptions UseVirtualTime()
+    {
+        VirtualTime = true;
+        return this;
+    }
+
+    /// <summary>
+    /// Delivers event <paramref name="eventName"/> with <paramref name="payload"/> when the run waits for it. Called
+    /// more than once for a name, the payloads answer that name's waits in order.
+    /// </summary>
+    public TestOptions RaiseEvent(string eventName, object? payload)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
+        if (!Events.TryGetValue(eventName, out var payloads))
+        {
+            Events[eventName] = payloads = [];
+        }
+
+        payloads.Add(payload);
+        return this;
+    }
+
+    /// <summary>
+    /// Answers the run's human-in-the-loop pauses with <paramref name="payload"/> (<c>approved</c>, <c>reason</c>,
+    /// <c>approvedBy</c>), once the pause's <c>OnPause</c> has run. Called more than once, the payloads answer the
+    /// pauses in order, and the last one answers every later pause.
+    /// </summary>
+    public TestOptions Resume(object? payload)
+    {
+        Resumes.Add(payload);
+        return this;
+    }
+
+    /// <summary>What the run is told in virtual time: which of its waits the harness answers.</summary>
+    internal VirtualTimeInput VirtualTimeInput() => new()
+    {
+        Events = Events.Count == 0 ? null : Events.ToDictionary(e => e.Key, e => e.Value.Count, StringComparer.Ordinal),
+        Resumes = Resumes.Count > 0,
+    };
 
     /// <summary>Changes engine limits for the test.</summary>
     public TestOptions Engine(Action<CronflowOptions> configure)

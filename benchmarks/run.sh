@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the benchmark program in Release and runs it (bars P1–P8 of the performance requirements).
+# Builds the benchmark program in Release and runs it (bars P1–P9 of the performance requirements).
 #
 #   bash benchmarks/run.sh            # full run: in memory and on Azurite (started here if none is running)
 #   bash benchmarks/run.sh --quick    # under 3 minutes: in memory, plus Azurite only if one is already running

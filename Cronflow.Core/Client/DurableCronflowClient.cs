@@ -10,17 +10,24 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     /// <summary>The most backend pages one list call reads while filtering (the rest is behind the continuation token).</summary>
     private const int MaxPagesPerList = 10;
 
+    /// <summary>How often a wait polls a run whose every change this process sees anyway (a run purged meanwhile is noticed).</summary>
+    private static readonly TimeSpan SafetyPollDelay = TimeSpan.FromSeconds(1);
+
     private readonly RunCancellations _cancellations;
     private readonly TimeProvider _time;
     private readonly TimeSpan _maxPollDelay;
+    private readonly InstanceUpdates? _updates;
 
-    protected DurableCronflowClient(WorkflowRegistry registry, CronflowOptions options, RunCancellations cancellations, TimeProvider time, TimeSpan maxPollDelay)
+    // maxPollDelay: the longest pause between two reads of a run that is waited for; updates: the changes this process
+    // sees (the embedded engine's commits), null when it sees none.
+    protected DurableCronflowClient(WorkflowRegistry registry, CronflowOptions options, RunCancellations cancellations, TimeProvider time, TimeSpan maxPollDelay, InstanceUpdates? updates = null)
     {
         Registry = registry;
         Options = options;
         _cancellations = cancellations;
         _time = time;
         _maxPollDelay = maxPollDelay;
+        _updates = updates;
     }
 
     protected WorkflowRegistry Registry { get; }
@@ -61,6 +68,9 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     public Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger, CancellationToken cancellationToken = default) =>
         StartAsync(RunRequests.Create(Registry, Options, workflowId, payload, trigger), runId, cancellationToken);
 
+    /// <summary>The input of a manual run, checked as <see cref="TriggerAsync(string, object?, string?, CancellationToken)"/> checks it.</summary>
+    internal RunInput CreateInput(string workflowId, object? payload) => RunRequests.Create(Registry, Options, workflowId, payload, TriggerInfo.Manual);
+
     /// <summary>Starts a run with a prepared input; a given run id makes it idempotent.</summary>
     internal async Task<string> StartAsync(RunInput input, string? runId, CancellationToken cancellationToken = default)
     {
@@ -99,28 +109,73 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
         return instance is null ? null : RunInfoMapper.ToRunInfo(instance);
     }
 
+    /// <summary>
+    /// Waits until the run is finished as <see cref="RunInfo.IsFinished"/> reports it (its result decided, even while
+    /// abandoned work still keeps the orchestration open). The run is read again whenever this process sees it change
+    /// (<see cref="InstanceUpdates"/>) or the backend's completion wait ends, and otherwise polled with a doubling
+    /// delay: from 1 ms up to the host's poll limit, or only as a safety net when every change is seen here.
+    /// </summary>
     public async Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
         var deadline = _time.GetUtcNow() + timeout;
-        var delay = TimeSpan.FromMilliseconds(1);
-        while (true)
+        var delay = _updates is { SeesEveryChange: true } ? SafetyPollDelay : TimeSpan.FromMilliseconds(1);
+        CancellationTokenSource? stopCompletion = null;
+        Task? completion = null;
+        try
         {
-            var run = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
-            if (run.IsFinished)
+            while (true)
             {
-                return run;
-            }
+                // Watch before reading, so that a change committed between the read and the wait still ends the wait.
+                using var watch = _updates?.Next(runId);
+                var instance = await GetInstanceAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
 
-            var left = deadline - _time.GetUtcNow();
-            if (left <= TimeSpan.Zero)
+                // Only an instance that may be finished is mapped: most reads find a run still going.
+                var ended = instance.State is InstanceState.Completed or InstanceState.Failed or InstanceState.Terminated;
+                if (RunInfoMapper.MayBeFinished(ended, instance.SerializedCustomStatus) && RunInfoMapper.ToRunInfo(instance) is { IsFinished: true } run)
+                {
+                    return run;
+                }
+
+                var left = deadline - _time.GetUtcNow();
+                if (left <= TimeSpan.Zero)
+                {
+                    throw new RunWaitTimeoutException(runId, timeout, RunInfoMapper.ToRunInfo(instance, includeOutputs: false).Status);
+                }
+
+                if (completion is null && watch is null)
+                {
+                    stopCompletion = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    completion = WaitForCompletionAsync(runId, stopCompletion.Token) ?? Task.Delay(Timeout.Infinite, stopCompletion.Token);
+                }
+                else if (completion is { IsCompleted: true })
+                {
+                    // The orchestration's completion was seen and the run read after it: if that did not finish it
+                    // (a completion wait the backend does not offer), go on polling alone.
+                    completion = Task.Delay(Timeout.Infinite, stopCompletion!.Token);
+                }
+
+                var wake = watch?.Changed ?? completion!;
+                await wake.WaitAsync(delay < left ? delay : left, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                cancellationToken.ThrowIfCancellationRequested();
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Math.Max(_maxPollDelay.Ticks, delay.Ticks)));
+            }
+        }
+        finally
+        {
+            if (stopCompletion is not null)
             {
-                throw new RunWaitTimeoutException(runId, timeout, run.Status);
+                await stopCompletion.CancelAsync().ConfigureAwait(false);
+                stopCompletion.Dispose();
             }
-
-            await Task.Delay(delay < left ? delay : left, _time, cancellationToken).ConfigureAwait(false);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _maxPollDelay.Ticks));
         }
     }
+
+    /// <summary>
+    /// The backend's own wait for the instance's orchestration to complete, when it has one; null when it has none.
+    /// Used where no change of the instance is seen in this process.
+    /// </summary>
+    protected virtual Task? WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken) => null;
 
     public async Task CancelAsync(string runId, string? reason = null, CancellationToken cancellationToken = default)
     {

@@ -35,6 +35,14 @@ internal static class RunInfoMapper
 
     public static RunProgress? ReadProgress(string? serializedCustomStatus) => Deserialize<RunProgress>(serializedCustomStatus);
 
+    /// <summary>
+    /// Whether an instance whose orchestration has (or has not) ended, with this custom status, may be a finished run
+    /// (<see cref="RunInfo.IsFinished"/>): its orchestration ended, or its progress carries the decided result, written
+    /// while abandoned work still runs. False means surely not finished; true means map it and look.
+    /// </summary>
+    public static bool MayBeFinished(bool orchestrationEnded, string? serializedCustomStatus) =>
+        orchestrationEnded || (serializedCustomStatus is not null && serializedCustomStatus.Contains(RunProgress.ResultProperty, StringComparison.Ordinal));
+
     public static RunInfo ToRunInfo(InstanceSnapshot snapshot, bool includeOutputs = true)
     {
         var input = ReadInput(snapshot.SerializedInput);

@@ -45,6 +45,7 @@ internal sealed partial class Interpreter
             Trigger = new TriggerInfo { Kind = TriggerKind.Workflow, Source = _runId },
             Parent = _context.InstanceId,
             Trace = ChildTrace(),
+            Virtual = VirtualState(),
         };
         var instanceId = scope.Items.Count == 0 && attempt == 1
             ? $"{_context.InstanceId}:{node.Name}"
@@ -124,6 +125,7 @@ internal sealed partial class Interpreter
                     Trigger = _input.Trigger,
                     ReplayOf = _input.ReplayOf,
                     Trace = _input.Trace,
+                    Virtual = VirtualState(withScript: true),
                     Resume = new ResumeState
                     {
                         NodeIndex = int.Parse(node.Path, System.Globalization.CultureInfo.InvariantCulture),
@@ -199,6 +201,7 @@ internal sealed partial class Interpreter
         Trigger = _input.Trigger,
         Trace = ChildTrace(),
         Parent = _context.InstanceId,
+        Virtual = VirtualState(),
     };
 
     /// <summary>The scope a chunk or a nested loop's sub-orchestration starts from: its parent's <c>Last</c> and step outputs.</summary>
@@ -297,7 +300,7 @@ internal sealed partial class Interpreter
                         loop.Iteration = iteration;
                         loop.Last = scope.Last.ToNullableJson();
                         loop.Steps = scope.Flatten() ?? [];
-                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, Trigger = _input.Trigger, Loop = loop, Parent = _input.Parent, Trace = _input.Trace }, preserveUnprocessedEvents: true);
+                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, Trigger = _input.Trigger, Loop = loop, Parent = _input.Parent, Trace = _input.Trace, Virtual = VirtualState() }, preserveUnprocessedEvents: true);
                         return new RunResult { Status = RunStatus.Running };
                     }
                 }
@@ -342,14 +345,16 @@ internal sealed partial class Interpreter
     private async Task<RunResult> CallChildAsync(string instanceId, RunInput input, string name, CancellationToken cancel)
     {
         using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var child = _context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, new SubOrchestrationOptions { InstanceId = instanceId });
+        var child = Busy(_context.CallSubOrchestratorAsync<RunResult>(WorkflowOrchestrator.Name, input, new SubOrchestrationOptions { InstanceId = instanceId }), cancel);
         var decided = _context.WaitForExternalEvent<RunResult>(ChildEvents.Decided(instanceId), waitCancel.Token);
         if (await Task.WhenAny(child, decided) == child)
         {
             waitCancel.Cancel();
             try
             {
-                return await child;
+                var result = await child;
+                CatchUpWith(result);
+                return result;
             }
             catch (TaskFailedException ex)
             {
@@ -367,6 +372,8 @@ internal sealed partial class Interpreter
 
         // The child decided; what it left running ends on its own, and this run does not wait for it.
         Abandon(child);
-        return await decided;
+        var decidedResult = await decided;
+        CatchUpWith(decidedResult);
+        return decidedResult;
     }
 }

@@ -33,6 +33,7 @@ internal sealed partial class Interpreter
         Status = RunStatus.Completed,
         Output = output.ToNullableJson(),
         Steps = _records.WithOutputs(),
+        CompletedAt = VirtualEnd,
     };
 
     private RunResult Failed(StepError error) => new()
@@ -40,6 +41,7 @@ internal sealed partial class Interpreter
         Status = RunStatus.Failed,
         Error = error,
         Steps = _records.WithOutputs(),
+        CompletedAt = VirtualEnd,
     };
 
     private RunResult Cancelled(StepError error) => new()
@@ -47,5 +49,6 @@ internal sealed partial class Interpreter
         Status = RunStatus.Cancelled,
         Error = error,
         Steps = _records.WithOutputs(),
+        CompletedAt = VirtualEnd,
     };
 }

@@ -116,7 +116,7 @@ internal sealed partial class Interpreter
                 var delay = node.Policy.Retry!.Backoff?.DelayBefore(attempt) ?? TimeSpan.Zero;
                 if (delay > TimeSpan.Zero)
                 {
-                    await TimerAsync(_context.CurrentUtcDateTime + delay, cancel);
+                    await TimerAsync(Now.UtcDateTime + delay, cancel);
                 }
 
                 if (node is StepNode or WhileNode)
@@ -175,7 +175,7 @@ internal sealed partial class Interpreter
         using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
 
         // A loop's timeout covers the whole loop: a loop that continued as new keeps the deadline it started with.
-        var fireAt = block.ResumeDeadline?.UtcDateTime ?? _context.CurrentUtcDateTime + timeout;
+        var fireAt = block.ResumeDeadline?.UtcDateTime ?? Now.UtcDateTime + timeout;
         block.ResumeDeadline = null;
         block.InFlight = null;
         block.Deadline = new DateTimeOffset(fireAt, TimeSpan.Zero);

@@ -45,12 +45,12 @@ internal sealed partial class Interpreter
         // never sent again: building and serializing the request would be wasted work on every episode.
         var request = _context.IsReplaying ? null : BuildRequest(path, name, scope, attempt, error, timeout, resumeToken, inline, call);
         var spanStart = Now;
-        var spanParent = CurrentSpan;
+        var spanParent = _span.Value?.Id;
 
         StepOutcome outcome;
         try
         {
-            outcome = await _context.CallActivityAsync<StepOutcome>(StepActivity.Name, request);
+            outcome = await Busy(_context.CallActivityAsync<StepOutcome>(StepActivity.Name, request), cancel);
         }
         catch (TaskFailedException ex)
         {
@@ -95,7 +95,8 @@ internal sealed partial class Interpreter
             Trigger = _trigger.Kind == TriggerKind.Manual && _trigger.Headers.Count == 0 ? null : _trigger,
             Error = error,
             TimeoutMs = timeout is { } t ? (long)t.TotalMilliseconds : null,
-            Deadline = timeout is { } limit ? Now + limit : null,
+            // On the orchestration's clock, which the step's host compares with its own: a step takes real time.
+            Deadline = timeout is { } limit ? new DateTimeOffset(_context.CurrentUtcDateTime + limit, TimeSpan.Zero) : null,
             ResumeToken = resumeToken,
             Call = call,
             Instance = _context.InstanceId == _runId ? null : _context.InstanceId,

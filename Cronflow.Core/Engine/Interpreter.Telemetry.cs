@@ -17,7 +17,10 @@ internal sealed partial class Interpreter
     /// <summary>The span new spans hang under: the run's, or the block's whose work is running (flows with the awaits).</summary>
     private readonly AsyncLocal<ActivitySpanIdBox?> _span = new();
 
-    private ActivitySpanId CurrentSpan => _span.Value?.Id ?? (IsOwnRun ? _trace.RunSpan : _trace.Parent);
+    private ActivitySpanId CurrentSpan => _span.Value?.Id ?? OwnSpan;
+
+    /// <summary>The span this instance's spans hang under outside any block: the run's own, or the one given from outside.</summary>
+    private ActivitySpanId OwnSpan => IsOwnRun ? _trace.RunSpan : _trace.Parent;
 
     /// <summary>Whether this instance is a run of its own (not a chunk or nested loop of one).</summary>
     private bool IsOwnRun => _input.Chunk is null && _input.Loop is null;
@@ -105,8 +108,11 @@ internal sealed partial class Interpreter
         }
     }
 
-    /// <summary>Emits the span and duration of one step attempt (an activity call) whose outcome has just arrived.</summary>
-    private void EndStepSpan(string path, string name, int attempt, int call, DateTimeOffset start, ActivitySpanId parent, StepError? error)
+    /// <summary>
+    /// Emits the span and duration of one step attempt (an activity call) whose outcome has just arrived. A null
+    /// <c>parent</c> is the instance's own span (<see cref="OwnSpan"/>), hashed only when a span is emitted.
+    /// </summary>
+    private void EndStepSpan(string path, string name, int attempt, int call, DateTimeOffset start, ActivitySpanId? parent, StepError? error)
     {
         if (_context.IsReplaying)
         {
@@ -118,7 +124,7 @@ internal sealed partial class Interpreter
         {
             var kind = path.Contains('#', StringComparison.Ordinal) ? path[(path.IndexOf('#', StringComparison.Ordinal) + 1)..] : "step";
             var span = _trace.SpanId("step", _context.InstanceId, _generation.ToString(CultureInfo.InvariantCulture), call.ToString(CultureInfo.InvariantCulture), path, start.UtcTicks.ToString(CultureInfo.InvariantCulture));
-            _trace.Emit($"step {name}", span, parent, start, end, StepTags(name, kind, attempt), error?.Message);
+            _trace.Emit($"step {name}", span, parent ?? OwnSpan, start, end, StepTags(name, kind, attempt), error?.Message);
         }
 
         CronflowTelemetry.StepDuration.Record(

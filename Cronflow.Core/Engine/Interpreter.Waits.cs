@@ -6,6 +6,9 @@ namespace Cronflow;
 /// <summary>Durable waits: sleeps, external events, human decisions, and the timers they rely on.</summary>
 internal sealed partial class Interpreter
 {
+    /// <summary>How a wait for an event shows in the run's <c>WaitingFor</c> and its record's detail, before the event's name.</summary>
+    internal const string EventWaitPrefix = "event ";
+
     private async Task<FlowValue> RunSleepAsync(SleepNode node, Scope scope, CancellationToken cancel)
     {
         var until = Now + node.Duration;
@@ -17,8 +20,8 @@ internal sealed partial class Interpreter
 
     private async Task<FlowValue> RunWaitForEventAsync(WaitForEventNode node, Scope scope, CancellationToken cancel)
     {
-        MarkWaiting(scope, node, $"event {node.EventName}");
-        var payload = await WaitForEventAsync(node.EventName, node.WaitTimeout, cancel);
+        MarkWaiting(scope, node, EventWaitPrefix + node.EventName);
+        var payload = await WaitForEventAsync(node.EventName, node.WaitTimeout, _clock?.TakeScriptedEvent(node.EventName) == true, cancel);
         ClearWaiting(scope, node);
         if (payload is null)
         {
@@ -28,15 +31,22 @@ internal sealed partial class Interpreter
         return payload;
     }
 
-    /// <summary>Waits for an external event; null when the timeout passes first. The losing timer or wait is always cancelled.</summary>
-    private async Task<FlowValue?> WaitForEventAsync(string eventName, TimeSpan? timeout, CancellationToken cancel)
+    /// <summary>
+    /// Waits for an external event; null when the timeout passes first. The losing timer or wait is always cancelled.
+    /// A wait the virtual-time test harness answers (<paramref name="scripted"/>) has no timeout: it is work in flight.
+    /// </summary>
+    private async Task<FlowValue?> WaitForEventAsync(string eventName, TimeSpan? timeout, bool scripted, CancellationToken cancel)
     {
         using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var wait = _context.WaitForExternalEvent<JsonElement?>(eventName, waitCancel.Token);
-        if (timeout is { } limit)
+        if (scripted)
+        {
+            _clock?.Busy(wait, waitCancel.Token);
+        }
+        else if (timeout is { } limit)
         {
             using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            var timer = TimerAsync(_context.CurrentUtcDateTime + limit, timerCancel.Token);
+            var timer = TimerAsync(Now.UtcDateTime + limit, timerCancel.Token);
             var winner = await Task.WhenAny(wait, timer);
             if (winner != wait)
             {
@@ -79,11 +89,11 @@ internal sealed partial class Interpreter
                 // Clients find a pause's token in the custom status, which some backends (Azure Storage) write after
                 // sending the episode's messages: OnPause is scheduled one episode later, once the status that lists
                 // the token is stored, so that OnPause may resume with it at once.
-                await _context.CreateTimer(_context.CurrentUtcDateTime, cancel);
+                await Busy(_context.CreateTimer(_context.CurrentUtcDateTime, cancel), cancel);
                 await CallStepAsync(node.Path + WorkflowDefinition.OnPauseSuffix, node.Name, scope, 1, null, null, cancel, token);
             }
 
-            var decision = await WaitForEventAsync(ResumeTokens.EventName(secret), node.WaitTimeout, cancel);
+            var decision = await WaitForEventAsync(ResumeTokens.EventName(secret), node.WaitTimeout, _clock?.ResumesScripted == true, cancel);
             if (decision is null)
             {
                 if (node.OnTimeout is not null)
@@ -127,7 +137,7 @@ internal sealed partial class Interpreter
         StepOutcome outcome;
         try
         {
-            outcome = await _context.CallActivityAsync<StepOutcome>(StepActivity.Name, request);
+            outcome = await Busy(_context.CallActivityAsync<StepOutcome>(StepActivity.Name, request), CancellationToken.None);
         }
         catch (TaskFailedException ex)
         {
@@ -164,19 +174,6 @@ internal sealed partial class Interpreter
         if (scope.Record)
         {
             _records.UpdateLatest(node.Path, r => r with { Status = StepStatus.Running });
-        }
-    }
-
-    /// <summary>
-    /// A durable timer that is never early: some storage (Azurite) can deliver a timer up to a second before its
-    /// time, so the timer is re-armed until the orchestration's clock has reached <paramref name="fireAt"/>.
-    /// </summary>
-    private async Task TimerAsync(DateTime fireAt, CancellationToken cancel)
-    {
-        await _context.CreateTimer(fireAt, cancel);
-        for (var rearm = 0; rearm < 10 && _context.CurrentUtcDateTime < fireAt; rearm++)
-        {
-            await _context.CreateTimer(fireAt, cancel);
         }
     }
 }

@@ -47,10 +47,9 @@ internal sealed partial class Interpreter
         _input = input ?? new RunInput();
         _cache = cache;
         _inlineOutputBytes = inlineOutputBytes;
+        _clock = _input.Virtual is { } virtualTime ? new VirtualClock(virtualTime) : null;
         _records = new RunRecorder(_progress.Steps, () => Now);
     }
-
-    private DateTimeOffset Now => new(_context.CurrentUtcDateTime, TimeSpan.Zero);
 
     public async Task<RunResult> RunAsync()
     {

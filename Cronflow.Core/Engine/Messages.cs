@@ -51,6 +51,11 @@ internal sealed class RunInput
     [JsonPropertyName("trace")]
     public TraceInput? Trace { get; set; }
 
+    /// <summary>Set for a run tested in virtual time (see <see cref="VirtualClock"/>); never for a run in production.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("virtual")]
+    public VirtualTimeInput? Virtual { get; set; }
+
     /// <summary>Set for the concurrency gate of a workflow: an orchestration that hands out run slots.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("gate")]
@@ -314,6 +319,9 @@ internal sealed class RunProgress
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("result")]
     public RunResult? Result { get; set; }
+
+    /// <summary>How <see cref="Result"/>'s name appears in the serialized progress (a decided run's custom status holds it).</summary>
+    internal const string ResultProperty = "\"result\":";
 
     /// <summary>
     /// The step calls (see <see cref="StepRequest.Call"/>) that a decided block abandoned while they were still running.

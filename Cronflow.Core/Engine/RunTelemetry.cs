@@ -69,22 +69,29 @@ internal sealed class RunTrace
     private static readonly Action<Activity, string>? SetTraceId = Setter("_traceId");
     private static readonly Action<Activity, string>? SetId = Setter("_id");
 
+    private readonly TraceInput? _input;
+    private readonly string _runId;
+    private ActivityTraceId? _traceId;
+    private ActivitySpanId? _parent;
+    private ActivitySpanId? _runSpan;
+
+    // The ids are hashed when first asked for: every episode replays the run and builds its trace, and most never emit
+    // a span (no listener, or replaying).
     public RunTrace(TraceInput? input, string runId)
     {
-        TraceId = input is not null && IsHex(input.TraceId, 32)
-            ? ActivityTraceId.CreateFromString(input.TraceId)
-            : ActivityTraceId.CreateFromBytes(Hash("trace", runId).AsSpan(0, 16));
-        Parent = input?.ParentSpanId is { } parent && IsHex(parent, 16) ? ActivitySpanId.CreateFromString(parent) : default;
-        RunSpan = SpanId("run", runId);
+        _input = input;
+        _runId = runId;
     }
 
-    public ActivityTraceId TraceId { get; }
+    public ActivityTraceId TraceId => _traceId ??= _input is not null && IsHex(_input.TraceId, 32)
+        ? ActivityTraceId.CreateFromString(_input.TraceId)
+        : ActivityTraceId.CreateFromBytes(Hash("trace", _runId).AsSpan(0, 16));
 
     /// <summary>The span this instance's spans hang under from outside: the caller of a run, the block of a chunk.</summary>
-    public ActivitySpanId Parent { get; }
+    public ActivitySpanId Parent => _parent ??= _input?.ParentSpanId is { } parent && IsHex(parent, 16) ? ActivitySpanId.CreateFromString(parent) : default;
 
     /// <summary>The run span's id.</summary>
-    public ActivitySpanId RunSpan { get; }
+    public ActivitySpanId RunSpan => _runSpan ??= SpanId("run", _runId);
 
     /// <summary>The trace of a child instance (a subflow run, a chunk, a nested loop) hung under <paramref name="parent"/>.</summary>
     public TraceInput Child(ActivitySpanId parent) => new() { TraceId = TraceId.ToHexString(), ParentSpanId = parent == default ? null : parent.ToHexString() };

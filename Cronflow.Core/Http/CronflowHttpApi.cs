@@ -14,6 +14,9 @@ internal sealed partial class CronflowHttpApi
     /// <summary>The largest optional body of a cancel request (<c>{ "reason": "…" }</c>).</summary>
     private const int MaxCancelBodyBytes = 16 * 1024;
 
+    /// <summary>The longest wait <c>GET /runs/{runId}?waitSeconds=N</c> accepts.</summary>
+    internal const int MaxWaitSeconds = 60;
+
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = HttpInputRules.MaxJsonDepth };
 
     private readonly ICronflowClient _client;
@@ -59,7 +62,7 @@ internal sealed partial class CronflowHttpApi
     {
         ArgumentNullException.ThrowIfNull(request);
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(BackendTimeout);
+        bounded.CancelAfter(BackendTimeout + RequestedWait(request));
         try
         {
             // The backend calls are bounded: a backend that does not answer (storage down, retrying) gets the client a
@@ -197,7 +200,7 @@ internal sealed partial class CronflowHttpApi
     {
         ApiRoute.TriggerRun => TriggerAsync(values["workflowId"], request, cancellationToken),
         ApiRoute.ListRuns => ListAsync(request, cancellationToken),
-        ApiRoute.GetRun => GetAsync(values["runId"], cancellationToken),
+        ApiRoute.GetRun => GetAsync(values["runId"], request, cancellationToken),
         ApiRoute.RaiseEvent => RaiseEventAsync(values["runId"], values["eventName"], request, cancellationToken),
         ApiRoute.CancelRun => CancelAsync(values["runId"], request, cancellationToken),
         ApiRoute.ReplayRun => ReplayAsync(values["runId"], cancellationToken),
@@ -232,11 +235,37 @@ internal sealed partial class CronflowHttpApi
         return Accepted(id);
     }
 
-    private async Task<ApiResponse> GetAsync(string runId, CancellationToken cancellationToken)
+    private async Task<ApiResponse> GetAsync(string runId, ApiRequest request, CancellationToken cancellationToken)
     {
+        if (request.Query.TryGetValue("waitSeconds", out var waitText) && waitText.Length > 0 && !TryReadWait(waitText, out _))
+        {
+            return ApiResponse.Error(400, ApiErrorCodes.BadRequest, "The query is invalid.", [new ApiProblem("waitSeconds", $"'{HttpInputRules.Printable(waitText)}' is not a wait; use a whole number of seconds from 0 to {MaxWaitSeconds}.")]);
+        }
+
+        if (RequestedWait(request) is { Ticks: > 0 } wait)
+        {
+            try
+            {
+                return ApiResponse.Json<RunInfo>(200, await _client.WaitForRunAsync(runId, wait, cancellationToken).ConfigureAwait(false));
+            }
+            catch (RunWaitTimeoutException)
+            {
+                // The bound passed: answer the run as it is now, as without a wait.
+            }
+        }
+
         var run = await _client.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
         return run is null ? RunNotFound(runId) : ApiResponse.Json<RunInfo>(200, run);
     }
+
+    /// <summary>The wait a <c>GET</c> asks for with <c>waitSeconds</c> (zero when none or invalid; the route answers 400 for an invalid one).</summary>
+    private static TimeSpan RequestedWait(ApiRequest request) =>
+        request.Method.Equals("GET", StringComparison.OrdinalIgnoreCase) && request.Query.TryGetValue("waitSeconds", out var text) && TryReadWait(text, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : TimeSpan.Zero;
+
+    private static bool TryReadWait(string text, out int seconds) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out seconds) && seconds <= MaxWaitSeconds;
 
     private async Task<ApiResponse> ListAsync(ApiRequest request, CancellationToken cancellationToken)
     {

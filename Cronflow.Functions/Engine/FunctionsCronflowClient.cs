@@ -62,6 +62,10 @@ internal sealed class FunctionsCronflowClient : DurableCronflowClient
         }
     }
 
+    /// <summary>The Durable client's completion wait; a backend without one fails the task, and the wait goes on polling.</summary>
+    protected override async Task? WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken) =>
+        await _client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
+
     protected override Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) =>
         _client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions(reason, Recursive: true), cancellationToken);
 

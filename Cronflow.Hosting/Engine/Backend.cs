@@ -8,11 +8,12 @@ namespace Cronflow.Hosting;
 /// <summary>The orchestration service a host runs on, with the client side of the same service.</summary>
 internal sealed class Backend
 {
-    private Backend(IOrchestrationService service, IOrchestrationServiceClient client, bool durable)
+    private Backend(IOrchestrationService service, IOrchestrationServiceClient client, bool durable, InstanceUpdates updates)
     {
         Service = service;
         Client = client;
         IsDurable = durable;
+        Updates = updates;
     }
 
     public IOrchestrationService Service { get; }
@@ -21,6 +22,12 @@ internal sealed class Backend
 
     /// <summary>Whether runs survive the process (Azure Storage) or not (in memory).</summary>
     public bool IsDurable { get; }
+
+    /// <summary>
+    /// Every orchestration episode this process's engine commits. In memory that is every change of every instance;
+    /// on Azure Storage other hosts on the task hub commit too, and waiters also poll.
+    /// </summary>
+    public InstanceUpdates Updates { get; }
 
     public static async Task<Backend> CreateAsync(CronflowHostOptions options, ILoggerFactory loggerFactory)
     {
@@ -49,12 +56,14 @@ internal sealed class Backend
             var service = new AzureStorageOrchestrationService(settings);
             await service.CreateIfNotExistsAsync().ConfigureAwait(false);
             var released = new ActivityReleaseOnFailure(service, loggerFactory.CreateLogger(DuplicateResultFilter.LoggerCategory));
-            return new Backend(Wrap(options, released), service, durable: true);
+            var shared = new InstanceUpdates(seesEveryChange: false);
+            return new Backend(Wrap(options, new UpdateReportingOrchestrationService(released, shared)), service, durable: true, shared);
         }
 
         var memory = new InMemoryOrchestrationService(loggerFactory);
         var limited = new SlotLimitedOrchestrationService(memory, options.MaxConcurrentOrchestrations, options.MaxConcurrentActivities);
-        return new Backend(Wrap(options, limited), memory, durable: false);
+        var updates = new InstanceUpdates(seesEveryChange: true);
+        return new Backend(Wrap(options, new UpdateReportingOrchestrationService(limited, updates)), memory, durable: false, updates);
     }
 
     private static IOrchestrationService Wrap(CronflowHostOptions options, IOrchestrationService service) =>

@@ -21,8 +21,9 @@ internal sealed class EmbeddedCronflowClient : DurableCronflowClient
     private readonly TaskHubClient _client;
     private readonly IOrchestrationServiceQueryClient _query;
 
-    public EmbeddedCronflowClient(IOrchestrationServiceClient service, WorkflowRegistry registry, CronflowOptions options, RunCancellations cancellations)
-        : base(registry, options, cancellations, TimeProvider.System, maxPollDelay: TimeSpan.FromMilliseconds(50))
+    // updates: the engine's commits in this process, which end waits at once (Backend.Updates).
+    public EmbeddedCronflowClient(IOrchestrationServiceClient service, WorkflowRegistry registry, CronflowOptions options, RunCancellations cancellations, InstanceUpdates? updates = null)
+        : base(registry, options, cancellations, TimeProvider.System, maxPollDelay: TimeSpan.FromMilliseconds(50), updates)
     {
         _client = new TaskHubClient(service, StjDataConverter.Instance);
         _query = service as IOrchestrationServiceQueryClient

@@ -9,6 +9,7 @@ internal static class BenchWorkflows
     public const string Sequence5 = "seq-5";
     public const string FanOut50 = "fanout-50";
     public const string FanOut1 = "fanout-1";
+    public const string FanOut10 = "fanout-10";
     public const string Window40 = "window-40";
     public const string Waves40 = "waves-40";
     public const string Race = "race";
@@ -28,6 +29,7 @@ internal static class BenchWorkflows
             .AddWorkflow(Sequence(Sequence5, 5))
             .AddWorkflow(FanOut(FanOut50, Shapes.FanOutBranches))
             .AddWorkflow(FanOut(FanOut1, 1))
+            .AddWorkflow(Workflow.Define(FanOut10).Parallel(new ParallelOptions { Name = FanOutBlock }, Enumerable.Repeat(0, Shapes.WaitFanOutBranches).Select(Delay).ToArray()))
             .AddWorkflow(Workflow.Define(Window40).Parallel(
                 new ParallelOptions { Name = WindowBlock, MaxConcurrency = Shapes.Window },
                 Shapes.SkewedDurationsMs.Select(Delay).ToArray()))

@@ -48,7 +48,7 @@ if (settings.SoakSide is { } soakSide)
 }
 
 var results = new List<BarResult>();
-var inMemoryBars = new[] { "P1", "P2", "P3", "P4", "P5", "P7" };
+var inMemoryBars = new[] { "P1", "P2", "P3", "P4", "P5", "P7", "P9" };
 if (inMemoryBars.Any(settings.Includes))
 {
     await using var host = await BenchHost.StartAsync(Engine.InMemory);
@@ -76,6 +76,11 @@ if (inMemoryBars.Any(settings.Includes))
     if (settings.Includes("P7"))
     {
         results.AddRange(await Guard("P7", "payload growth", () => InMemoryScenarios.PayloadAsync(host, settings)));
+    }
+
+    if (settings.Includes("P9"))
+    {
+        results.AddRange(await Guard("P9", "what a caller waits for", () => WaitScenarios.RunAsync(host, settings)));
     }
 }
 

@@ -8,7 +8,7 @@ internal sealed class Settings
     /// <summary>Skip the Azurite scenarios even if Azurite is reachable.</summary>
     public bool InMemoryOnly { get; private init; }
 
-    /// <summary>Run only these bars (P1…P8); empty means all.</summary>
+    /// <summary>Run only these bars (P1…P9); empty means all.</summary>
     public IReadOnlySet<string> Only { get; private init; } = new HashSet<string>();
 
     public string ConnectionString { get; private init; } = "UseDevelopmentStorage=true";
@@ -41,6 +41,10 @@ internal sealed class Settings
     public int RaceRounds => Quick ? 5 : 15;
 
     public int PayloadRounds => Quick ? 1 : 3;
+
+    public int WaitLatencyRuns => Quick ? 200 : 1000;
+
+    public int WaitThroughputRounds => Quick ? 5 : 11;
 
     public int SleepingRuns { get; } = 10_000;
 

@@ -9,6 +9,12 @@ internal static class Shapes
     /// <summary>P3: how long each branch waits.</summary>
     public const int FanOutDelayMs = 100;
 
+    /// <summary>P9: branches of the fan-out and join a caller waits for (each returns at once).</summary>
+    public const int WaitFanOutBranches = 10;
+
+    /// <summary>P9: callers at once, each triggering a 3-step run and waiting for it.</summary>
+    public const int WaitedCallers = 500;
+
     /// <summary>P4: the sliding window and the wave size.</summary>
     public const int Window = 5;
 

@@ -39,7 +39,8 @@ internal sealed class BenchHost : IAsyncDisposable
             backend.Client,
             registry,
             services.GetRequiredService<CronflowOptions>(),
-            services.GetRequiredService<RunCancellations>());
+            services.GetRequiredService<RunCancellations>(),
+            backend.Updates);
         Raw = new TaskHubClient(backend.Client, StjDataConverter.Instance);
     }
 

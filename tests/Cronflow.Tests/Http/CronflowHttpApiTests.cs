@@ -182,6 +182,55 @@ public sealed class CronflowHttpApiTests(HttpApiFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task HandleAsync_GetRunWithWait_ReturnsTheFinishedRun()
+    {
+        var runId = await fixture.Client.TriggerAsync("echo", new { n = 4 }, "http-wait-1");
+
+        var response = await fixture.SendAsync("GET", "/runs/" + runId, query: "waitSeconds=30");
+
+        Assert.Equal(200, response.StatusCode);
+        var json = HttpApiFixture.Json(response);
+        Assert.Equal("Completed", json.GetProperty("status").GetString());
+        Assert.Equal(4, json.GetProperty("output").GetProperty("n").GetInt32());
+    }
+
+    [Fact]
+    public async Task HandleAsync_GetRunWithWait_BoundPassed_ReturnsTheRunAsItIs()
+    {
+        var runId = await fixture.Client.TriggerAsync("blocked", null, "http-wait-2");
+
+        var response = await fixture.SendAsync("GET", "/runs/" + runId, query: "waitSeconds=1");
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Contains(HttpApiFixture.Json(response).GetProperty("status").GetString(), new[] { "Pending", "Running" });
+        await fixture.Client.CancelAsync(runId);
+    }
+
+    [Fact]
+    public async Task HandleAsync_GetUnknownRunWithWait_Returns404()
+    {
+        var response = await fixture.SendAsync("GET", "/runs/no-such-run", query: "waitSeconds=5");
+
+        Assert.Equal(404, response.StatusCode);
+        Assert.Equal("run_not_found", HttpApiFixture.Json(response).GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Theory]
+    [InlineData("61")]
+    [InlineData("-1")]
+    [InlineData("1.5")]
+    [InlineData("soon")]
+    public async Task HandleAsync_GetRunWithInvalidWait_Returns400NamingWaitSeconds(string wait)
+    {
+        var response = await fixture.SendAsync("GET", "/runs/x", query: "waitSeconds=" + wait);
+
+        Assert.Equal(400, response.StatusCode);
+        var problem = HttpApiFixture.Json(response).GetProperty("error").GetProperty("problems")[0];
+        Assert.Equal("waitSeconds", problem.GetProperty("path").GetString());
+        Assert.Contains("from 0 to 60", problem.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HandleAsync_GetUnknownRun_Returns404()
     {
         var response = await fixture.SendAsync("GET", "/runs/no-such-run");

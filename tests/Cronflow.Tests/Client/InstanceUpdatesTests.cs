@@ -1,0 +1,50 @@
+namespace Cronflow.Tests.Client;
+
+public sealed class InstanceUpdatesTests
+{
+    [Fact]
+    public void Changed_AfterWatchTaken_EndsEveryWatchOnThatInstance()
+    {
+        var updates = new InstanceUpdates(seesEveryChange: true);
+        using var first = updates.Next("run-1");
+        using var second = updates.Next("run-1");
+        using var other = updates.Next("run-2");
+
+        updates.Changed("run-1");
+
+        Assert.True(first.Changed.IsCompletedSuccessfully);
+        Assert.True(second.Changed.IsCompletedSuccessfully);
+        Assert.False(other.Changed.IsCompleted);
+    }
+
+    [Fact]
+    public void Next_AfterChange_WaitsForTheFollowingChange()
+    {
+        var updates = new InstanceUpdates(seesEveryChange: true);
+        using (updates.Next("run-1"))
+        {
+            updates.Changed("run-1");
+        }
+
+        using var watch = updates.Next("run-1");
+
+        Assert.False(watch.Changed.IsCompleted);
+        updates.Changed("run-1");
+        Assert.True(watch.Changed.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public void Next_AfterEveryWatchDisposed_StartsAFreshWatch()
+    {
+        var updates = new InstanceUpdates(seesEveryChange: false);
+        var abandoned = updates.Next("run-1");
+        abandoned.Dispose();
+        abandoned.Dispose();
+
+        using var watch = updates.Next("run-1");
+        updates.Changed("run-1");
+
+        Assert.True(watch.Changed.IsCompletedSuccessfully);
+        Assert.False(abandoned.Changed.IsCompleted);
+    }
+}
