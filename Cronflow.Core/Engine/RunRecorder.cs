@@ -110,8 +110,7 @@ internal sealed class RunRecorder(List<StepRecord> records, Func<DateTimeOffset>
             return;
         }
 
-        var r = records[record];
-        records[record] = (r.Tries is null ? r : Closed(r, null)) with { Status = StepStatus.Completed, CompletedAt = now() };
+        records[record] = Closed(records[record], null) with { Status = StepStatus.Completed, CompletedAt = now() };
         _outputs[record] = output;
     }
 

@@ -22,9 +22,10 @@ internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, 
     /// <summary>The orchestration's clock; when set, each task's start and end are kept (see <see cref="Lanes"/>).</summary>
     public Func<DateTimeOffset>? Clock { get; init; }
 
-    private readonly DateTimeOffset?[] _started = new DateTimeOffset?[count];
+    // Times of the first tasks only: the lanes a record keeps.
+    private readonly DateTimeOffset?[] _started = new DateTimeOffset?[Math.Min(count, StepRecord.MaxLanes)];
 
-    private readonly DateTimeOffset?[] _ended = new DateTimeOffset?[count];
+    private readonly DateTimeOffset?[] _ended = new DateTimeOffset?[Math.Min(count, StepRecord.MaxLanes)];
 
     /// <summary>
     /// The first <see cref="StepRecord.MaxLanes"/> tasks as lanes, named by <paramref name="name"/>, once the window
@@ -74,7 +75,11 @@ internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, 
             {
                 var index = next++;
                 States[index] = BranchState.Running;
-                _started[index] = Clock?.Invoke();
+                if (index < _started.Length)
+                {
+                    _started[index] = Clock?.Invoke();
+                }
+
                 _inFlight[start(index, block.Token)] = index;
             }
         }
@@ -91,7 +96,11 @@ internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, 
             }
 
             _inFlight.Remove(mine);
-            _ended[index] = Clock?.Invoke();
+            if (index < _ended.Length)
+            {
+                _ended[index] = Clock?.Invoke();
+            }
+
             if (mine.Exception?.InnerException is { } exception)
             {
                 // A failure decides the block; so does a Cancel step inside an item (it ends the whole run).
