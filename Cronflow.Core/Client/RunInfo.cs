@@ -137,6 +137,105 @@ public sealed record StepRecord
     /// <summary>Its error, if it failed (also set when it failed and <c>OnError</c> recovered).</summary>
     [JsonPropertyName("error")]
     public StepError? Error { get; init; }
+
+    /// <summary>
+    /// Each run of its body, in order, with its own start, end and error: set only when the node ran more than once
+    /// (retries), and kept small: at most the last <see cref="MaxTries"/> attempts (<see cref="Attempts"/> still
+    /// counts them all). <see langword="null"/> for a node that ran once.
+    /// </summary>
+    [JsonPropertyName("tries")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<StepAttempt>? Tries { get; init; }
+
+    /// <summary>
+    /// The parts of a block that ran side by side: a parallel or race block's branches, a for-each's items (or its
+    /// chunks of items, when it runs in chunks), each with its own start and end, as of the block's last attempt.
+    /// At most <see cref="MaxLanes"/> (the first ones); <see langword="null"/> for other nodes.
+    /// </summary>
+    [JsonPropertyName("lanes")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<StepLane>? Lanes { get; init; }
+
+    /// <summary>A for-each's item count and outcomes (of its last attempt); <see langword="null"/> for other nodes.</summary>
+    [JsonPropertyName("items")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ItemCounts? Items { get; init; }
+
+    /// <summary>How many attempts <see cref="Tries"/> keeps at most: the last ones.</summary>
+    public const int MaxTries = 20;
+
+    /// <summary>How many lanes <see cref="Lanes"/> keeps at most: the first ones.</summary>
+    public const int MaxLanes = 50;
+}
+
+/// <summary>One run of a step's (or block's) body, in orchestration time.</summary>
+public sealed record StepAttempt
+{
+    /// <summary>The attempt's number, from 1.</summary>
+    [JsonPropertyName("number")]
+    public int Number { get; init; }
+
+    /// <summary>When it started.</summary>
+    [JsonPropertyName("startedAt")]
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>When it ended; <see langword="null"/> while it runs.</summary>
+    [JsonPropertyName("completedAt")]
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>Why it failed; <see langword="null"/> for an attempt that succeeded or still runs.</summary>
+    [JsonPropertyName("error")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public StepError? Error { get; init; }
+}
+
+/// <summary>A branch of a parallel or race block, or an item (or chunk of items) of a for-each, in orchestration time.</summary>
+public sealed record StepLane
+{
+    /// <summary>The branch's, item's or chunk's index, from 0.</summary>
+    [JsonPropertyName("index")]
+    public int Index { get; init; }
+
+    /// <summary>Its label: the branch name (<c>block[0]</c>), <c>item 3</c>, or <c>items 0-99</c> for a chunk.</summary>
+    [JsonPropertyName("name")]
+    public required string Name { get; init; }
+
+    /// <summary>Where it is: skipped when it never started or was abandoned because its block was decided.</summary>
+    [JsonPropertyName("status")]
+    public StepStatus Status { get; init; }
+
+    /// <summary>When it started, if it did.</summary>
+    [JsonPropertyName("startedAt")]
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When its result (or failure) arrived, if it did.</summary>
+    [JsonPropertyName("completedAt")]
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>Whether it decided its race (the first branch to succeed).</summary>
+    [JsonPropertyName("won")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Won { get; init; }
+}
+
+/// <summary>How a for-each's items ended. With chunks, an item counts with its chunk: completed when the chunk completed.</summary>
+public sealed record ItemCounts
+{
+    /// <summary>How many items there were.</summary>
+    [JsonPropertyName("total")]
+    public int Total { get; init; }
+
+    /// <summary>Items that completed.</summary>
+    [JsonPropertyName("completed")]
+    public int Completed { get; init; }
+
+    /// <summary>Items that failed (in chunks: one per failed chunk).</summary>
+    [JsonPropertyName("failed")]
+    public int Failed { get; init; }
+
+    /// <summary>Items not started, or abandoned when the for-each was decided: all the others.</summary>
+    [JsonPropertyName("skipped")]
+    public int Skipped { get; init; }
 }
 
 /// <summary>A human-in-the-loop pause a run is waiting on.</summary>

@@ -237,10 +237,6 @@ internal static class DashboardPages
         {
             var stepStart = step.StartedAt ?? start;
             var stepEnd = step.CompletedAt ?? (run.IsFinished ? stepStart : view.Now);
-            var x = (stepStart - start).TotalMilliseconds / span * 1000;
-            var width = Math.Max((stepEnd - stepStart).TotalMilliseconds / span * 1000, 4);
-            x = Math.Min(x, 996);
-            width = Math.Min(width, 1000 - x);
             var wait = Array.IndexOf(WaitKinds, step.Kind) >= 0;
             var depth = Math.Min(step.Path.Split('/').Length / 2, 6);
             var duration = step.StartedAt is null ? "" : Duration(stepEnd - stepStart) + (step.CompletedAt is null && !run.IsFinished ? " so far" : "");
@@ -254,20 +250,20 @@ internal static class DashboardPages
             }
 
             b.Append("</span><span class=\"tl-track\"><svg viewBox=\"0 0 1000 20\" preserveAspectRatio=\"none\" aria-hidden=\"true\" focusable=\"false\">");
-            var attempts = Math.Max(step.Attempts, 1);
-            if (attempts > 1 && !wait)
+            if (step.Tries is { Count: > 0 } tries && !wait)
             {
-                // The records keep one start and end per step; the attempts split the bar as markers, in order.
-                var part = width / attempts;
-                for (var a = 0; a < attempts; a++)
+                // Each attempt its own bar, at its own start and end; the gaps between them are the retry delays.
+                foreach (var attempt in tries)
                 {
-                    b.Append("<rect class=\"bar").Append(a < attempts - 1 ? " retry" : "").Append("\" x=\"").Append(F(x + (a * part))).Append("\" y=\"3\" width=\"").Append(F(Math.Max(part - 2, 1)))
-                        .Append("\" height=\"14\"></rect>");
+                    var attemptEnd = attempt.CompletedAt ?? stepEnd;
+                    b.Append("<rect class=\"bar try").Append(attempt.Error is null ? "" : " failed").Append("\" data-attempt=\"").Append(attempt.Number.ToString(CultureInfo.InvariantCulture)).Append('"');
+                    Bar(b, start, span, attempt.StartedAt, attemptEnd);
                 }
             }
             else
             {
-                b.Append("<rect class=\"bar\" x=\"").Append(F(x)).Append("\" y=\"3\" width=\"").Append(F(width)).Append("\" height=\"14\"></rect>");
+                b.Append("<rect class=\"bar\"");
+                Bar(b, start, span, stepStart, stepEnd);
             }
 
             b.Append("</svg></span><span class=\"tl-meta\">").Append(Badge(step.Status)).Append(" <span class=\"tl-time\">").Append(E(duration)).Append("</span></span></summary>");
@@ -302,6 +298,11 @@ internal static class DashboardPages
             }
 
             b.Append("</dl>");
+            if (step.Tries is { Count: > 0 } attemptList)
+            {
+                b.Append("<h3>Attempts</h3>").Append(Attempts(attemptList, step.Attempts));
+            }
+
             if (step.Output is { } output)
             {
                 b.Append("<h3>Output</h3>").Append(Json(output));
@@ -313,11 +314,95 @@ internal static class DashboardPages
             }
 
             b.Append("</div></details>");
+            if (step.Lanes is not null || step.Items is not null)
+            {
+                Lanes(b, view, run, step, depth, start, span);
+            }
+
             index++;
         }
 
         b.Append("</div>");
         return b.ToString();
+    }
+
+    /// <summary>The rest of a bar: its place on the time axis (1000 units wide), at least 4 units wide.</summary>
+    private static void Bar(StringBuilder b, DateTimeOffset origin, double span, DateTimeOffset from, DateTimeOffset to)
+    {
+        var x = Math.Min((from - origin).TotalMilliseconds / span * 1000, 996);
+        var width = Math.Min(Math.Max((to - from).TotalMilliseconds / span * 1000, 4), 1000 - x);
+        b.Append(" x=\"").Append(F(x)).Append("\" y=\"3\" width=\"").Append(F(width)).Append("\" height=\"14\"></rect>");
+    }
+
+    /// <summary>A retried step's attempts as a list: when each ran and why it failed.</summary>
+    private static string Attempts(IReadOnlyList<StepAttempt> tries, int count)
+    {
+        var b = new StringBuilder("<ol class=\"tries\">");
+        foreach (var attempt in tries)
+        {
+            b.Append("<li value=\"").Append(attempt.Number.ToString(CultureInfo.InvariantCulture)).Append("\">").Append(Time(attempt.StartedAt));
+            if (attempt.CompletedAt is { } ended)
+            {
+                b.Append(" – ").Append(Time(ended)).Append(" (").Append(E(Duration(ended - attempt.StartedAt))).Append(')');
+            }
+
+            b.Append(attempt.Error is { } error ? " <strong>failed</strong>: " + E(error.Message) : attempt.CompletedAt is null ? " running" : " succeeded").Append("</li>");
+        }
+
+        b.Append("</ol>");
+        if (count > tries.Count)
+        {
+            b.Append("<p class=\"hint\">The last ").Append(tries.Count.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(count.ToString(CultureInfo.InvariantCulture)).Append(" attempts.</p>");
+        }
+
+        return b.ToString();
+    }
+
+    /// <summary>
+    /// A block's lanes under its row, on the same time axis: a parallel or race block's branches side by side (the
+    /// race's winner marked), a for-each's items (or chunks) with the count of each outcome.
+    /// </summary>
+    private static void Lanes(StringBuilder b, DashboardView view, RunInfo run, StepRecord step, int depth, DateTimeOffset start, double span)
+    {
+        var chunked = step.Items is { } counted && step.Lanes is { } parts && parts.Count < counted.Total && parts.Count < StepRecord.MaxLanes;
+        var what = step.Kind != "forEach" ? "Branches" : chunked ? "Chunks" : "Items";
+        b.Append("<div class=\"tl-lanes\" role=\"group\" aria-label=\"").Append(what).Append(" of ").Append(E(step.Name)).Append("\" data-block=\"").Append(E(step.Name)).Append("\">");
+        var label = " d" + Math.Min(depth + 1, 6).ToString(CultureInfo.InvariantCulture);
+        if (step.Items is { } items)
+        {
+            b.Append("<div class=\"tl-lane tl-counts\"><span class=\"tl-label").Append(label).Append("\">")
+                .Append(items.Total.ToString(CultureInfo.InvariantCulture)).Append(items.Total == 1 ? " item" : " items").Append("</span><span class=\"counts-line\">")
+                .Append("<span class=\"badge s-completed\" data-count=\"completed\">").Append(items.Completed.ToString(CultureInfo.InvariantCulture)).Append(" completed</span> ")
+                .Append("<span class=\"badge s-failed\" data-count=\"failed\">").Append(items.Failed.ToString(CultureInfo.InvariantCulture)).Append(" failed</span> ")
+                .Append("<span class=\"badge s-skipped\" data-count=\"skipped\">").Append(items.Skipped.ToString(CultureInfo.InvariantCulture)).Append(" skipped</span>")
+                .Append("</span><span></span></div>");
+        }
+
+        foreach (var lane in step.Lanes ?? [])
+        {
+            var laneStart = lane.StartedAt ?? step.StartedAt ?? start;
+            var laneEnd = lane.CompletedAt ?? step.CompletedAt ?? (run.IsFinished ? laneStart : view.Now);
+            b.Append("<div class=\"tl-lane s-").Append(Lower(lane.Status)).Append(lane.Won ? " won" : "").Append("\" data-lane=\"").Append(E(lane.Name)).Append("\">")
+                .Append("<span class=\"tl-label").Append(label).Append("\">").Append(E(lane.Name))
+                .Append(lane.Won ? " <span class=\"winner\">winner</span>" : "").Append("</span>")
+                .Append("<span class=\"tl-track\"><svg viewBox=\"0 0 1000 20\" preserveAspectRatio=\"none\" aria-hidden=\"true\" focusable=\"false\">");
+            if (lane.StartedAt is not null)
+            {
+                b.Append("<rect class=\"bar\"");
+                Bar(b, start, span, laneStart, laneEnd);
+            }
+
+            b.Append("</svg></span><span class=\"tl-meta\">").Append(Badge(lane.Status)).Append(" <span class=\"tl-time\">")
+                .Append(lane.StartedAt is null ? "" : E(Duration(laneEnd - laneStart))).Append("</span></span></div>");
+        }
+
+        var total = step.Items?.Total ?? 0;
+        if (step.Lanes is { } shown && (what == "Items" ? total > shown.Count : shown.Count == StepRecord.MaxLanes))
+        {
+            b.Append("<p class=\"hint tl-capped\">The first ").Append(shown.Count.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(what.ToLowerInvariant()).Append(" are drawn.</p>");
+        }
+
+        b.Append("</div>");
     }
 
     private static string? Branches(WorkflowDefinition workflow, string path)

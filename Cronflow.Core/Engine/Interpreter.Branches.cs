@@ -6,17 +6,24 @@ internal sealed partial class Interpreter
     private async Task<FlowValue> RunParallelAsync(ParallelNode node, Scope scope, int attempt, BlockState? block, CancellationToken cancel)
     {
         var count = node.Branches.Count;
-        var window = new SlidingWindow(Abandon, count, node.MaxConcurrency ?? count, cancel, node.MaxConcurrency is null ? null : block);
+        var window = new SlidingWindow(Abandon, count, node.MaxConcurrency ?? count, cancel, node.MaxConcurrency is null ? null : block) { Clock = LaneClock(scope) };
         if (block is not null)
         {
             block.Snapshot = () => Outcomes(node, window, null, null);
             block.InFlight = window.Running;
         }
 
-        var results = await window.RunAsync(
-            (index, token) => CallStepAsync($"{node.Path}/{index}", BranchName(node, index), scope, attempt, null, null, token),
-            (index, failure) => new NodeFailure(RunErrors.ParallelBranchFailed(BranchName(node, index), index, node.Name, failure.Error, Outcomes(node, window, index, failure.Error))));
-        return FlowValues.Array(results);
+        try
+        {
+            var results = await window.RunAsync(
+                (index, token) => CallStepAsync($"{node.Path}/{index}", BranchName(node, index), scope, attempt, null, null, token),
+                (index, failure) => new NodeFailure(RunErrors.ParallelBranchFailed(BranchName(node, index), index, node.Name, failure.Error, Outcomes(node, window, index, failure.Error))));
+            return FlowValues.Array(results);
+        }
+        finally
+        {
+            SetLanes(scope, node, () => window.Lanes(i => BranchName(node, i)));
+        }
     }
 
     private async Task<FlowValue> RunRaceAsync(RaceNode node, Scope scope, int attempt, BlockState? blockState, CancellationToken cancel)
@@ -26,46 +33,71 @@ internal sealed partial class Interpreter
         var states = new BranchState[count];
         var results = new FlowValue[count];
         var inFlight = new Dictionary<Task<FlowValue>, int>();
+        var started = Now;
+        var ended = new DateTimeOffset?[count];
+        int? winner = null;
         using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        for (var i = 0; i < count; i++)
+        try
         {
-            states[i] = BranchState.Running;
-            inFlight[CallStepAsync($"{node.Path}/{i}", BranchName(node, i), scope, attempt, null, null, block.Token)] = i;
+            return await RaceAsync();
+        }
+        finally
+        {
+            SetLanes(scope, node, () => [.. Enumerable.Range(0, Math.Min(count, StepRecord.MaxLanes)).Select(i => new StepLane
+            {
+                Index = i,
+                Name = BranchName(node, i),
+                Status = i == winner ? StepStatus.Completed : states[i] == BranchState.Failed ? StepStatus.Failed : StepStatus.Skipped,
+                StartedAt = started,
+                CompletedAt = ended[i],
+                Won = i == winner,
+            })]);
         }
 
-        if (blockState is not null)
+        async Task<FlowValue> RaceAsync()
         {
-            blockState.Snapshot = () => Enumerable.Range(0, count)
-                .Select(i => new BranchOutcome { Index = i, Name = BranchName(node, i), Status = states[i] == BranchState.Failed ? StepStatus.Failed : StepStatus.Running, Error = errors[i] })
+            for (var i = 0; i < count; i++)
+            {
+                states[i] = BranchState.Running;
+                inFlight[CallStepAsync($"{node.Path}/{i}", BranchName(node, i), scope, attempt, null, null, block.Token)] = i;
+            }
+
+            if (blockState is not null)
+            {
+                blockState.Snapshot = () => Enumerable.Range(0, count)
+                    .Select(i => new BranchOutcome { Index = i, Name = BranchName(node, i), Status = states[i] == BranchState.Failed ? StepStatus.Failed : StepStatus.Running, Error = errors[i] })
+                    .ToList();
+            }
+
+            while (inFlight.Count > 0)
+            {
+                var done = await Task.WhenAny(inFlight.Keys);
+                var index = inFlight[done];
+                inFlight.Remove(done);
+                ended[index] = Now;
+                if (done.Exception?.InnerException is NodeFailure failure)
+                {
+                    states[index] = BranchState.Failed;
+                    errors[index] = failure.Error;
+                    continue;
+                }
+
+                // The first success decides the race. Losing activities cannot be stopped; their results are ignored.
+                winner = index;
+                block.Cancel();
+                foreach (var loser in inFlight.Keys)
+                {
+                    Abandon(loser);
+                }
+
+                return await done;
+            }
+
+            var outcomes = Enumerable.Range(0, count)
+                .Select(i => new BranchOutcome { Index = i, Name = BranchName(node, i), Status = StepStatus.Failed, Error = errors[i] })
                 .ToList();
+            throw new NodeFailure(RunErrors.RaceFailed(node.Name, outcomes));
         }
-
-        while (inFlight.Count > 0)
-        {
-            var done = await Task.WhenAny(inFlight.Keys);
-            var index = inFlight[done];
-            inFlight.Remove(done);
-            if (done.Exception?.InnerException is NodeFailure failure)
-            {
-                states[index] = BranchState.Failed;
-                errors[index] = failure.Error;
-                continue;
-            }
-
-            // The first success decides the race. Losing activities cannot be stopped; their results are ignored.
-            block.Cancel();
-            foreach (var loser in inFlight.Keys)
-            {
-                Abandon(loser);
-            }
-
-            return await done;
-        }
-
-        var outcomes = Enumerable.Range(0, count)
-            .Select(i => new BranchOutcome { Index = i, Name = BranchName(node, i), Status = StepStatus.Failed, Error = errors[i] })
-            .ToList();
-        throw new NodeFailure(RunErrors.RaceFailed(node.Name, outcomes));
     }
 
     private static string BranchName(Node node, int index) => $"{node.Name}[{index}]";

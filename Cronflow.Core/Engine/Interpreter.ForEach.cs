@@ -26,20 +26,41 @@ internal sealed partial class Interpreter
 
     private async Task<FlowValue> RunItemsAsync(ForEachNode node, IReadOnlyList<JsonElement> items, int firstIndex, int maxConcurrency, Scope scope, BlockState? block, CancellationToken cancel)
     {
-        var window = new SlidingWindow(Abandon, items.Count, maxConcurrency, cancel, block);
+        var window = new SlidingWindow(Abandon, items.Count, maxConcurrency, cancel, block) { Clock = LaneClock(scope) };
         if (block is not null)
         {
             block.InFlight = window.Running;
         }
 
-        var results = await window.RunAsync(
-            (index, token) => RunItemAsync(node, items[index], firstIndex + index, scope, token),
-            (index, failure) => new NodeFailure(failure.Error with
-            {
-                Step = failure.Error.Step ?? node.Name,
-                Message = $"Item {firstIndex + index} of for-each '{node.Name}' failed: {failure.Error.Message}",
-            }));
-        return FlowValues.Array(results);
+        try
+        {
+            var results = await window.RunAsync(
+                (index, token) => RunItemAsync(node, items[index], firstIndex + index, scope, token),
+                (index, failure) => new NodeFailure(failure.Error with
+                {
+                    Step = failure.Error.Step ?? node.Name,
+                    Message = $"Item {firstIndex + index} of for-each '{node.Name}' failed: {failure.Error.Message}",
+                }));
+            return FlowValues.Array(results);
+        }
+        finally
+        {
+            SetLanes(scope, node, () => window.Lanes(i => $"item {firstIndex + i}"), scope.Record ? CountItems(window.States, _ => 1) : null);
+        }
+    }
+
+    /// <summary>A for-each's outcomes from its window's tasks, each standing for <paramref name="size"/> items.</summary>
+    private static ItemCounts CountItems(BranchState[] states, Func<int, int> size)
+    {
+        int total = 0, completed = 0, failed = 0;
+        for (var i = 0; i < states.Length; i++)
+        {
+            total += size(i);
+            completed += states[i] == BranchState.Completed ? size(i) : 0;
+            failed += states[i] == BranchState.Failed ? 1 : 0;
+        }
+
+        return new ItemCounts { Total = total, Completed = completed, Failed = failed, Skipped = total - completed - failed };
     }
 
     private async Task<FlowValue> RunItemAsync(ForEachNode node, JsonElement item, int index, Scope scope, CancellationToken cancel)
@@ -107,14 +128,25 @@ internal sealed partial class Interpreter
             };
         }
 
-        var chunkWindow = new SlidingWindow(Abandon, chunks.Count, chunks.Count, cancel, block, countLeftovers: false);
+        var chunkWindow = new SlidingWindow(Abandon, chunks.Count, chunks.Count, cancel, block, countLeftovers: false) { Clock = LaneClock(scope) };
         if (block is not null)
         {
             block.InFlight = chunkWindow.Running;
         }
 
-        var results = await chunkWindow.RunAsync(RunChunk, (_, failure) => failure);
-        return FlowValues.Concat(results);
+        try
+        {
+            var results = await chunkWindow.RunAsync(RunChunk, (_, failure) => failure);
+            return FlowValues.Concat(results);
+        }
+        finally
+        {
+            SetLanes(
+                scope,
+                node,
+                () => chunkWindow.Lanes(i => chunks[i].Length == 1 ? $"item {i * node.ChunkSize}" : $"items {i * node.ChunkSize}-{(i * node.ChunkSize) + chunks[i].Length - 1}"),
+                CountItems(chunkWindow.States, i => chunks[i].Length));
+        }
     }
 
     private async Task<RunResult> RunChunkAsync(ChunkInput chunk)

@@ -16,6 +16,18 @@ internal sealed partial class Interpreter
         }
     }
 
+    /// <summary>Keeps a block's lanes, and a for-each's item counts, on its record; none inside for-each items.</summary>
+    private void SetLanes(Scope scope, Node node, Func<List<StepLane>> lanes, ItemCounts? items = null)
+    {
+        if (scope.Record)
+        {
+            _records.SetLanes(node.Path, lanes(), items);
+        }
+    }
+
+    /// <summary>The orchestration's clock for a sliding window whose lanes are recorded; none inside for-each items.</summary>
+    private Func<DateTimeOffset>? LaneClock(Scope scope) => scope.Record ? () => Now : null;
+
     private RunResult Completed(FlowValue output) => new()
     {
         Status = RunStatus.Completed,

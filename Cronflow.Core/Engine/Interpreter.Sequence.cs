@@ -84,7 +84,7 @@ internal sealed partial class Interpreter
 
         for (var attempt = first; ; attempt++)
         {
-            _records.SetAttempts(record, attempt);
+            _records.StartAttempt(record, attempt);
 
             StepError error;
             try
@@ -105,11 +105,13 @@ internal sealed partial class Interpreter
             catch (RunCancelledSignal)
             {
                 // A Cancel step did what it is for; a block it ended is left unfinished.
-                _records.Update(record, r => r with { Status = node is CancelNode ? StepStatus.Completed : StepStatus.Skipped, CompletedAt = Now });
+                _records.Update(record, r => _records.Closed(r, null) with { Status = node is CancelNode ? StepStatus.Completed : StepStatus.Skipped, CompletedAt = Now });
                 throw;
             }
 
-            if (attempt < attempts && ShouldRetry(node.Policy.Retry!, error))
+            var retry = attempt < attempts && ShouldRetry(node.Policy.Retry!, error);
+            _records.EndAttempt(record, error, retry);
+            if (retry)
             {
                 var delay = node.Policy.Retry!.Backoff?.DelayBefore(attempt) ?? TimeSpan.Zero;
                 if (delay > TimeSpan.Zero)

@@ -52,14 +52,55 @@ internal sealed class RunRecorder(List<StepRecord> records, Func<DateTimeOffset>
         _resumed = records.FindLastIndex(r => r.Status == StepStatus.Running);
     }
 
-    /// <summary>Notes the attempt a record's node is at.</summary>
-    public void SetAttempts(int record, int attempts)
+    /// <summary>
+    /// Notes the attempt a record's node starts; once the node has run more than once (see <see cref="EndAttempt"/>),
+    /// the attempt is added to the record's <see cref="StepRecord.Tries"/>, running.
+    /// </summary>
+    public void StartAttempt(int record, int attempt)
     {
-        if (record >= 0 && records[record].Attempts != attempts)
+        if (record < 0)
         {
-            records[record] = records[record] with { Attempts = attempts };
+            return;
+        }
+
+        // A loop that continued as new goes on with the attempt its record holds, still running: no second entry for it.
+        var r = records[record];
+        var resumed = r.Tries is [.., { CompletedAt: null } open] && open.Number == attempt;
+        if (r.Tries is { } tries && !resumed)
+        {
+            records[record] = r with { Attempts = attempt, Tries = Append(tries, new StepAttempt { Number = attempt, StartedAt = now() }) };
+        }
+        else if (r.Attempts != attempt)
+        {
+            records[record] = r with { Attempts = attempt };
         }
     }
+
+    /// <summary>
+    /// Ends the record's current attempt with <paramref name="error"/>. The attempts are kept only once there is more
+    /// than one: the first is written when it is <paramref name="retried"/>, from the record's start.
+    /// </summary>
+    public void EndAttempt(int record, StepError error, bool retried)
+    {
+        if (record < 0)
+        {
+            return;
+        }
+
+        var r = records[record];
+        if (r.Tries is not null)
+        {
+            records[record] = Closed(r, error);
+        }
+        else if (retried)
+        {
+            records[record] = r with { Tries = [new StepAttempt { Number = r.Attempts, StartedAt = r.StartedAt ?? now(), CompletedAt = now(), Error = error }] };
+        }
+    }
+
+    /// <summary>Sets the lanes (the first <see cref="StepRecord.MaxLanes"/>) and, for a for-each, the item counts of the block at <paramref name="path"/>.</summary>
+    public void SetLanes(string path, IReadOnlyList<StepLane> lanes, ItemCounts? items = null) =>
+        UpdateLatest(path, r => r with { Lanes = lanes.Count > StepRecord.MaxLanes ? [.. lanes.Take(StepRecord.MaxLanes)] : lanes, Items = items });
 
     /// <summary>Marks a record completed with its output (the hot path: no delegate, one copy).</summary>
     public void Complete(int record, FlowValue output)
@@ -69,7 +110,7 @@ internal sealed class RunRecorder(List<StepRecord> records, Func<DateTimeOffset>
             return;
         }
 
-        records[record] = records[record] with { Status = StepStatus.Completed, CompletedAt = now() };
+        records[record] = Closed(records[record], null) with { Status = StepStatus.Completed, CompletedAt = now() };
         _outputs[record] = output;
     }
 
@@ -78,11 +119,11 @@ internal sealed class RunRecorder(List<StepRecord> records, Func<DateTimeOffset>
     {
         if (decided)
         {
-            Update(record, r => r with { Status = StepStatus.Skipped, CompletedAt = now() });
+            Update(record, r => Closed(r, null) with { Status = StepStatus.Skipped, CompletedAt = now() });
         }
         else
         {
-            Update(record, r => r with { Status = StepStatus.Failed, CompletedAt = now(), Error = error });
+            Update(record, r => Closed(r, error) with { Status = StepStatus.Failed, CompletedAt = now(), Error = error });
         }
     }
 
@@ -122,11 +163,21 @@ internal sealed class RunRecorder(List<StepRecord> records, Func<DateTimeOffset>
             if (records[i].Status is StepStatus.Running or StepStatus.Waiting or StepStatus.Pending)
             {
                 records[i] = error is null
-                    ? records[i] with { Status = StepStatus.Skipped, CompletedAt = now() }
-                    : records[i] with { Status = StepStatus.Failed, CompletedAt = now(), Error = error };
+                    ? Closed(records[i], null) with { Status = StepStatus.Skipped, CompletedAt = now() }
+                    : Closed(records[i], error) with { Status = StepStatus.Failed, CompletedAt = now(), Error = error };
             }
         }
     }
+
+    /// <summary>The record with its last attempt ended now, if that one still runs.</summary>
+    public StepRecord Closed(StepRecord record, StepError? error) =>
+        record.Tries is { Count: > 0 } tries && tries[^1].CompletedAt is null
+            ? record with { Tries = [.. tries.Take(tries.Count - 1), tries[^1] with { CompletedAt = now(), Error = error }] }
+            : record;
+
+    /// <summary>The attempts with one more, keeping the last <see cref="StepRecord.MaxTries"/>.</summary>
+    private static List<StepAttempt> Append(IReadOnlyList<StepAttempt> tries, StepAttempt attempt) =>
+        [.. tries.Skip(Math.Max(0, tries.Count + 1 - StepRecord.MaxTries)), attempt];
 
     /// <summary>A copy of the records, each with its output.</summary>
     public List<StepRecord> WithOutputs()

@@ -19,6 +19,33 @@ internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, 
 
     public BranchState[] States { get; } = new BranchState[count];
 
+    /// <summary>The orchestration's clock; when set, each task's start and end are kept (see <see cref="Lanes"/>).</summary>
+    public Func<DateTimeOffset>? Clock { get; init; }
+
+    // Times of the first tasks only: the lanes a record keeps.
+    private readonly DateTimeOffset?[] _started = new DateTimeOffset?[Math.Min(count, StepRecord.MaxLanes)];
+
+    private readonly DateTimeOffset?[] _ended = new DateTimeOffset?[Math.Min(count, StepRecord.MaxLanes)];
+
+    /// <summary>
+    /// The first <see cref="StepRecord.MaxLanes"/> tasks as lanes, named by <paramref name="name"/>, once the window
+    /// has ended: a task still running then was abandoned, one never started was skipped.
+    /// </summary>
+    public List<StepLane> Lanes(Func<int, string> name) =>
+        [.. Enumerable.Range(0, Math.Min(count, StepRecord.MaxLanes)).Select(i => new StepLane
+        {
+            Index = i,
+            Name = name(i),
+            Status = States[i] switch
+            {
+                BranchState.Completed => StepStatus.Completed,
+                BranchState.Failed => StepStatus.Failed,
+                _ => StepStatus.Skipped,
+            },
+            StartedAt = _started[i],
+            CompletedAt = _ended[i],
+        })];
+
     /// <summary>Marks tasks whose results arrived in the same batch of events as completed.</summary>
     public void CollectArrived()
     {
@@ -48,6 +75,11 @@ internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, 
             {
                 var index = next++;
                 States[index] = BranchState.Running;
+                if (index < _started.Length)
+                {
+                    _started[index] = Clock?.Invoke();
+                }
+
                 _inFlight[start(index, block.Token)] = index;
             }
         }
@@ -64,6 +96,11 @@ internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, 
             }
 
             _inFlight.Remove(mine);
+            if (index < _ended.Length)
+            {
+                _ended[index] = Clock?.Invoke();
+            }
+
             if (mine.Exception?.InnerException is { } exception)
             {
                 // A failure decides the block; so does a Cancel step inside an item (it ends the whole run).

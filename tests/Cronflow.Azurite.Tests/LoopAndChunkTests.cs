@@ -37,6 +37,35 @@ public sealed class LoopAndChunkTests : IAsyncLifetime
     }
 
     [AzuriteFact]
+    public async Task StepRecords_AttemptsLanesAndItemCounts_SurviveAzureStorage()
+    {
+        var wf = Workflow.Define("timeline-records")
+            .Step("flaky", ctx => ctx.Attempt < 2 ? throw new HttpRequestException("first attempt failed") : "ok")
+            .Retry(2, Backoff.Fixed(TimeSpan.FromMilliseconds(100)))
+            .Parallel(new ParallelOptions { Name = "fan-out" }, _ => Task.FromResult<object?>("a"), _ => Task.FromResult<object?>("b"))
+            .ForEach("each", _ => Enumerable.Range(0, 5), (i, f) => f.Step("work", _ => i), new ForEachOptions { ChunkSize = 2 })
+            .WaitForEvent("go", TimeSpan.FromMinutes(5));
+
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.UseAzurite(_hub));
+        var runId = await host.Client.TriggerAsync("timeline-records", null);
+
+        // While the run waits, the records come from the custom status; once it has finished, from its output.
+        var waiting = await Poll.RunStatusAsync(host.Client, runId, RunStatus.Waiting, timeout: RunTimeout);
+        await host.Client.RaiseEventAsync(runId, "go", null);
+        var finished = await host.Client.WaitForRunAsync(runId, RunTimeout);
+
+        Assert.True(finished.Status == RunStatus.Completed, $"{finished.Status}: {finished.Error}");
+        foreach (var run in new[] { waiting, finished })
+        {
+            Assert.Equal(["first attempt failed", null], run.Steps.Single(s => s.Name == "flaky").Tries!.Select(t => t.Error?.Message));
+            Assert.Equal(["fan-out[0]", "fan-out[1]"], run.Steps.Single(s => s.Name == "fan-out").Lanes!.Select(l => l.Name));
+            var each = run.Steps.Single(s => s.Name == "each");
+            Assert.Equal(["items 0-1", "items 2-3", "item 4"], each.Lanes!.Select(l => l.Name));
+            Assert.Equal(new ItemCounts { Total = 5, Completed = 5 }, each.Items);
+        }
+    }
+
+    [AzuriteFact]
     public async Task ForEach_ChunkedSmallWindow_SlidesAcrossChunkBoundaries()
     {
         var started = new ConcurrentDictionary<int, TaskCompletionSource>();

@@ -118,7 +118,7 @@ public sealed class DashboardPageTests(DashboardFixture fixture)
         var rows = page.Locator(".timeline details.tl-row");
         Assert.Equal(run.Steps.Select(s => s.Name), await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.step)"));
         Assert.Equal(
-            ["fetch", "flaky", "fan-out", "big", "big-path", "sleep-1", "each-item", "done"],
+            ["fetch", "flaky", "fan-out", "pick", "big", "big-path", "sleep-1", "each-item", "done"],
             await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.step)"));
         var flaky = page.Locator("details.tl-row[data-step=flaky]");
         await Expect(flaky.Locator(".attempts")).ToHaveTextAsync("3 attempts");
@@ -141,6 +141,60 @@ public sealed class DashboardPageTests(DashboardFixture fixture)
         await Expect(page.Locator("section[aria-labelledby=output-title] pre.json")).ToContainTextAsync("\"finished\": true");
 
         await Screenshots.SaveAsync(page, "run-timeline.png");
+    }
+
+    [Fact]
+    public async Task RunPage_Timeline_DrawsAttemptsBranchLanesAndTheForEachGroup()
+    {
+        var runId = await _host.Client.TriggerAsync(TestWorkflows.Timeline, new { big = false }, Unique("lanes"));
+        var run = await _host.Client.WaitForRunAsync(runId, TimeSpan.FromSeconds(30));
+        Assert.Equal(RunStatus.Completed, run.Status);
+        var page = await fixture.NewPageAsync();
+
+        await page.GotoAsync(Dashboard + "/runs/" + runId);
+
+        // Retries: one bar per attempt, each at its own start (after the one before it and the backoff), failed ones marked.
+        var attempts = page.Locator("details.tl-row[data-step=flaky] rect.bar.try");
+        await Expect(attempts).ToHaveCountAsync(3);
+        var numbers = await attempts.EvaluateAllAsync<string[]>("bars => bars.map(b => b.dataset.attempt)");
+        Assert.Equal(["1", "2", "3"], numbers);
+        var failed = await attempts.EvaluateAllAsync<bool[]>("bars => bars.map(b => b.classList.contains('failed'))");
+        Assert.Equal([true, true, false], failed);
+        var starts = await attempts.EvaluateAllAsync<double[]>("bars => bars.map(b => parseFloat(b.getAttribute('x')))");
+        Assert.True(starts[0] < starts[1] && starts[1] < starts[2], $"the attempts do not follow each other: {string.Join(", ", starts)}");
+        var flaky = page.Locator("details.tl-row[data-step=flaky]");
+        await flaky.Locator("summary").ClickAsync();
+        await Expect(flaky.Locator("ol.tries > li")).ToHaveCountAsync(3);
+        await Expect(flaky.Locator("ol.tries > li").First).ToContainTextAsync("failed: attempt 1 failed");
+
+        // A parallel block's branches: lanes right under the block, one row each, drawn at the same time.
+        var fanOut = page.Locator("details.tl-row[data-step=fan-out] + .tl-lanes");
+        await Expect(fanOut).ToHaveAttributeAsync("aria-label", "Branches of fan-out");
+        var lanes = fanOut.Locator(".tl-lane");
+        var names = await lanes.EvaluateAllAsync<string[]>("lanes => lanes.map(l => l.dataset.lane)");
+        Assert.Equal(["fan-out[0]", "fan-out[1]", "fan-out[2]"], names);
+        var tops = await lanes.EvaluateAllAsync<double[]>("lanes => lanes.map(l => l.getBoundingClientRect().top)");
+        Assert.Equal(tops.Order(), tops);
+        Assert.Equal(3, tops.Distinct().Count());
+        var laneStarts = await lanes.EvaluateAllAsync<double[]>("lanes => lanes.map(l => parseFloat(l.querySelector('rect.bar').getAttribute('x')))");
+        var laneEnds = await lanes.EvaluateAllAsync<double[]>("lanes => lanes.map(l => { const r = l.querySelector('rect.bar'); return parseFloat(r.getAttribute('x')) + parseFloat(r.getAttribute('width')); })");
+        Assert.True(laneStarts.Max() < laneEnds.Min(), $"the branches did not run side by side: starts {string.Join(", ", laneStarts)}, ends {string.Join(", ", laneEnds)}");
+
+        // A race: the winner marked, the loser abandoned.
+        var pick = page.Locator("details.tl-row[data-step=pick] + .tl-lanes");
+        await Expect(pick.Locator(".tl-lane.won")).ToHaveAttributeAsync("data-lane", "pick[1]");
+        await Expect(pick.Locator(".tl-lane.won .winner")).ToHaveTextAsync("winner");
+        await Expect(pick.Locator(".tl-lane[data-lane='pick[0]'] .badge")).ToHaveTextAsync("Skipped");
+
+        // A for-each: its items grouped under it, with the count of each outcome.
+        var each = page.Locator("details.tl-row[data-step=each-item] + .tl-lanes");
+        await Expect(each).ToHaveAttributeAsync("aria-label", "Items of each-item");
+        await Expect(each.Locator(".tl-counts .tl-label")).ToHaveTextAsync("3 items");
+        await Expect(each.Locator(".tl-counts [data-count]")).ToHaveTextAsync(["3 completed", "0 failed", "0 skipped"]);
+        await Expect(each.Locator(".tl-lane[data-lane]")).ToHaveCountAsync(3);
+        await Expect(page.Locator("details.tl-row[data-step=sleep-1]")).ToHaveClassAsync(new Regex(@"\bwait\b"));
+
+        await Screenshots.SaveAsync(page.Locator("section[aria-labelledby=timeline-title]"), "run-timeline-lanes.png");
     }
 
     [Fact]

@@ -9,7 +9,7 @@ public static class TestWorkflows
 
     public static IReadOnlyList<IWorkflowBuilder> All => [TimelineWorkflow, GatedWorkflow, EchoWorkflow];
 
-    /// <summary>Every kind of record: a step, a step that succeeds on its third attempt, a parallel block, an if/else, a sleep, a for-each.</summary>
+    /// <summary>Every kind of record: a step, a step that succeeds on its third attempt, a parallel block, a race, an if/else, a sleep, a for-each.</summary>
     public static IWorkflowBuilder TimelineWorkflow =>
         Workflow.Define(Timeline, o => o.Name = "Timeline showcase")
             .Step("fetch", ctx => new { big = ctx.Payload["big"].As<bool>() })
@@ -20,6 +20,10 @@ public static class TestWorkflows
                 async ctx => { await Task.Delay(60, ctx.CancellationToken); return "a"; },
                 async ctx => { await Task.Delay(90, ctx.CancellationToken); return "b"; },
                 async ctx => { await Task.Delay(30, ctx.CancellationToken); return "c"; })
+            .Race(
+                new RaceOptions { Name = "pick" },
+                async ctx => { await Task.Delay(TimeSpan.FromSeconds(5), ctx.CancellationToken); return "slow"; },
+                async ctx => { await Task.Delay(40, ctx.CancellationToken); return "fast"; })
             .If("big", ctx => ctx.Steps["fetch"].Output["big"].As<bool>())
                 .Step("big-path", _ => "big")
             .Else()
