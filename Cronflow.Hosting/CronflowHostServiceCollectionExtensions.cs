@@ -1,5 +1,6 @@
 using Cronflow.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -41,6 +42,13 @@ public static class CronflowHostServiceCollectionExtensions
         }
 
         services.AddLogging();
+        if (hostOptions.AzureStorage is null)
+        {
+            // In memory, every step runs in this process: its output store is too. (Hosts on Azure Storage share a
+            // task hub with other processes; until their blob store is wired, their outputs travel inline.)
+            services.TryAddSingleton<IStepOutputStore>(new InProcessStepOutputStore());
+        }
+
         services.AddCronflow(workflows);
         services.AddSingleton(provider => new CronflowEngine(
             provider,
