@@ -42,10 +42,17 @@ public static class CronflowHostServiceCollectionExtensions
         }
 
         services.AddLogging();
-        if (hostOptions.AzureStorage is null)
+        if (hostOptions.AzureStorage is { } azure)
         {
-            // In memory, every step runs in this process: its output store is too. (Hosts on Azure Storage share a
-            // task hub with other processes; until their blob store is wired, their outputs travel inline.)
+            // Hosts on one task hub share its storage account: an output one of them stored, any of them reads.
+            services.TryAddSingleton<IStepOutputStore>(provider => new BlobStepOutputStore(
+                new Azure.Storage.Blobs.BlobContainerClient(azure.ConnectionString, BlobStepOutputStore.ContainerName(azure.TaskHub)),
+                BlobStepOutputStore.DefaultCacheBytes,
+                provider.GetRequiredService<ILoggerFactory>().CreateLogger<BlobStepOutputStore>()));
+        }
+        else
+        {
+            // In memory, every step runs in this process: its output store is too.
             services.TryAddSingleton<IStepOutputStore>(new InProcessStepOutputStore());
         }
 
