@@ -45,10 +45,8 @@ public static class CronflowHostServiceCollectionExtensions
         if (hostOptions.AzureStorage is { } azure)
         {
             // Hosts on one task hub share its storage account: an output one of them stored, any of them reads.
-            services.TryAddSingleton<IStepOutputStore>(provider => new BlobStepOutputStore(
-                new Azure.Storage.Blobs.BlobContainerClient(azure.ConnectionString, BlobStepOutputStore.ContainerName(azure.TaskHub)),
-                BlobStepOutputStore.DefaultCacheBytes,
-                provider.GetRequiredService<ILoggerFactory>().CreateLogger<BlobStepOutputStore>()));
+            services.TryAddSingleton<IStepOutputStore>(provider => BlobStepOutputStore.Create(
+                azure.ConnectionString, BlobStepOutputStore.ContainerName(azure.TaskHub), provider.GetRequiredService<ILoggerFactory>())!);
         }
         else
         {

@@ -4,7 +4,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
 
-namespace Cronflow.Hosting;
+namespace Cronflow;
 
 /// <summary>
 /// The output store of hosts on Azure Storage: one blob per stored output, in a container next to the task hub's
@@ -12,6 +12,7 @@ namespace Cronflow.Hosting;
 /// through a cache bounded in bytes (keys are written once, so a cached output is never stale). An instance's
 /// outputs are deleted in the background once it ends.
 /// </summary>
+/// <remarks>Compiled into both the embedded host and the Functions library, which share no assembly but the core.</remarks>
 internal sealed class BlobStepOutputStore : IStepOutputStore, IDisposable
 {
     /// <summary>The default bound of the read cache, in bytes.</summary>
@@ -34,6 +35,14 @@ internal sealed class BlobStepOutputStore : IStepOutputStore, IDisposable
 
     /// <summary>The container for a task hub (container names are lower case).</summary>
     public static string ContainerName(string taskHub) => taskHub.ToLowerInvariant() + "-stepoutputs";
+
+    /// <summary>
+    /// A store in <paramref name="connectionString"/>'s account, or null without one (every output then travels inline).
+    /// </summary>
+    public static BlobStepOutputStore? Create(string? connectionString, string container, ILoggerFactory loggers) =>
+        string.IsNullOrWhiteSpace(connectionString)
+            ? null
+            : new BlobStepOutputStore(new BlobContainerClient(connectionString, container), DefaultCacheBytes, loggers.CreateLogger<BlobStepOutputStore>());
 
     public async Task<string> PutAsync(string runId, string instanceId, JsonElement output, CancellationToken cancellationToken)
     {
