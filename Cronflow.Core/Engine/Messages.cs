@@ -402,7 +402,10 @@ internal sealed class StepRequest
     [JsonPropertyName("token")]
     public string? ResumeToken { get; set; }
 
-    /// <summary>Earlier outputs not carried in <see cref="Steps"/>: their keys in the output store, by step name.</summary>
+    /// <summary>
+    /// Earlier outputs not carried in <see cref="Steps"/>: their ids in the output store (below the run and the
+    /// instance that scheduled the step, see <see cref="StepOutputKeys"/>), by step name.
+    /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("refs")]
     public Dictionary<string, string>? StepKeys { get; set; }
@@ -429,7 +432,7 @@ internal sealed class StepOutcome
     [JsonPropertyName("output")]
     public JsonElement? Output { get; set; }
 
-    /// <summary>The output's key in the output store, when the step stored it (see <see cref="StepRequest.StoreAbove"/>).</summary>
+    /// <summary>The output's id in the output store, when the step stored it (see <see cref="StepRequest.StoreAbove"/>).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("key")]
     public string? Key { get; set; }

@@ -37,7 +37,7 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
         if (output is { } json && request.StoreAbove is { } above && store is not null
             && System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(json).Length > above)
         {
-            outcome.Key = await store.PutAsync(request.RunId, request.Instance ?? request.RunId, json, cancellationToken).ConfigureAwait(false);
+            outcome.Key = StepOutputKeys.Id(await store.PutAsync(request.RunId, request.Instance ?? request.RunId, json, cancellationToken).ConfigureAwait(false));
         }
 
         return outcome;
@@ -109,7 +109,7 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
             {
                 try
                 {
-                    return FlowValue.FromOwned(Read(keys[name]));
+                    return FlowValue.FromOwned(Read(StepOutputKeys.Prefix(request.RunId, request.Instance ?? request.RunId) + keys[name]));
                 }
                 catch (StepOutputUnavailableException ex)
                 {

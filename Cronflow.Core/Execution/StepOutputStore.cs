@@ -27,14 +27,21 @@ internal interface IStepOutputStore
     Task DeleteRunAsync(string runId, CancellationToken cancellationToken);
 }
 
-/// <summary>Keys of the outputs in a store: <c>&lt;run&gt;/&lt;instance&gt;/&lt;id&gt;</c>, unique per write.</summary>
+/// <summary>
+/// Keys of the outputs in a store: <c>&lt;run&gt;/&lt;instance&gt;/&lt;id&gt;</c>, unique per write. Step requests and
+/// results carry only the id (the run and instance are the request's own), which keeps a reference small.
+/// </summary>
 internal static class StepOutputKeys
 {
     /// <summary>
-    /// A fresh key. The id is new for every write, so a duplicate execution of an activity never overwrites the output
-    /// that the orchestration's history recorded.
+    /// A fresh key: 64 random bits, new for every write, so a duplicate execution of an activity never overwrites the
+    /// output that the orchestration's history recorded.
     /// </summary>
-    public static string New(string runId, string instanceId) => $"{Prefix(runId, instanceId)}{Guid.NewGuid():N}";
+    public static string New(string runId, string instanceId) =>
+        Prefix(runId, instanceId) + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>The id part of <paramref name="key"/>, as requests and results carry it.</summary>
+    public static string Id(string key) => key[(key.LastIndexOf('/') + 1)..];
 
     public static string Prefix(string runId, string instanceId) => $"{runId}/{instanceId}/";
 
