@@ -5,7 +5,7 @@ namespace Cronflow;
 /// <summary>Step calls: the request a step activity runs with, its cached outputs, and the calls a block can abandon.</summary>
 internal sealed partial class Interpreter
 {
-    /// <summary>The least <see cref="StepRequest.StoreAbove"/>: an output no larger than its store key travels inline.</summary>
+    /// <summary>The least <see cref="StepRequest.StoreAbove"/>: an output this small travels inline even past the allowance.</summary>
     internal const int MinStoredBytes = 128;
 
     private Task<FlowValue> CallStepAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, CancellationToken cancel, string? resumeToken = null) =>
