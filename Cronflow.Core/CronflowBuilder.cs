@@ -91,7 +91,6 @@ public static class CronflowServiceCollectionExtensions
         services.AddSingleton(builder.Options);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RunCancellations>();
-        services.TryAddSingleton(new StepOutputCache());
         services.TryAddSingleton<StepExecutor>();
         services.TryAddSingleton<WorkflowOrchestrator>();
         services.TryAddSingleton<StepActivity>();

@@ -17,15 +17,14 @@ public sealed class CronflowOptions
     public int MaxEventBytes { get; set; } = 256 * 1024;
 
     /// <summary>
-    /// While a run's earlier step outputs total at most this many bytes, each step receives them all in its input;
-    /// beyond that a step receives only <c>Payload</c> and <c>Last</c> and reads earlier outputs from the output
-    /// cache of the host that runs the orchestration (see docs/architecture.md). A step whose host does not hold an
-    /// output it reads runs again with every output. Default 4 KiB; <see cref="int.MaxValue"/> always copies every
-    /// output (best when orchestrations and activities usually run on different machines).
+    /// How many bytes of earlier step outputs each step receives in its input. An output that would not fit in what is
+    /// left is stored once, by the step that produced it, in the host's output store, and later steps receive a
+    /// reference that they read when they touch the output (see docs/architecture.md). Default 1 KiB;
+    /// <see cref="int.MaxValue"/> copies every output into every step and stores none.
     /// </summary>
     public int InlineOutputBytes { get; set; } = DefaultInlineOutputBytes;
 
-    internal const int DefaultInlineOutputBytes = 4096;
+    internal const int DefaultInlineOutputBytes = 1024;
 
     /// <summary>
     /// How often a running step whose body has read its <c>CancellationToken</c> asks the backend whether its run was

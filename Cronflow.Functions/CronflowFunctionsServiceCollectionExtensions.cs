@@ -5,7 +5,10 @@ using Cronflow.Functions.Engine;
 using Cronflow.Scheduling;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -15,6 +18,12 @@ namespace Cronflow;
 /// <summary>Registers Cronflow in an Azure Functions app (isolated worker).</summary>
 public static class CronflowFunctionsServiceCollectionExtensions
 {
+    /// <summary>The app setting with the storage account of the app (and of its task hub).</summary>
+    internal const string StorageSetting = "AzureWebJobsStorage";
+
+    /// <summary>The blob container of stored step outputs in that account.</summary>
+    internal const string StepOutputContainer = "cronflow-stepoutputs";
+
     /// <summary>
     /// Registers the workflows that <paramref name="configure"/> adds and everything the Cronflow functions of this
     /// library use: the orchestrator <c>CronflowOrchestrator</c>, the activity <c>CronflowStep</c>, the HTTP API under
@@ -36,14 +45,12 @@ public static class CronflowFunctionsServiceCollectionExtensions
         // Orchestration inputs, outputs, custom status and events go through the worker's serializer: use Cronflow's
         // JSON conventions, the same as the embedded engine's.
         services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(CronflowJson.Options));
-        services.AddCronflow(c =>
-        {
-            // A scaled-out Functions app rarely runs a step on the instance that ran its orchestration episode, so the
-            // per-process output cache would miss: copy earlier outputs into every step instead. Set first, so that
-            // configure can still choose otherwise.
-            c.Configure(o => o.InlineOutputBytes = int.MaxValue);
-            configure(c);
-        });
+        // Outputs too large to travel inline are stored in the app's storage account (AzureWebJobsStorage), where every
+        // instance of a scaled-out app reads them. Without a connection string there (identity-based connections),
+        // every output travels inline.
+        services.TryAddSingleton<IStepOutputStore>(provider => BlobStepOutputStore.Create(
+            provider.GetService<IConfiguration>()?[StorageSetting], StepOutputContainer, provider.GetRequiredService<ILoggerFactory>())!);
+        services.AddCronflow(configure);
         services.AddCronflowFunctionsRuntime();
         if (functionsOptions.UseOpenTelemetry)
         {

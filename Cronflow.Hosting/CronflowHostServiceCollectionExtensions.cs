@@ -1,5 +1,6 @@
 using Cronflow.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -41,6 +42,7 @@ public static class CronflowHostServiceCollectionExtensions
         }
 
         services.AddLogging();
+        services.AddStepOutputStore(hostOptions);
         services.AddCronflow(workflows);
         services.AddSingleton(provider => new CronflowEngine(
             provider,
@@ -55,6 +57,27 @@ public static class CronflowHostServiceCollectionExtensions
             services.AddSingleton(new CronflowListener());
             services.AddSingleton(provider => new LocalHttpServer(provider.GetRequiredService<CronflowEngine>(), provider.GetRequiredService<CronflowListener>()));
             services.AddHostedService(provider => provider.GetRequiredService<LocalHttpServer>());
+        }
+
+        return services;
+    }
+
+    /// <summary>
+    /// The output store of the host's engine: a blob container next to the task hub on Azure Storage, where every host
+    /// on the task hub reads what any of them stored; in process in memory, where every step runs in this process.
+    /// </summary>
+    internal static IServiceCollection AddStepOutputStore(this IServiceCollection services, CronflowHostOptions hostOptions)
+    {
+        if (hostOptions.AzureStorage is { } azure)
+        {
+            // Hosts on one task hub share its storage account: an output one of them stored, any of them reads.
+            services.TryAddSingleton<IStepOutputStore>(provider => BlobStepOutputStore.Create(
+                azure.ConnectionString, BlobStepOutputStore.ContainerName(azure.TaskHub), provider.GetRequiredService<ILoggerFactory>())!);
+        }
+        else
+        {
+            // In memory, every step runs in this process: its output store is too.
+            services.TryAddSingleton<IStepOutputStore>(new InProcessStepOutputStore());
         }
 
         return services;

@@ -200,7 +200,7 @@ internal sealed partial class Interpreter
     /// <summary>The scope a chunk or a nested loop's sub-orchestration starts from: its parent's <c>Last</c> and step outputs.</summary>
     private Scope ChildScope(JsonElement? last, IReadOnlyList<JsonElement> itemChain, IEnumerable<KeyValuePair<string, JsonElement?>> steps)
     {
-        var scope = new Scope(_cache, _context.InstanceId, FlowValue.FromOwned(last), itemChain, record: false);
+        var scope = new Scope(_stored, FlowValue.FromOwned(last), itemChain, record: false);
         foreach (var (name, value) in steps)
         {
             scope.Set(name, FlowValue.FromOwned(value));
@@ -303,7 +303,7 @@ internal sealed partial class Interpreter
                     : RunErrors.LoopTimeout(node.Name, node.Policy.Timeout));
             }
 
-            _cache?.Remove(_context.InstanceId);
+            _store?.InstanceEnded(_runId, _context.InstanceId);
             return Completed(FlowValue.From(new LoopOutcome(scope.Last.ToNullableJson(), iteration)));
         }
         catch (NodeFailure failure)

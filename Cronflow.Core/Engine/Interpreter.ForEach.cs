@@ -163,7 +163,7 @@ internal sealed partial class Interpreter
             var output = _input.Parent is null
                 ? await RunChunkItemsAsync(node, chunk, parent, CancellationToken.None)
                 : await UntilAbandonedAsync(token => RunChunkItemsAsync(node, chunk, parent, token));
-            _cache?.Remove(_context.InstanceId);
+            _store?.InstanceEnded(_runId, _context.InstanceId);
             return Completed(output);
         }
         catch (NodeFailure failure)

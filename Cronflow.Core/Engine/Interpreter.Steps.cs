@@ -5,33 +5,13 @@ namespace Cronflow;
 /// <summary>Step calls: the request a step activity runs with, its cached outputs, and the calls a block can abandon.</summary>
 internal sealed partial class Interpreter
 {
-    private Task<FlowValue> CallStepAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, CancellationToken cancel, string? resumeToken = null)
-    {
-        // Earlier outputs travel in the input only while they are small; beyond that the step reads them from the
-        // output cache of the host that runs it, so inputs do not grow with every step (see StepOutputCache).
-        if (_cache is null || scope.Bytes <= _inlineOutputBytes)
-        {
-            return CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: true, cancel);
-        }
+    /// <summary>The least <see cref="StepRequest.StoreAbove"/>: an output this small travels inline even past the allowance.</summary>
+    internal const int MinStoredBytes = 128;
 
-        scope.Spill();
-        return CallWithCachedOutputsAsync(path, name, scope, attempt, error, timeout, resumeToken, cancel);
-    }
+    private Task<FlowValue> CallStepAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, CancellationToken cancel, string? resumeToken = null) =>
+        CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, cancel);
 
-    private async Task<FlowValue> CallWithCachedOutputsAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, CancellationToken cancel)
-    {
-        try
-        {
-            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: false, cancel);
-        }
-        catch (NodeFailure failure) when (failure.Error.ErrorType == StepOutputsMissingException.TypeName)
-        {
-            // The host that ran the step did not hold the outputs it read: run it again with every output inline.
-            return await CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, inline: true, cancel);
-        }
-    }
-
-    private async Task<FlowValue> CallActivityAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, bool inline, CancellationToken cancel)
+    private async Task<FlowValue> CallActivityAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, CancellationToken cancel)
     {
         // Calls that a block could abandon are tracked, so that an abandoned one can be listed for the host running it.
         var call = _calls++;
@@ -43,7 +23,7 @@ internal sealed partial class Interpreter
 
         // While replaying, the call is matched to its recorded TaskScheduled event by name and order, and its input is
         // never sent again: building and serializing the request would be wasted work on every episode.
-        var request = _context.IsReplaying ? null : BuildRequest(path, name, scope, attempt, error, timeout, resumeToken, inline, call);
+        var request = _context.IsReplaying ? null : BuildRequest(path, name, scope, attempt, error, timeout, resumeToken, call);
         var spanStart = Now;
         var spanParent = _span.Value?.Id;
 
@@ -73,11 +53,23 @@ internal sealed partial class Interpreter
         }
 
         EndStepSpan(path, name, attempt, call, spanStart, spanParent, null);
-        return FlowValue.FromOwned(outcome.Output);
+        var output = FlowValue.FromOwned(outcome.Output);
+        if (outcome.Key is { } key)
+        {
+            // The step stored its output: later steps receive the key instead of the value.
+            _stored?.Add(output, key);
+        }
+
+        return output;
     }
 
-    private StepRequest BuildRequest(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, bool inline, int call) =>
-        new()
+    private StepRequest BuildRequest(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, int call)
+    {
+        // Earlier outputs travel inline while they are small; larger ones were stored by the steps that produced them
+        // and travel as keys, so requests do not grow with every step (see IStepOutputStore). The step stores its own
+        // output when it would not fit in what is left of the inline allowance.
+        var (inline, refs) = scope.Transport();
+        return new()
         {
             WorkflowId = _definition.Id,
             Path = path,
@@ -86,10 +78,9 @@ internal sealed partial class Interpreter
             ItemChain = scope.Items.Count == 0 ? null : [.. scope.Items],
             Payload = _payload.ToNullableJson(),
             Last = scope.Last.ToNullableJson(),
-            Steps = inline ? scope.Flatten() : null,
-            OtherStepNames = inline ? null : scope.Names(),
-            CacheInstance = inline ? null : _context.InstanceId,
-            CacheScope = inline || scope.Key.Length == 0 ? null : scope.Key,
+            Steps = inline,
+            StepKeys = refs,
+            StoreAbove = _stored is null ? null : (int)Math.Max(MinStoredBytes, _inlineOutputBytes - scope.InlineBytes),
             RunId = _runId,
             StartedAt = _startedAt,
             Trigger = _trigger.Kind == TriggerKind.Manual && _trigger.Headers.Count == 0 ? null : _trigger,
@@ -101,6 +92,7 @@ internal sealed partial class Interpreter
             Call = call,
             Instance = _context.InstanceId == _runId ? null : _context.InstanceId,
         };
+    }
 
     /// <summary>A tracked call's result arrived: it is no longer open, nor abandoned.</summary>
     private void EndCall(int call)

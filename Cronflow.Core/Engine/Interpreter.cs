@@ -14,7 +14,8 @@ internal sealed partial class Interpreter
     private readonly RunProgress _progress = new();
     private readonly RunRecorder _records;
     private readonly List<Task> _actions = [];
-    private readonly StepOutputCache? _cache;
+    private readonly IStepOutputStore? _store;
+    private readonly StoredOutputs? _stored;
     private readonly int _inlineOutputBytes;
     private WorkflowDefinition _definition = null!;
     private FlowValue _payload = FlowValue.Null;
@@ -40,12 +41,13 @@ internal sealed partial class Interpreter
     /// <summary>Activity calls in flight that a block could abandon, with their block's token.</summary>
     private readonly Dictionary<int, CancellationToken> _openCalls = [];
 
-    public Interpreter(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input, StepOutputCache? cache = null, int inlineOutputBytes = CronflowOptions.DefaultInlineOutputBytes)
+    public Interpreter(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input, IStepOutputStore? store = null, int inlineOutputBytes = CronflowOptions.DefaultInlineOutputBytes)
     {
         _context = context;
         _registry = registry;
         _input = input ?? new RunInput();
-        _cache = cache;
+        _store = store;
+        _stored = store is null || inlineOutputBytes == int.MaxValue ? null : new StoredOutputs();
         _inlineOutputBytes = inlineOutputBytes;
         _clock = _input.Virtual is { } virtualTime ? new VirtualClock(virtualTime) : null;
         _records = new RunRecorder(_progress.Steps, () => Now);
@@ -97,7 +99,7 @@ internal sealed partial class Interpreter
             return loopResult;
         }
 
-        var scope = new Scope(_cache, _context.InstanceId, _payload, [], record: true);
+        var scope = new Scope(_stored, _payload, [], record: true);
         var startIndex = 0;
         if (_input.Resume is { } resume)
         {
@@ -167,7 +169,7 @@ internal sealed partial class Interpreter
 
         // Refresh the records: hooks may have added some after the result was built.
         result.Steps = _records.WithOutputs();
-        _cache?.Remove(_context.InstanceId);
+        _store?.InstanceEnded(_runId, _context.InstanceId);
         if (trusted && !_leftOpen)
         {
             // The output carries the result and every record; the final custom status need not repeat them.

@@ -402,19 +402,21 @@ internal sealed class StepRequest
     [JsonPropertyName("token")]
     public string? ResumeToken { get; set; }
 
-    /// <summary>Names of earlier outputs not carried in <see cref="Steps"/>; read from the host's output cache.</summary>
+    /// <summary>
+    /// Earlier outputs not carried in <see cref="Steps"/>: their ids in the output store (below the run and the
+    /// instance that scheduled the step, see <see cref="StepOutputKeys"/>), by step name.
+    /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    [JsonPropertyName("more")]
-    public List<string>? OtherStepNames { get; set; }
+    [JsonPropertyName("refs")]
+    public Dictionary<string, string>? StepKeys { get; set; }
 
-    /// <summary>The orchestration instance and scope whose cached outputs hold <see cref="OtherStepNames"/>.</summary>
+    /// <summary>
+    /// The step stores its output in the output store, and returns its key, when the output is larger than this many
+    /// bytes of UTF-8 JSON; null when the run has no output store.
+    /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    [JsonPropertyName("cache")]
-    public string? CacheInstance { get; set; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    [JsonPropertyName("cacheScope")]
-    public string? CacheScope { get; set; }
+    [JsonPropertyName("storeAbove")]
+    public int? StoreAbove { get; set; }
 }
 
 /// <summary>
@@ -429,6 +431,11 @@ internal sealed class StepOutcome
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("output")]
     public JsonElement? Output { get; set; }
+
+    /// <summary>The output's id in the output store, when the step stored it (see <see cref="StepRequest.StoreAbove"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("key")]
+    public string? Key { get; set; }
 }
 
 /// <summary>The external events that parents and their child orchestrations (subflows, for-each chunks) exchange.</summary>

@@ -6,25 +6,25 @@ namespace Cronflow;
 /// <summary>Where a sequence of nodes reads and writes <c>Last</c> and step outputs.</summary>
 internal sealed class Scope
 {
-    private readonly StepOutputCache? _cache;
-    private readonly string _instanceId;
+    private readonly StoredOutputs? _stored;
     private readonly Scope? _parent;
 
+    // Store keys of the outputs in this scope that are in the output store, by name.
+    private readonly Dictionary<string, string> _keys = new(StringComparer.Ordinal);
+
     /// <summary>A scope at the top of an orchestration instance (the run's, or a chunk's or nested loop's).</summary>
-    /// <param name="cache">The host's output cache the scope spills to (see <see cref="Spill"/>), if there is one.</param>
-    /// <param name="instanceId">The orchestration instance, which owns the cached outputs.</param>
+    /// <param name="stored">The orchestration's record of which outputs are in the output store, if it has one.</param>
     /// <param name="last">The scope's initial <c>Last</c>.</param>
     /// <param name="items">The for-each items the scope is inside of, outermost first.</param>
     /// <param name="record">Whether nodes in the scope get step records.</param>
-    public Scope(StepOutputCache? cache, string instanceId, FlowValue last, IReadOnlyList<JsonElement> items, bool record)
-        : this(cache, instanceId, last, null, items, "", record)
+    public Scope(StoredOutputs? stored, FlowValue last, IReadOnlyList<JsonElement> items, bool record)
+        : this(stored, last, null, items, "", record)
     {
     }
 
-    private Scope(StepOutputCache? cache, string instanceId, FlowValue last, Scope? parent, IReadOnlyList<JsonElement> items, string key, bool record)
+    private Scope(StoredOutputs? stored, FlowValue last, Scope? parent, IReadOnlyList<JsonElement> items, string key, bool record)
     {
-        _cache = cache;
-        _instanceId = instanceId;
+        _stored = stored;
         Last = last;
         _parent = parent;
         Items = items;
@@ -38,64 +38,52 @@ internal sealed class Scope
 
     public IReadOnlyList<JsonElement> Items { get; }
 
-    /// <summary>The scope's key in the output cache: empty for the run, then <c>|path#item</c> per for-each level.</summary>
+    /// <summary>The scope's key: empty for the run, then <c>|path#item</c> per for-each level.</summary>
     public string Key { get; }
 
     /// <summary>Whether nodes in this scope get step records (not inside for-each items).</summary>
     public bool Record { get; }
 
-    /// <summary>Size of the outputs visible from this scope, in bytes of UTF-8 JSON.</summary>
-    public long Bytes => _ownBytes + (_parent?.Bytes ?? 0);
+    /// <summary>
+    /// Size of the outputs visible from this scope that travel inline in step requests (those not in the output
+    /// store), in bytes of UTF-8 JSON.
+    /// </summary>
+    public long InlineBytes => _ownInlineBytes + (_parent?.InlineBytes ?? 0);
 
-    private long _ownBytes;
-
-    /// <summary>Whether this scope's outputs are in the host's output cache (see <see cref="Spill"/>).</summary>
-    private bool _spilled;
+    private long _ownInlineBytes;
 
     public void Set(string name, FlowValue value)
     {
-        if (Outputs.TryGetValue(name, out var previous))
+        if (Outputs.TryGetValue(name, out var previous) && !_keys.Remove(name))
         {
-            _ownBytes -= Size(previous);
+            _ownInlineBytes -= Size(previous);
         }
 
         Outputs[name] = value;
-        _ownBytes += Size(value);
-        if (_spilled)
+        if (_stored?.KeyOf(value) is { } key)
         {
-            _cache?.Put(_instanceId, Key, name, value);
+            _keys[name] = key;
         }
-    }
-
-    /// <summary>
-    /// Puts the outputs visible from this scope into the host's output cache, before the first step that does not
-    /// carry them inline; outputs set afterwards follow as they are set. Small runs never touch the cache.
-    /// </summary>
-    public void Spill()
-    {
-        _parent?.Spill();
-        if (_spilled || _cache is not { } cache)
+        else
         {
-            return;
+            _ownInlineBytes += Size(value);
         }
-
-        foreach (var (name, value) in Outputs)
-        {
-            cache.Put(_instanceId, Key, name, value);
-        }
-
-        _spilled = true;
     }
 
     public Scope Child(FlowValue last, JsonElement item, string keySegment) =>
-        new(_cache, _instanceId, last, this, [.. Items, item], Key + "|" + keySegment, record: false);
+        new(_stored, last, this, [.. Items, item], Key + "|" + keySegment, record: false);
 
     public Scope Snapshot()
     {
-        var copy = new Scope(_cache, _instanceId, Last, _parent, Items, Key, Record) { _ownBytes = _ownBytes, _spilled = _spilled };
+        var copy = new Scope(_stored, Last, _parent, Items, Key, Record) { _ownInlineBytes = _ownInlineBytes };
         foreach (var (name, value) in Outputs)
         {
             copy.Outputs[name] = value;
+        }
+
+        foreach (var (name, key) in _keys)
+        {
+            copy._keys[name] = key;
         }
 
         return copy;
@@ -121,12 +109,53 @@ internal sealed class Scope
         return all;
     }
 
-    public List<string> Names()
+    /// <summary>
+    /// What a step request carries of the outputs visible from this scope: the values of those not in the output
+    /// store, and the store keys of the others (each null when empty).
+    /// </summary>
+    public (Dictionary<string, JsonElement?>? Inline, Dictionary<string, string>? Refs) Transport()
     {
-        var names = _parent?.Names() ?? [];
-        names.AddRange(Outputs.Keys);
-        return names;
+        if (Outputs.Count == 0 && _parent is null)
+        {
+            return (null, null);
+        }
+
+        var inline = new Dictionary<string, JsonElement?>(StringComparer.Ordinal);
+        var refs = new Dictionary<string, string>(StringComparer.Ordinal);
+        Collect(inline, refs);
+        return (inline.Count == 0 ? null : inline, refs.Count == 0 ? null : refs);
+    }
+
+    private void Collect(Dictionary<string, JsonElement?> inline, Dictionary<string, string> refs)
+    {
+        _parent?.Collect(inline, refs);
+        foreach (var (name, value) in Outputs)
+        {
+            if (_keys.TryGetValue(name, out var key))
+            {
+                refs[name] = key;
+                inline.Remove(name);
+            }
+            else
+            {
+                inline[name] = value.ToNullableJson();
+                refs.Remove(name);
+            }
+        }
     }
 
     private static long Size(FlowValue value) => value.IsNull ? 4 : JsonMarshal.GetRawUtf8Value(value.Json).Length;
+}
+
+/// <summary>
+/// Which step output values of an orchestration episode are in the output store, and under which key: filled from the
+/// step activities' results (recorded in the history, so replays fill it alike).
+/// </summary>
+internal sealed class StoredOutputs
+{
+    private readonly Dictionary<FlowValue, string> _keys = new(ReferenceEqualityComparer.Instance);
+
+    public void Add(FlowValue value, string key) => _keys[value] = key;
+
+    public string? KeyOf(FlowValue value) => _keys.GetValueOrDefault(value);
 }

@@ -6,7 +6,7 @@ namespace Cronflow;
 /// The one generic orchestrator: it interprets any registered workflow definition. Its input names the workflow;
 /// sub-orchestrations (for-each chunks, subflows) run through it too.
 /// </summary>
-internal sealed class WorkflowOrchestrator(WorkflowRegistry registry, StepOutputCache? cache = null, CronflowOptions? options = null) : TaskOrchestrator<RunInput, RunResult>
+internal sealed class WorkflowOrchestrator(WorkflowRegistry registry, IStepOutputStore? store = null, CronflowOptions? options = null) : TaskOrchestrator<RunInput, RunResult>
 {
     /// <summary>The orchestration name (also the Functions orchestrator's function name).</summary>
     public const string Name = "CronflowOrchestrator";
@@ -16,5 +16,5 @@ internal sealed class WorkflowOrchestrator(WorkflowRegistry registry, StepOutput
             ? ConcurrencyGate.RunAsync(context, registry, input)
             : input?.Schedule is not null
             ? Task.FromResult(new RunResult { Status = RunStatus.Completed }) // a schedule record: its input is all it holds
-            : new Interpreter(context, registry, input!, cache, options?.InlineOutputBytes ?? CronflowOptions.DefaultInlineOutputBytes).RunAsync();
+            : new Interpreter(context, registry, input!, store, options?.InlineOutputBytes ?? CronflowOptions.DefaultInlineOutputBytes).RunAsync();
 }

@@ -10,7 +10,7 @@ namespace Cronflow;
 /// through that token, and turns the result into JSON (checking its size). Exceptions propagate: the activity
 /// boundary records them as failure details.
 /// </summary>
-internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider services, CronflowOptions options, RunCancellations cancellations, StepOutputCache cache)
+internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider services, CronflowOptions options, RunCancellations cancellations, IStepOutputStore? store = null)
 {
     private readonly StepMocks? _mocks = services.GetService<StepMocks>();
     private readonly TimeProvider _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
@@ -25,7 +25,28 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
     public async Task<StepOutcome> ExecuteAsync(StepRequest request, IStepWatch? watch = null, CancellationToken cancellationToken = default) =>
         request.Path.EndsWith(ResumeTokens.SecretSuffix, StringComparison.Ordinal)
             ? new() { Path = request.Path, Output = JsonSerializer.SerializeToElement(NewResumeSecret()) }
-            : new() { Path = request.Path, Output = await RunBodyAsync(request, watch ?? cancellations.Watch, cancellationToken).ConfigureAwait(false) };
+            : await StoreAsync(request, await RunBodyAsync(request, watch ?? cancellations.Watch, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// The step's outcome, its output put into the output store when it is larger than the request allows inline:
+    /// later steps then receive its key instead of the value (see <see cref="IStepOutputStore"/>).
+    /// </summary>
+    private async Task<StepOutcome> StoreAsync(StepRequest request, JsonElement? output, CancellationToken cancellationToken)
+    {
+        var outcome = new StepOutcome { Path = request.Path, Output = output };
+        if (output is { } json && request.StoreAbove is { } above && store is not null
+            && System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(json).Length > above)
+        {
+            outcome.Key = StepOutputKeys.Id(await store.PutAsync(request.RunId, request.Instance ?? request.RunId, json, cancellationToken).ConfigureAwait(false));
+        }
+
+        return outcome;
+    }
+
+    private JsonElement Read(string key) =>
+        store is null
+            ? throw new StepOutputUnavailableException(key, "this host has no output store")
+            : store.Get(key);
 
     /// <summary>A pause's secret: 256 bits from the cryptographic generator, drawn here so that the run's history records it.</summary>
     private static string NewResumeSecret() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(ResumeTokens.SecretBytes));
@@ -80,21 +101,21 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
             steps[name] = FlowValue.FromOwned(output);
         }
 
-        List<string>? missing = null;
-        StepOutputs outputs = request.OtherStepNames is { Count: > 0 } others
-            ? new StepOutputs(steps, others, name =>
+        // Stored outputs are read when the body first touches them. A read that fails fails the step, even when the
+        // body swallows the error: its result cannot be trusted.
+        StepOutputUnavailableException? unavailable = null;
+        StepOutputs outputs = request.StepKeys is { Count: > 0 } keys
+            ? new StepOutputs(steps, keys.Keys, name =>
             {
-                if (cache.TryGet(request.CacheInstance ?? "", request.CacheScope ?? "", name, out var cached))
+                try
                 {
-                    return cached;
+                    return FlowValue.FromOwned(Read(StepOutputKeys.Prefix(request.RunId, request.Instance ?? request.RunId) + keys[name]));
                 }
-
-                lock (steps)
+                catch (StepOutputUnavailableException ex)
                 {
-                    (missing ??= []).Add(name);
+                    unavailable ??= ex;
+                    throw;
                 }
-
-                return null;
             })
             : new StepOutputs(steps);
 
@@ -124,16 +145,10 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
         {
             throw new StepTimeoutException($"Step '{callable.Name}' timed out after {TimeSpan.FromMilliseconds(request.TimeoutMs ?? 0)}.");
         }
-        catch (Exception) when (missing is not null)
-        {
-            // The body failed after reading an output this host could not supply: run it again with every output.
-            throw new StepOutputsMissingException(missing);
-        }
 
-        if (missing is not null)
+        if (unavailable is not null)
         {
-            // The body may have swallowed the miss; its result cannot be trusted.
-            throw new StepOutputsMissingException(missing);
+            throw new StepOutputUnavailableException(unavailable.Key, "the step went on without it", unavailable);
         }
 
         if (value is null)

@@ -1,4 +1,5 @@
 using Cronflow.Functions.Engine;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 
@@ -25,14 +26,28 @@ public sealed class AddCronflowFunctionsTests
     }
 
     [Fact]
-    public async Task AddCronflowFunctions_Defaults_CopyEarlierOutputsIntoEveryStepUnlessConfigured()
+    public async Task AddCronflowFunctions_Defaults_InlineLimitAppliesUnlessConfigured()
     {
         await using var defaults = new ServiceCollection().AddLogging().AddCronflowFunctions(c => c.AddWorkflow(Greet)).BuildServiceProvider();
         await using var configured = new ServiceCollection().AddLogging()
             .AddCronflowFunctions(c => c.AddWorkflow(Greet).Configure(o => o.InlineOutputBytes = 1024)).BuildServiceProvider();
 
-        Assert.Equal(int.MaxValue, defaults.GetRequiredService<CronflowOptions>().InlineOutputBytes);
+        Assert.Equal(CronflowOptions.DefaultInlineOutputBytes, defaults.GetRequiredService<CronflowOptions>().InlineOutputBytes);
         Assert.Equal(1024, configured.GetRequiredService<CronflowOptions>().InlineOutputBytes);
+    }
+
+    [Fact]
+    public async Task AddCronflowFunctions_StorageAccountConfigured_StoresLargeOutputsInItsBlobs()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new KeyValuePair<string, string?>("AzureWebJobsStorage", "UseDevelopmentStorage=true")])
+            .Build();
+        await using var withAccount = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration)
+            .AddCronflowFunctions(c => c.AddWorkflow(Greet)).BuildServiceProvider();
+        await using var without = new ServiceCollection().AddLogging().AddCronflowFunctions(c => c.AddWorkflow(Greet)).BuildServiceProvider();
+
+        Assert.Equal("BlobStepOutputStore", withAccount.GetService<IStepOutputStore>()?.GetType().Name);
+        Assert.Null(without.GetService<IStepOutputStore>());
     }
 
     [Fact]

@@ -83,6 +83,7 @@ internal sealed class BenchHost : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddStepOutputStore(hostOptions);
         services.AddCronflow(BenchWorkflows.Register);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cronflow.Tests.Engine;
@@ -6,8 +7,10 @@ public sealed class StepOutputTransportTests
 {
     private static readonly string Kilobyte = new('k', 1024);
 
+    private static InProcessStepOutputStore Store(StepContext ctx) => (InProcessStepOutputStore)ctx.Services.GetRequiredService<IStepOutputStore>();
+
     [Fact]
-    public async Task Steps_LargeEarlierOutputs_ReadThroughOutputCache()
+    public async Task Steps_LargeEarlierOutputs_ReadThroughOutputStore()
     {
         var wf = Workflow.Define("large-outputs");
         for (var i = 0; i < 10; i++)
@@ -26,133 +29,134 @@ public sealed class StepOutputTransportTests
     }
 
     [Fact]
-    public async Task Steps_OutputMissingOnThisHost_StepRunsAgainWithAllOutputs()
+    public async Task Steps_OutputMissingFromStore_StepFailsAndBodyRunsOnce()
     {
         var counter = new AttemptCounter();
-        var wf = Workflow.Define("cache-miss")
+        var wf = Workflow.Define("store-miss")
             .Step("big", ctx => new { blob = Kilobyte + Kilobyte + Kilobyte + Kilobyte + Kilobyte, marker = "first" })
-            .Step("reader", ctx =>
+            .Step("reader", async ctx =>
             {
-                // As if this step ran on a host that never saw the run's outputs. (Evicting in an earlier step would
-                // not do: the orchestrator warms the cache again when it replays before scheduling this step.)
-                ctx.Services.GetRequiredService<StepOutputCache>().Remove(ctx.Run.Id);
+                // As if the store had lost the run's outputs.
+                await Store(ctx).DeleteRunAsync(ctx.Run.Id, CancellationToken.None);
                 ctx.Services.GetRequiredService<AttemptCounter>().Next("reader");
                 return ctx.Steps["big"].Output["marker"].As<string>();
             });
 
         var run = await wf.TestAsync(null, o => o.Services(s => s.AddSingleton(counter)));
 
-        Assert.Equal(RunStatus.Completed, run.Status);
-        Assert.Equal("first", run.Output.As<string>());
-        Assert.Equal(2, counter.Count("reader"));
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(typeof(StepOutputUnavailableException).FullName, run.Error!.ErrorType);
+        Assert.Equal(1, counter.Count("reader"));
         Assert.Equal(1, run.Step("reader").Attempts);
     }
 
     [Fact]
-    public async Task Steps_MissSwallowedByBody_StillRunsAgainWithAllOutputs()
+    public async Task Steps_UnreadableOutputSwallowedByBody_StepStillFails()
     {
         var wf = Workflow.Define("swallowed-miss")
             .Step("big", ctx => new { blob = Kilobyte + Kilobyte + Kilobyte + Kilobyte + Kilobyte, marker = "kept" })
-            .Step("careless", ctx =>
+            .Step("careless", async ctx =>
             {
-                ctx.Services.GetRequiredService<StepOutputCache>().Remove(ctx.Run.Id);
-                return ctx.Steps.TryGet("big", out var big) ? big.Output["marker"].As<string>() : "guessed";
+                await Store(ctx).DeleteRunAsync(ctx.Run.Id, CancellationToken.None);
+                try
+                {
+                    return ctx.Steps["big"].Output["marker"].As<string>();
+                }
+                catch (CronflowException)
+                {
+                    return "guessed";
+                }
             });
 
         var run = await wf.TestAsync(null);
 
-        Assert.Equal("kept", run.Output.As<string>());
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(typeof(StepOutputUnavailableException).FullName, run.Error!.ErrorType);
     }
 
     [Fact]
-    public async Task Cache_RunCompletes_RunIsRemoved()
+    public async Task Store_RunCompletes_OutputsAreFreed()
     {
-        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(Workflow.Define("tidy").Step("a", ctx => Kilobyte).Step("b", ctx => 1)));
-        var cache = host.Services.GetRequiredService<StepOutputCache>();
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(Workflow.Define("tidy")
+            .Step("a", ctx => Kilobyte + Kilobyte + Kilobyte + Kilobyte + Kilobyte)
+            .Step("b", ctx => Store(ctx).InstanceCount)));
+        var store = (InProcessStepOutputStore)host.Services.GetRequiredService<IStepOutputStore>();
 
         var runId = await host.Client.TriggerAsync("tidy", null);
-        await host.Client.WaitForRunAsync(runId, TimeSpan.FromSeconds(20));
+        var run = await host.Client.WaitForRunAsync(runId, TimeSpan.FromSeconds(20));
 
-        Assert.False(cache.TryGet(runId, "", "a", out _));
+        Assert.Equal(1, run.Output.As<int>());
+        Assert.Equal(0, store.InstanceCount);
     }
 
     [Fact]
-    public async Task Cache_SmallOutputs_AreNotCached()
+    public async Task Store_SmallOutputs_AreNotStored()
     {
         var wf = Workflow.Define("small-outputs")
             .Step("a", ctx => new { n = 1 })
-            .Step("b", ctx => ctx.Services.GetRequiredService<StepOutputCache>().TryGet(ctx.Run.Id, "", "a", out _));
+            .Step("b", ctx => Store(ctx).InstanceCount);
 
         var run = await wf.TestAsync(null);
 
-        Assert.False(run.Output.As<bool>());
+        Assert.Equal(0, run.Output.As<int>());
     }
 
     [Fact]
-    public async Task Cache_OutputsOutgrowInlineLimit_EarlierAndLaterOutputsAreCached()
+    public async Task Store_OutputsOutgrowInlineLimit_EveryOutputIsReadable()
     {
         var wf = Workflow.Define("spilling")
             .Step("small", ctx => new { n = 1 })
             .Step("big", ctx => new { blob = Kilobyte + Kilobyte + Kilobyte + Kilobyte + Kilobyte })
-            .Step("after", ctx => 3)
-            .Step("check", ctx =>
+            .Step("after", ctx => new { blob = Kilobyte, n = 3 })
+            .Step("check", ctx => new
             {
-                var cache = ctx.Services.GetRequiredService<StepOutputCache>();
-                return new[] { "small", "big", "after" }.All(name => cache.TryGet(ctx.Run.Id, "", name, out _));
+                stored = Store(ctx).InstanceCount,
+                sum = ctx.Steps["small"].Output["n"].As<int>() + ctx.Steps["big"].Output["blob"].As<string>().Length + ctx.Steps["after"].Output["n"].As<int>(),
             });
 
         var run = await wf.TestAsync(null);
 
         Assert.Equal(RunStatus.Completed, run.Status);
-        Assert.True(run.Output.As<bool>());
+        Assert.Equal(1, run.Output["stored"].As<int>());
+        Assert.Equal(1 + (5 * 1024) + 3, run.Output["sum"].As<int>());
     }
 
     [Fact]
-    public void Put_MoreRunsThanLimit_OldestRunsAreEvicted()
+    public async Task Get_StoredOutput_ReturnsIt()
     {
-        var cache = new StepOutputCache(maxRuns: 2);
+        var store = new InProcessStepOutputStore();
 
-        cache.Put("r1", "", "a", FlowValue.From(1));
-        cache.Put("r2", "", "a", FlowValue.From(2));
-        cache.Put("r2", "", "b", FlowValue.From(3));
-        cache.Put("r3", "", "a", FlowValue.From(4));
+        var key = await store.PutAsync("r", "r", JsonSerializer.SerializeToElement(new { a = 1 }), CancellationToken.None);
 
-        Assert.Equal(2, cache.RunCount);
-        Assert.False(cache.TryGet("r1", "", "a", out _));
-        Assert.True(cache.TryGet("r2", "", "b", out var b));
-        Assert.Equal(3, b.As<int>());
-        Assert.True(cache.TryGet("r3", "", "a", out _));
+        Assert.StartsWith("r/r/", key, StringComparison.Ordinal);
+        Assert.Equal(1, store.Get(key).GetProperty("a").GetInt32());
     }
 
     [Fact]
-    public void Remove_EndedRuns_DoNotCountTowardsLimit()
+    public async Task InstanceEnded_OneInstance_OnlyItsOutputsAreFreed()
     {
-        var cache = new StepOutputCache(maxRuns: 2);
+        var store = new InProcessStepOutputStore();
+        var run = await store.PutAsync("r", "r", JsonSerializer.SerializeToElement(1), CancellationToken.None);
+        var chunk = await store.PutAsync("r", "r~chunk1", JsonSerializer.SerializeToElement(2), CancellationToken.None);
 
-        for (var i = 0; i < 10; i++)
-        {
-            cache.Put($"ended{i}", "", "a", FlowValue.From(i));
-            cache.Remove($"ended{i}");
-        }
+        store.InstanceEnded("r", "r~chunk1");
 
-        cache.Put("live1", "", "a", FlowValue.From(1));
-        cache.Put("live2", "", "a", FlowValue.From(2));
-
-        Assert.Equal(2, cache.RunCount);
-        Assert.True(cache.TryGet("live1", "", "a", out _));
-        Assert.True(cache.TryGet("live2", "", "a", out _));
+        Assert.Equal(1, store.Get(run).GetInt32());
+        Assert.Throws<StepOutputUnavailableException>(() => store.Get(chunk));
     }
 
     [Fact]
-    public void TryGet_NameInEnclosingScope_IsFound()
+    public async Task DeleteRunAsync_RunWithChunks_DeletesOnlyThatRun()
     {
-        var cache = new StepOutputCache();
-        cache.Put("r", "", "outer", FlowValue.From("o"));
-        cache.Put("r", "|0/1#2", "inner", FlowValue.From("i"));
+        var store = new InProcessStepOutputStore();
+        var run = await store.PutAsync("r", "r", JsonSerializer.SerializeToElement(1), CancellationToken.None);
+        var chunk = await store.PutAsync("r", "r~chunk1", JsonSerializer.SerializeToElement(2), CancellationToken.None);
+        var other = await store.PutAsync("r2", "r2", JsonSerializer.SerializeToElement(3), CancellationToken.None);
 
-        Assert.True(cache.TryGet("r", "|0/1#2", "outer", out var outer));
-        Assert.Equal("o", outer.As<string>());
-        Assert.True(cache.TryGet("r", "|0/1#2", "inner", out _));
-        Assert.False(cache.TryGet("r", "", "inner", out _));
+        await store.DeleteRunAsync("r", CancellationToken.None);
+
+        Assert.Throws<StepOutputUnavailableException>(() => store.Get(run));
+        Assert.Throws<StepOutputUnavailableException>(() => store.Get(chunk));
+        Assert.Equal(3, store.Get(other).GetInt32());
     }
 }

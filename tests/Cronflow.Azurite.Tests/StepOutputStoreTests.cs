@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using Azure.Storage.Blobs;
+using Cronflow.Azurite.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cronflow.Azurite.Tests;
+
+/// <summary>
+/// Two hosts on one task hub, with outputs too large to travel inline: whichever host runs a step reads every earlier
+/// output from the task hub's output store, so no step body runs twice, and the outputs are deleted once runs end.
+/// </summary>
+public sealed class StepOutputStoreTests : IAsyncLifetime
+{
+    private const int Runs = 10;
+    private const int Steps = 8;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(120);
+    private static readonly string EightKilobytes = new('o', 8 * 1024);
+
+    private readonly string _hub = Storage.NewTaskHub();
+    private readonly BodyRuns _bodies = new();
+    private readonly List<CronflowHost> _hosts = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await host.DisposeAsync();
+        }
+
+        await Container().DeleteIfExistsAsync();
+        await Storage.DeleteTaskHubAsync(_hub);
+    }
+
+    [AzuriteFact]
+    public async Task Steps_TwoHostsLargeOutputsReadEveryEarlierOutput_EachBodyRunsOnce()
+    {
+        var a = await StartHostAsync();
+        var b = await StartHostAsync();
+
+        var runIds = new List<string>();
+        for (var i = 0; i < Runs; i++)
+        {
+            runIds.Add(await (i % 2 == 0 ? a : b).Client.TriggerAsync("large-outputs", null));
+        }
+
+        foreach (var runId in runIds)
+        {
+            var run = await a.Client.WaitForRunAsync(runId, Wait);
+            Assert.Equal(RunStatus.Completed, run.Status);
+            Assert.Equal(Steps - 1, run.Output["read"].As<int>());
+            Assert.True(run.Output["stored"].As<int>() >= Steps - 1, $"{run.Output["stored"]} outputs stored");
+            Assert.All(run.Steps, s => Assert.Equal(1, s.Attempts));
+        }
+
+        Assert.Equal(Runs * Steps, _bodies.Count);
+        Assert.All(_bodies.Counts, count => Assert.Equal(1, count));
+
+        // The outputs were stored (8 KB is over the inline limit), and are deleted once their runs end.
+        var left = await Poll.UntilAsync("stored outputs deleted", () => CountBlobsAsync(null), n => n == 0, Wait, n => $"{n} blobs left");
+        Assert.Equal(0, left);
+    }
+
+    private BlobContainerClient Container() => new(Storage.ConnectionString, _hub.ToLowerInvariant() + "-stepoutputs");
+
+    private async Task<int> CountBlobsAsync(string? prefix)
+    {
+        var container = Container();
+        if (!await container.ExistsAsync())
+        {
+            return -1;
+        }
+
+        var count = 0;
+        await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, CancellationToken.None))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private async Task<CronflowHost> StartHostAsync()
+    {
+        var host = await CronflowHost.StartAsync(
+            c =>
+            {
+                c.Services.AddSingleton(_bodies);
+                var wf = Workflow.Define("large-outputs");
+                for (var i = 0; i < Steps; i++)
+                {
+                    var index = i;
+                    wf = wf.Step($"s{index}", async ctx =>
+                    {
+                        ctx.Services.GetRequiredService<BodyRuns>().Ran(ctx.Run.Id, index);
+                        var read = 0;
+                        for (var earlier = 0; earlier < index; earlier++)
+                        {
+                            var output = ctx.Steps[$"s{earlier}"].Output;
+                            Assert.Equal(earlier, output["index"].As<int>());
+                            Assert.Equal(EightKilobytes, output["blob"].As<string>());
+                            read++;
+                        }
+
+                        // The last step also counts the run's outputs in the store: every earlier one is there.
+                        var stored = index == Steps - 1 ? await CountBlobsAsync(ctx.Run.Id + "/") : 0;
+                        return new { index, read, stored, blob = EightKilobytes };
+                    });
+                }
+
+                c.AddWorkflow(wf);
+            },
+            o => o.UseAzurite(_hub));
+        _hosts.Add(host);
+        return host;
+    }
+
+    /// <summary>How often each step body ran, by run and step.</summary>
+    private sealed class BodyRuns
+    {
+        private readonly ConcurrentDictionary<(string Run, int Step), int> _runs = new();
+
+        public int Count => _runs.Count;
+
+        public IEnumerable<int> Counts => _runs.Values;
+
+        public void Ran(string runId, int step) => _runs.AddOrUpdate((runId, step), 1, (_, n) => n + 1);
+    }
+}
