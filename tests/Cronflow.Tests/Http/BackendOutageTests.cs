@@ -67,26 +67,8 @@ public sealed class BackendOutageTests(HttpApiFixture fixture) : IClassFixture<H
     }
 
     /// <summary>A client whose GetRunAsync behaves as given; nothing else is called by these tests.</summary>
-    private sealed class FailingClient(Func<Task<RunInfo?>> getRun) : ICronflowClient
+    private sealed class FailingClient(Func<Task<RunInfo?>> getRun) : UnsupportedCronflowClient
     {
-        public Task<RunInfo?> GetRunAsync(string runId, CancellationToken cancellationToken = default) => getRun();
-
-        public Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task CancelAsync(string runId, string? reason = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task RaiseEventAsync(string runId, string eventName, object? payload, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task ResumeAsync(string token, object? payload, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<string> ReplayAsync(string runId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public override Task<RunInfo?> GetRunAsync(string runId, CancellationToken cancellationToken = default) => getRun();
     }
 }

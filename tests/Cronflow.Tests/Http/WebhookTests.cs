@@ -248,35 +248,19 @@ public sealed class WebhookTests(HttpApiFixture fixture) : IClassFixture<HttpApi
     }
 
     /// <summary>A client that records the trigger it was asked to start.</summary>
-    private sealed class TriggerCapture : ICronflowClient
+    private sealed class TriggerCapture : UnsupportedCronflowClient
     {
         public TriggerInfo? Trigger { get; private set; }
 
         public string? RunId { get; private set; }
 
-        public Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null, CancellationToken cancellationToken = default) => TriggerAsync(workflowId, payload, runId, TriggerInfo.Manual, cancellationToken);
+        public override Task<string> TriggerAsync(string workflowId, object? payload, string? runId = null, CancellationToken cancellationToken = default) => TriggerAsync(workflowId, payload, runId, TriggerInfo.Manual, cancellationToken);
 
-        public Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger, CancellationToken cancellationToken = default)
+        public override Task<string> TriggerAsync(string workflowId, object? payload, string? runId, TriggerInfo trigger, CancellationToken cancellationToken = default)
         {
             Trigger = trigger;
             RunId = runId;
             return Task.FromResult("captured");
         }
-
-        public Task<RunInfo?> GetRunAsync(string runId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<RunInfo> WaitForRunAsync(string runId, TimeSpan timeout, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task CancelAsync(string runId, string? reason = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task RaiseEventAsync(string runId, string eventName, object? payload, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task ResumeAsync(string token, object? payload, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<IReadOnlyList<string>> PublishEventAsync(string eventName, object? payload, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<string> ReplayAsync(string runId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }
