@@ -18,7 +18,7 @@ internal sealed partial class Interpreter
             var results = await window.RunAsync(
                 (index, token) => CallStepAsync($"{node.Path}/{index}", BranchName(node, index), scope, attempt, null, null, token),
                 (index, failure) => new NodeFailure(RunErrors.ParallelBranchFailed(BranchName(node, index), index, node.Name, failure.Error, Outcomes(node, window, index, failure.Error))));
-            return FlowValues.Array(results);
+            return _stored.Combined(FlowValues.Array(results), results);
         }
         finally
         {

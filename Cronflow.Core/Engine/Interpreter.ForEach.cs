@@ -41,7 +41,7 @@ internal sealed partial class Interpreter
                     Step = failure.Error.Step ?? node.Name,
                     Message = $"Item {firstIndex + index} of for-each '{node.Name}' failed: {failure.Error.Message}",
                 }));
-            return FlowValues.Array(results);
+            return _stored.Combined(FlowValues.Array(results), results);
         }
         finally
         {

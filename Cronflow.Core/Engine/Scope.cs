@@ -249,6 +249,32 @@ internal sealed class StoredOutputs
 
     public void Add(FlowValue value, string key) => _keys[value] = key;
 
+    /// <summary>
+    /// Notes <paramref name="combined"/>, the array of <paramref name="parts"/>, as a composite reference when every part
+    /// is a stored output: later requests then carry the parts' references instead of the array.
+    /// </summary>
+    public FlowValue Combined(FlowValue combined, IReadOnlyList<FlowValue> parts)
+    {
+        if (_keys.Count == 0 || parts.Count == 0)
+        {
+            return combined;
+        }
+
+        var keys = new string[parts.Count];
+        for (var i = 0; i < parts.Count; i++)
+        {
+            if (!_keys.TryGetValue(parts[i], out var key))
+            {
+                return combined;
+            }
+
+            keys[i] = key;
+        }
+
+        _keys[combined] = StepOutputKeys.Composite(keys);
+        return combined;
+    }
+
     public string? KeyOf(FlowValue value) => _keys.Count == 0 ? null : _keys.GetValueOrDefault(value);
 
     /// <summary>

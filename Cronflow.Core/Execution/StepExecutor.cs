@@ -26,7 +26,7 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
         request.Path.EndsWith(ResumeTokens.SecretSuffix, StringComparison.Ordinal)
             ? new() { Path = request.Path, Output = JsonSerializer.SerializeToElement(NewResumeSecret()) }
             : request.Read is { } reference
-            ? new() { Path = request.Path, Output = Read(StepOutputKeys.Resolve(request.RunId, request.Instance ?? request.RunId, reference)) }
+            ? new() { Path = request.Path, Output = Read(request.RunId, request.Instance ?? request.RunId, reference).Json }
             : await StoreAsync(request, await RunBodyAsync(request, watch ?? cancellations.Watch, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
@@ -49,6 +49,12 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
         store is null
             ? throw new StepOutputUnavailableException(key, "this host has no output store")
             : store.Get(key);
+
+    /// <summary>The output a request's reference names (a composite one is read part by part, see <see cref="StepOutputKeys.Composite"/>).</summary>
+    private FlowValue Read(string runId, string instanceId, string reference) =>
+        StepOutputKeys.IsComposite(reference)
+            ? FlowValues.Array(StepOutputKeys.Parts(reference).Select(part => Read(runId, instanceId, part)).ToList())
+            : FlowValue.FromOwned(Read(StepOutputKeys.Resolve(runId, instanceId, reference)));
 
     /// <summary>A pause's secret: 256 bits from the cryptographic generator, drawn here so that the run's history records it.</summary>
     private static string NewResumeSecret() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(ResumeTokens.SecretBytes));
@@ -111,7 +117,7 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
         {
             try
             {
-                return FlowValue.FromOwned(Read(StepOutputKeys.Resolve(request.RunId, instance, reference)));
+                return Read(request.RunId, instance, reference);
             }
             catch (StepOutputUnavailableException ex)
             {

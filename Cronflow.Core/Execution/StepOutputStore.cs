@@ -51,7 +51,19 @@ internal static class StepOutputKeys
     /// already is returned as it is.
     /// </summary>
     public static string Qualify(string instanceId, string reference) =>
-        reference.Contains('/', StringComparison.Ordinal) ? reference : instanceId + "/" + reference;
+        IsComposite(reference)
+            ? Composite(Parts(reference).Select(part => Qualify(instanceId, part)).ToList())
+            : reference.Contains('/', StringComparison.Ordinal) ? reference : instanceId + "/" + reference;
+
+    /// <summary>
+    /// The reference of an array whose every element is a stored output (a parallel block's or a for-each's combined
+    /// output): the JSON array of the elements' references. Reading it reads each part and rebuilds the array.
+    /// </summary>
+    public static string Composite(IReadOnlyList<string> parts) => JsonSerializer.Serialize(parts);
+
+    public static bool IsComposite(string reference) => reference.StartsWith('[');
+
+    public static IReadOnlyList<string> Parts(string reference) => JsonSerializer.Deserialize<string[]>(reference) ?? [];
 
     /// <summary>
     /// The full key of a reference carried by a request of <paramref name="instanceId"/>: a bare id names an output of

@@ -102,5 +102,23 @@ public sealed class PayloadGrowthTests
         Assert.Equal(1, probe.Scheduled(StepOutputKeys.ReadPath));
     }
 
+    [Fact]
+    public async Task Parallel_StoredBranchOutputs_NextStepReadsCombinedOutputByReference()
+    {
+        var wf = Workflow.Define("parallel-refs")
+            .Parallel(
+                new ParallelOptions { Name = "fan" },
+                [.. Enumerable.Range(0, 3).Select(i => (Func<StepContext, Task<object?>>)(_ => Task.FromResult<object?>(new { i, blob = Kilobyte + Kilobyte })))])
+            .Step("after", ctx => ctx.Last.Items().Sum(v => v["i"].As<int>() + v["blob"].As<string>().Length) + ctx.Steps["fan"].Output.Count);
+
+        EpisodeProbe? probe = null;
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.WrapWorkerService = inner => probe = new EpisodeProbe(inner));
+        var run = await host.Client.WaitForRunAsync(await host.Client.TriggerAsync("parallel-refs", null), Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal(0 + 1 + 2 + (3 * 2000) + 3, run.Output.As<int>());
+        Assert.Equal(0, probe!.Scheduled(Kilobyte));
+    }
+
     private static int Bytes(FlowValue? value) => value is null || value.IsNull ? 0 : Encoding.UTF8.GetByteCount(value.ToString());
 }
