@@ -89,7 +89,7 @@ internal sealed class BenchHost : IAsyncDisposable
         var loggerFactory = NullLoggerFactory.Instance;
 
         var services = new ServiceCollection();
-        services.AddSingleton(loggerFactory);
+        services.AddSingleton<ILoggerFactory>(loggerFactory);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         if (cronflow is null)
         {
