@@ -263,7 +263,7 @@ internal sealed class StoredOutputs
         var keys = new string[parts.Count];
         for (var i = 0; i < parts.Count; i++)
         {
-            if (!_keys.TryGetValue(parts[i], out var key))
+            if (parts[i] is null || !_keys.TryGetValue(parts[i], out var key))
             {
                 return combined;
             }
