@@ -1,4 +1,7 @@
+using Azure.Core;
 using Azure.Core.Serialization;
+using Azure.Identity;
+using Azure.Storage.Blobs;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Cronflow.Functions;
 using Cronflow.Functions.Engine;
@@ -46,10 +49,9 @@ public static class CronflowFunctionsServiceCollectionExtensions
         // JSON conventions, the same as the embedded engine's.
         services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(CronflowJson.Options));
         // Outputs too large to travel inline are stored in the app's storage account (AzureWebJobsStorage), where every
-        // instance of a scaled-out app reads them. Without a connection string there (identity-based connections),
-        // every output travels inline.
-        services.TryAddSingleton<IStepOutputStore>(provider => BlobStepOutputStore.Create(
-            provider.GetService<IConfiguration>()?[StorageSetting], StepOutputContainer, provider.GetRequiredService<ILoggerFactory>())!);
+        // instance of a scaled-out app reads them.
+        services.TryAddSingleton<IStepOutputStore>(provider => CreateStepOutputStore(
+            provider.GetService<IConfiguration>(), provider.GetRequiredService<ILoggerFactory>())!);
         services.AddCronflow(configure);
         services.AddCronflowFunctionsRuntime();
         if (functionsOptions.UseOpenTelemetry)
@@ -58,6 +60,43 @@ public static class CronflowFunctionsServiceCollectionExtensions
         }
 
         return services;
+    }
+
+    /// <summary>
+    /// The app's output store: the blob container <see cref="StepOutputContainer"/> in the <c>AzureWebJobsStorage</c>
+    /// account, reached with its connection string, or with an identity-based connection as the Functions host reads it
+    /// (<c>AzureWebJobsStorage__accountName</c> or <c>__blobServiceUri</c>; the app's managed identity when
+    /// <c>__credential</c> is <c>managedidentity</c>, with <c>__clientId</c> for a user-assigned one, otherwise
+    /// <see cref="DefaultAzureCredential"/>). Null when the setting is absent: every output then travels inline.
+    /// </summary>
+    internal static BlobStepOutputStore? CreateStepOutputStore(IConfiguration? configuration, ILoggerFactory loggers)
+    {
+        var storage = configuration?.GetSection(StorageSetting);
+        if (storage is null)
+        {
+            return null;
+        }
+
+        if (!string.IsNullOrWhiteSpace(storage.Value))
+        {
+            return BlobStepOutputStore.Create(storage.Value, StepOutputContainer, loggers);
+        }
+
+        var serviceUri = storage["blobServiceUri"] is { Length: > 0 } uri
+            ? new Uri(uri)
+            : storage["accountName"] is { Length: > 0 } account
+            ? new Uri($"https://{account}.blob.core.windows.net")
+            : null;
+        if (serviceUri is null)
+        {
+            return null;
+        }
+
+        TokenCredential credential = string.Equals(storage["credential"], "managedidentity", StringComparison.OrdinalIgnoreCase)
+            ? new ManagedIdentityCredential(storage["clientId"] is { Length: > 0 } clientId ? ManagedIdentityId.FromUserAssignedClientId(clientId) : ManagedIdentityId.SystemAssigned)
+            : new DefaultAzureCredential();
+        var container = new BlobServiceClient(serviceUri, credential).GetBlobContainerClient(StepOutputContainer);
+        return new BlobStepOutputStore(container, BlobStepOutputStore.DefaultCacheBytes, loggers.CreateLogger<BlobStepOutputStore>());
     }
 
     /// <summary>Registers what the function classes use. Call after <see cref="CronflowServiceCollectionExtensions.AddCronflow"/>.</summary>

@@ -18,7 +18,7 @@ internal sealed partial class Interpreter
             var results = await window.RunAsync(
                 (index, token) => CallStepAsync($"{node.Path}/{index}", BranchName(node, index), scope, attempt, null, null, token),
                 (index, failure) => new NodeFailure(RunErrors.ParallelBranchFailed(BranchName(node, index), index, node.Name, failure.Error, Outcomes(node, window, index, failure.Error))));
-            return FlowValues.Array(results);
+            return _stored.Combined(FlowValues.Array(results), results);
         }
         finally
         {
@@ -127,7 +127,7 @@ internal sealed partial class Interpreter
         var flow = scope.FlowContext(_payload, Run);
         foreach (var branch in node.Branches)
         {
-            if (Evaluate(node, branch.Name, () => branch.Condition(flow)))
+            if (await EvaluateAsync(node, branch.Name, () => branch.Condition(flow)))
             {
                 SetDetail(scope, node, $"branch {branch.Name}");
                 return await ExecuteListAsync(branch.Nodes, scope, cancel);
@@ -153,6 +153,42 @@ internal sealed partial class Interpreter
         catch (Exception ex) when (ex is not NodeFailure)
         {
             throw new NodeFailure(RunErrors.ConditionFailed(node.Name, what, Describe(node), ex));
+        }
+    }
+
+    /// <summary>
+    /// Evaluates a condition or selector over the run's values. One that reads an output this orchestration holds only
+    /// by reference (see <see cref="StoredOutputs.Resolve"/>) is evaluated again once that output is fetched: user code
+    /// here is pure, so the second evaluation sees what the first would have with the value at hand.
+    /// </summary>
+    private async ValueTask<T> EvaluateAsync<T>(Node node, string what, Func<T> evaluate)
+    {
+        while (true)
+        {
+            T value;
+            try
+            {
+                value = evaluate();
+            }
+            catch (Exception ex) when (ex is not NodeFailure)
+            {
+                if (_stored.TakeMissing() is { } missing)
+                {
+                    await FetchOutputAsync(node, missing);
+                    continue;
+                }
+
+                throw new NodeFailure(RunErrors.ConditionFailed(node.Name, what, Describe(node), ex));
+            }
+
+            // Code that caught the fetch signal itself decided without the value: evaluate again with it.
+            if (_stored.TakeMissing() is { } swallowed)
+            {
+                await FetchOutputAsync(node, swallowed);
+                continue;
+            }
+
+            return value;
         }
     }
 }

@@ -35,7 +35,7 @@ internal sealed partial class Interpreter
         }
 
         var payload = node.Input is { } select
-            ? Evaluate(node, "input", () => FlowValue.From(select(scope.FlowContext(_payload, Run))))
+            ? await EvaluateAsync(node, "input", () => FlowValue.From(select(scope.FlowContext(_payload, Run))))
             : scope.Last;
         var input = new RunInput
         {
@@ -92,11 +92,12 @@ internal sealed partial class Interpreter
         block.ResumeIteration = null;
         for (var guard = 0; guard <= node.MaxIterations + 1; guard++)
         {
-            if (!NextIteration(node, scope, ref iteration))
+            if (!await ConditionHoldsAsync(node, scope))
             {
                 break;
             }
 
+            iteration = CountIteration(node, iteration);
             var output = await CallStepAsync(node.Path, node.Name, scope, attempt, null, Remaining(block.Deadline), cancel);
             ThrowIfAbandoned(cancel);
             scope.Last = output;
@@ -124,7 +125,9 @@ internal sealed partial class Interpreter
                         NodeIndex = int.Parse(node.Path, System.Globalization.CultureInfo.InvariantCulture),
                         Iteration = iteration,
                         Last = scope.Last.ToNullableJson(),
+                        LastKey = scope.LastKey,
                         Steps = scope.Flatten() ?? [],
+                        StepKeys = scope.Transport().Refs,
                         Records = _records.WithOutputs(),
                         RunId = _runId,
                         StartedAt = _startedAt,
@@ -149,12 +152,16 @@ internal sealed partial class Interpreter
     private async Task<FlowValue> RunNestedLoopAsync(WhileNode node, Scope scope, int attempt, BlockState block, CancellationToken cancel)
     {
         var input = InternalChildInput();
+        var (inline, refs) = scope.Transport(_context.InstanceId);
+        var lastKey = scope.LastKey is { } key ? StepOutputKeys.Qualify(_context.InstanceId, key) : null;
         input.Loop = new LoopInput
         {
             Path = node.Path,
             ItemChain = [.. scope.Items],
-            Last = scope.Last.ToNullableJson(),
-            Steps = scope.Flatten() ?? [],
+            Last = lastKey is null ? scope.Last.ToNullableJson() : null,
+            LastKey = lastKey,
+            Steps = inline ?? [],
+            StepKeys = refs,
             Attempt = attempt,
             Deadline = block.Deadline,
             RunDeadline = _deadline,
@@ -197,13 +204,26 @@ internal sealed partial class Interpreter
         Virtual = VirtualState(),
     };
 
-    /// <summary>The scope a chunk or a nested loop's sub-orchestration starts from: its parent's <c>Last</c> and step outputs.</summary>
-    private Scope ChildScope(JsonElement? last, IReadOnlyList<JsonElement> itemChain, IEnumerable<KeyValuePair<string, JsonElement?>> steps)
+    /// <summary>
+    /// The scope a chunk or a nested loop's sub-orchestration starts from: its parent's <c>Last</c> and step outputs, those
+    /// in the output store held only by reference (their values are fetched if a condition or selector reads them).
+    /// </summary>
+    private Scope ChildScope(JsonElement? last, string? lastKey, IReadOnlyList<JsonElement> itemChain, Dictionary<string, JsonElement?> steps, Dictionary<string, string>? refs)
     {
         var scope = new Scope(_stored, FlowValue.FromOwned(last), itemChain, record: false);
+        if (lastKey is not null)
+        {
+            scope.SetLastReference(lastKey);
+        }
+
         foreach (var (name, value) in steps)
         {
             scope.Set(name, FlowValue.FromOwned(value));
+        }
+
+        foreach (var (name, reference) in refs ?? [])
+        {
+            scope.SetReference(name, reference);
         }
 
         return scope;
@@ -219,7 +239,7 @@ internal sealed partial class Interpreter
                 throw new NodeFailure(RunErrors.LoopNotFound(loop.Path, _definition.Id));
             }
 
-            var scope = ChildScope(loop.Last, loop.ItemChain, loop.Steps);
+            var scope = ChildScope(loop.Last, loop.LastKey, loop.ItemChain, loop.Steps, loop.StepKeys);
 
             // The loop stops by itself at its deadline (or the run's): its parent cannot stop a sub-orchestration.
             var runFirst = loop.RunDeadline is { } runDeadline && (loop.Deadline is null || runDeadline < loop.Deadline);
@@ -249,10 +269,12 @@ internal sealed partial class Interpreter
                         break;
                     }
 
-                    if (!NextIteration(node, scope, ref iteration))
+                    if (!await ConditionHoldsAsync(node, scope))
                     {
                         break;
                     }
+
+                    iteration = CountIteration(node, iteration);
 
                     var call = CallStepAsync(node.Path, node.Name, scope, loop.Attempt, null, Remaining(stop), CancellationToken.None);
                     List<Task> waits = [call];
@@ -284,8 +306,12 @@ internal sealed partial class Interpreter
                     {
                         timerCancel.Cancel();
                         loop.Iteration = iteration;
-                        loop.Last = scope.Last.ToNullableJson();
-                        loop.Steps = scope.Flatten() ?? [];
+                        // The same instance goes on: references keep naming this instance's outputs and the inherited ones.
+                        var (inline, refs) = scope.Transport();
+                        loop.LastKey = scope.LastKey;
+                        loop.Last = loop.LastKey is null ? scope.Last.ToNullableJson() : null;
+                        loop.Steps = inline ?? [];
+                        loop.StepKeys = refs;
                         _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, Trigger = _input.Trigger, Loop = loop, Parent = _input.Parent, Trace = _input.Trace, Virtual = VirtualState() }, preserveUnprocessedEvents: true);
                         return new RunResult { Status = RunStatus.Running };
                     }
@@ -312,25 +338,23 @@ internal sealed partial class Interpreter
         }
     }
 
-    /// <summary>
-    /// Evaluates the loop's condition on the scope; when it holds, counts the iteration it allows, and fails the loop
-    /// once that count passes <see cref="WhileNode.MaxIterations"/>.
-    /// </summary>
-    private bool NextIteration(WhileNode node, Scope scope, ref int iteration)
+    /// <summary>Evaluates the loop's condition on the scope.</summary>
+    private ValueTask<bool> ConditionHoldsAsync(WhileNode node, Scope scope)
     {
         var flow = scope.FlowContext(_payload, Run);
-        if (!Evaluate(node, node.Name, () => node.Condition(flow)))
-        {
-            return false;
-        }
+        return EvaluateAsync(node, node.Name, () => node.Condition(flow));
+    }
 
+    /// <summary>Counts the iteration a holding condition allows, and fails the loop once that count passes <see cref="WhileNode.MaxIterations"/>.</summary>
+    private static int CountIteration(WhileNode node, int iteration)
+    {
         iteration++;
         if (iteration > node.MaxIterations)
         {
             throw MaxIterationsExceeded(node);
         }
 
-        return true;
+        return iteration;
     }
 
     private static NodeFailure MaxIterationsExceeded(WhileNode node) =>

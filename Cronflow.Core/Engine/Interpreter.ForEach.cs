@@ -14,7 +14,7 @@ internal sealed partial class Interpreter
     private async Task<FlowValue> RunForEachAsync(ForEachNode node, Scope scope, BlockState? block, CancellationToken cancel)
     {
         var flow = scope.FlowContext(_payload, Run);
-        var items = Evaluate(node, "items", () => node.SelectItems(flow));
+        var items = await EvaluateAsync(node, "items", () => node.SelectItems(flow));
         SetDetail(scope, node, $"{items.Count} items");
         if (items.Count > node.ChunkSize)
         {
@@ -41,7 +41,7 @@ internal sealed partial class Interpreter
                     Step = failure.Error.Step ?? node.Name,
                     Message = $"Item {firstIndex + index} of for-each '{node.Name}' failed: {failure.Error.Message}",
                 }));
-            return FlowValues.Array(results);
+            return _stored.Combined(FlowValues.Array(results), results);
         }
         finally
         {
@@ -80,7 +80,9 @@ internal sealed partial class Interpreter
         }
 
         var chunks = items.Chunk(node.ChunkSize).ToList();
-        var steps = scope.Flatten() ?? [];
+        // Chunks receive the earlier outputs that are in the output store by reference, as steps do (qualified with
+        // this instance, whose outputs they are), and the small ones inline.
+        var (inline, refs) = scope.Transport(_context.InstanceId);
         var prefix = $"{_context.InstanceId}~{node.Path.Replace('/', '.')}~{_context.NewGuid():N}-";
 
         // With MaxConcurrency, the places of one sliding window are spread over the chunks in order (each gets at most
@@ -112,8 +114,8 @@ internal sealed partial class Interpreter
                 MaxConcurrency = grants[index],
                 Next = forwards[index] ? prefix + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
                 FromPrevious = index > 0 && forwards[index - 1],
-                Last = scope.Last.ToNullableJson(),
-                Steps = steps,
+                Steps = inline ?? [],
+                StepKeys = refs,
                 RunId = _runId,
                 StartedAt = _startedAt,
             };
@@ -158,7 +160,7 @@ internal sealed partial class Interpreter
                 throw new NodeFailure(RunErrors.ChunkNotFound(chunk.Path, _definition.Id));
             }
 
-            var parent = ChildScope(chunk.Last, chunk.ItemChain, chunk.Steps);
+            var parent = ChildScope(null, null, chunk.ItemChain, chunk.Steps, chunk.StepKeys);
 
             var output = _input.Parent is null
                 ? await RunChunkItemsAsync(node, chunk, parent, CancellationToken.None)

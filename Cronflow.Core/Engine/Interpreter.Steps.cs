@@ -57,7 +57,7 @@ internal sealed partial class Interpreter
         if (outcome.Key is { } key)
         {
             // The step stored its output: later steps receive the key instead of the value.
-            _stored?.Add(output, key);
+            _stored.Add(output, key);
         }
 
         return output;
@@ -69,6 +69,12 @@ internal sealed partial class Interpreter
         // and travel as keys, so requests do not grow with every step (see IStepOutputStore). The step stores its own
         // output when it would not fit in what is left of the inline allowance.
         var (inline, refs) = scope.Transport();
+        var lastKey = scope.LastKey;
+        var last = scope.Last;
+        var lastIs = lastKey is not null || last.IsNull ? null
+            : ReferenceEquals(last, _payload) ? StepRequest.LastIsPayload
+            : ReferenceEquals(last, scope.Item) ? StepRequest.LastIsItem
+            : null;
         return new()
         {
             WorkflowId = _definition.Id,
@@ -77,10 +83,13 @@ internal sealed partial class Interpreter
             Attempt = attempt,
             ItemChain = scope.Items.Count == 0 ? null : [.. scope.Items],
             Payload = _payload.ToNullableJson(),
-            Last = scope.Last.ToNullableJson(),
+            // Last travels as a value only when it is neither stored nor already in the request (the payload, the item).
+            Last = lastKey is null && lastIs is null ? last.ToNullableJson() : null,
+            LastKey = lastKey,
+            LastIs = lastIs,
             Steps = inline,
             StepKeys = refs,
-            StoreAbove = _stored is null ? null : (int)Math.Max(MinStoredBytes, _inlineOutputBytes - scope.InlineBytes),
+            StoreAbove = _store is null || _inlineOutputBytes == int.MaxValue ? null : (int)Math.Max(MinStoredBytes, _inlineOutputBytes - scope.InlineBytes),
             RunId = _runId,
             StartedAt = _startedAt,
             Trigger = _trigger.Kind == TriggerKind.Manual && _trigger.Headers.Count == 0 ? null : _trigger,
@@ -92,6 +101,58 @@ internal sealed partial class Interpreter
             Call = call,
             Instance = _context.InstanceId == _runId ? null : _context.InstanceId,
         };
+    }
+
+    /// <summary>
+    /// Fetches the value of an output that this orchestration holds only by reference (inherited by a chunk or a nested
+    /// loop), because a condition or selector read it: through the step activity, which reads the output store, so the
+    /// history records the value and a replay gets the same one without I/O.
+    /// </summary>
+    private Task FetchOutputAsync(Node node, string reference)
+    {
+        // Items of a window evaluate their conditions one after another while the first fetch is still in flight: they
+        // all wait for that one.
+        _fetches ??= new(StringComparer.Ordinal);
+        if (!_fetches.TryGetValue(reference, out var fetch))
+        {
+            fetch = ReadOutputAsync(node, reference);
+            _fetches[reference] = fetch;
+        }
+
+        return fetch;
+    }
+
+    /// <summary>Fetches of outputs held by reference, started in this execution, by reference.</summary>
+    private Dictionary<string, Task>? _fetches;
+
+    private async Task ReadOutputAsync(Node node, string reference)
+    {
+        var request = _context.IsReplaying ? null : new StepRequest
+        {
+            WorkflowId = _definition.Id,
+            Path = StepOutputKeys.ReadPath,
+            Name = node.Name,
+            RunId = _runId,
+            StartedAt = _startedAt,
+            Instance = _context.InstanceId == _runId ? null : _context.InstanceId,
+            Read = reference,
+        };
+        StepOutcome outcome;
+        try
+        {
+            outcome = await Busy(_context.CallActivityAsync<StepOutcome>(StepActivity.Name, request), CancellationToken.None);
+        }
+        catch (TaskFailedException ex)
+        {
+            throw new NodeFailure(RunErrors.FromTaskFailure(node.Name, ex.FailureDetails));
+        }
+
+        if (outcome is null || !string.Equals(outcome.Path, StepOutputKeys.ReadPath, StringComparison.Ordinal))
+        {
+            throw new ReplayMismatchSignal(RunErrors.ReplayMismatch(node.Name, _runId, _definition.Id, outcome?.Path, StepOutputKeys.ReadPath));
+        }
+
+        _stored.AddFetched(reference, FlowValue.FromOwned(outcome.Output));
     }
 
     /// <summary>A tracked call's result arrived: it is no longer open, nor abandoned.</summary>

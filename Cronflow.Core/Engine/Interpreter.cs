@@ -15,7 +15,7 @@ internal sealed partial class Interpreter
     private readonly RunRecorder _records;
     private readonly List<Task> _actions = [];
     private readonly IStepOutputStore? _store;
-    private readonly StoredOutputs? _stored;
+    private readonly StoredOutputs _stored = new();
     private readonly int _inlineOutputBytes;
     private WorkflowDefinition _definition = null!;
     private FlowValue _payload = FlowValue.Null;
@@ -47,7 +47,6 @@ internal sealed partial class Interpreter
         _registry = registry;
         _input = input ?? new RunInput();
         _store = store;
-        _stored = store is null || inlineOutputBytes == int.MaxValue ? null : new StoredOutputs();
         _inlineOutputBytes = inlineOutputBytes;
         _clock = _input.Virtual is { } virtualTime ? new VirtualClock(virtualTime) : null;
         _records = new RunRecorder(_progress.Steps, () => Now);
@@ -280,9 +279,21 @@ internal sealed partial class Interpreter
         _holdsSlot = resume.HoldsSlot;
         _generation = resume.Generation;
         scope.Last = FlowValue.FromOwned(resume.Last);
-        foreach (var (name, value) in resume.Steps)
+        if (resume.LastKey is { } lastKey)
         {
-            scope.Set(name, FlowValue.FromOwned(value));
+            _stored.Add(scope.Last, lastKey);
+        }
+
+        foreach (var (name, json) in resume.Steps)
+        {
+            // Outputs that were in the output store stay there: later steps still receive their references.
+            var value = FlowValue.FromOwned(json);
+            if (resume.StepKeys?.GetValueOrDefault(name) is { } key)
+            {
+                _stored.Add(value, key);
+            }
+
+            scope.Set(name, value);
         }
 
         _records.Restore(resume.Records);

@@ -126,6 +126,18 @@ internal sealed class ResumeState
     [JsonPropertyName("steps")]
     public Dictionary<string, JsonElement?> Steps { get; set; } = [];
 
+    /// <summary>
+    /// The store references of the outputs in <see cref="Steps"/> (and of <see cref="Last"/>) that are in the output
+    /// store: the next execution sends them to steps by reference, as this one did.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("refs")]
+    public Dictionary<string, string>? StepKeys { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("lastRef")]
+    public string? LastKey { get; set; }
+
     [JsonPropertyName("records")]
     public List<StepRecord> Records { get; set; } = [];
 
@@ -174,8 +186,19 @@ internal sealed class LoopInput
     [JsonPropertyName("last")]
     public JsonElement? Last { get; set; }
 
+    /// <summary><c>Last</c> by its store reference, when it is in the output store (<see cref="Last"/> is then null).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("lastRef")]
+    public string? LastKey { get; set; }
+
+    /// <summary>The earlier outputs that travel inline.</summary>
     [JsonPropertyName("steps")]
     public Dictionary<string, JsonElement?> Steps { get; set; } = [];
+
+    /// <summary>The earlier outputs in the output store, by step name: their references (see <see cref="StepOutputKeys.Qualify"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("refs")]
+    public Dictionary<string, string>? StepKeys { get; set; }
 
     /// <summary>Iterations already run by earlier executions of this attempt.</summary>
     [JsonPropertyName("iteration")]
@@ -235,12 +258,16 @@ internal sealed class ChunkInput
     [JsonPropertyName("fromPrevious")]
     public bool FromPrevious { get; set; }
 
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    [JsonPropertyName("last")]
-    public JsonElement? Last { get; set; }
-
+    /// <summary>
+    /// The earlier outputs that travel inline. (No <c>Last</c>: inside a for-each, <c>Last</c> starts as each item.)
+    /// </summary>
     [JsonPropertyName("steps")]
     public Dictionary<string, JsonElement?> Steps { get; set; } = [];
+
+    /// <summary>The earlier outputs in the output store, by step name: their references (see <see cref="StepOutputKeys.Qualify"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("refs")]
+    public Dictionary<string, string>? StepKeys { get; set; }
 
     [JsonPropertyName("runId")]
     public string RunId { get; set; } = "";
@@ -359,6 +386,26 @@ internal sealed class StepRequest
     [JsonPropertyName("last")]
     public JsonElement? Last { get; set; }
 
+    /// <summary>
+    /// <c>Last</c> by its reference in the output store, when the output it is was stored (<see cref="Last"/> is then
+    /// null): the step reads it when the body first touches it.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("lastRef")]
+    public string? LastKey { get; set; }
+
+    /// <summary>
+    /// Where <c>Last</c> already is in the request, instead of a copy: <see cref="LastIsPayload"/> or
+    /// <see cref="LastIsItem"/> (the innermost of <see cref="ItemChain"/>); null otherwise.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("lastIs")]
+    public string? LastIs { get; set; }
+
+    public const string LastIsPayload = "payload";
+    public const string LastIsItem = "item";
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("steps")]
     public Dictionary<string, JsonElement?>? Steps { get; set; }
 
@@ -417,6 +464,14 @@ internal sealed class StepRequest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("storeAbove")]
     public int? StoreAbove { get; set; }
+
+    /// <summary>
+    /// Set for the orchestration's read of an output it holds only by reference (path <see cref="StepOutputKeys.ReadPath"/>):
+    /// the activity returns the output stored under this reference, and runs no body.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("read")]
+    public string? Read { get; set; }
 }
 
 /// <summary>

@@ -9,8 +9,12 @@ internal sealed class Scope
     private readonly StoredOutputs? _stored;
     private readonly Scope? _parent;
 
-    // Store keys of the outputs in this scope that are in the output store, by name.
+    // Store references of the outputs in this scope that are in the output store, by name. An output inherited by a
+    // chunk or a nested loop from the instance that started it may be here without a value in Outputs: the
+    // orchestration then holds it only by reference, and fetches its value when a condition or selector reads it.
     private readonly Dictionary<string, string> _keys = new(StringComparer.Ordinal);
+
+    private FlowValue _last;
 
     /// <summary>A scope at the top of an orchestration instance (the run's, or a chunk's or nested loop's).</summary>
     /// <param name="stored">The orchestration's record of which outputs are in the output store, if it has one.</param>
@@ -25,14 +29,32 @@ internal sealed class Scope
     private Scope(StoredOutputs? stored, FlowValue last, Scope? parent, IReadOnlyList<JsonElement> items, string key, bool record)
     {
         _stored = stored;
-        Last = last;
+        _last = last;
         _parent = parent;
         Items = items;
         Key = key;
         Record = record;
     }
 
-    public FlowValue Last { get; set; }
+    /// <summary>The output of the most recent node; <see cref="FlowValue.Null"/> while it is held only by reference (<see cref="LastReference"/>).</summary>
+    public FlowValue Last
+    {
+        get => _last;
+        set
+        {
+            _last = value;
+            LastReference = null;
+        }
+    }
+
+    /// <summary>
+    /// Set while <c>Last</c> is an output this orchestration holds only by reference (inherited from the instance that
+    /// started it): its store reference.
+    /// </summary>
+    public string? LastReference { get; private set; }
+
+    /// <summary>The for-each item this scope runs, as its first <c>Last</c> (null outside items).</summary>
+    public FlowValue? Item { get; private init; }
 
     public Dictionary<string, FlowValue> Outputs { get; } = new(StringComparer.Ordinal);
 
@@ -54,9 +76,16 @@ internal sealed class Scope
 
     public void Set(string name, FlowValue value)
     {
-        if (Outputs.TryGetValue(name, out var previous) && !_keys.Remove(name))
+        if (Outputs.TryGetValue(name, out var previous))
         {
-            _ownInlineBytes -= Size(previous);
+            if (!_keys.Remove(name))
+            {
+                _ownInlineBytes -= Size(previous);
+            }
+        }
+        else
+        {
+            _keys.Remove(name);
         }
 
         Outputs[name] = value;
@@ -70,12 +99,36 @@ internal sealed class Scope
         }
     }
 
+    /// <summary>Sets an output that this orchestration holds only by its store reference (see <see cref="StoredOutputs.Resolve"/>).</summary>
+    public void SetReference(string name, string reference)
+    {
+        if (Outputs.Remove(name, out var previous) && !_keys.ContainsKey(name))
+        {
+            _ownInlineBytes -= Size(previous);
+        }
+
+        _keys[name] = reference;
+    }
+
+    /// <summary>Sets <c>Last</c> to an output held only by its store reference.</summary>
+    public void SetLastReference(string reference)
+    {
+        _last = FlowValue.Null;
+        LastReference = reference;
+    }
+
+    /// <summary>
+    /// The store reference of <c>Last</c>, when it is in the output store: then a request carries the reference
+    /// instead of the value.
+    /// </summary>
+    public string? LastKey => LastReference ?? _stored?.KeyOf(_last);
+
     public Scope Child(FlowValue last, JsonElement item, string keySegment) =>
-        new(_stored, last, this, [.. Items, item], Key + "|" + keySegment, record: false);
+        new(_stored, last, this, [.. Items, item], Key + "|" + keySegment, record: false) { Item = last };
 
     public Scope Snapshot()
     {
-        var copy = new Scope(_stored, Last, _parent, Items, Key, Record) { _ownInlineBytes = _ownInlineBytes };
+        var copy = new Scope(_stored, _last, _parent, Items, Key, Record) { _ownInlineBytes = _ownInlineBytes, LastReference = LastReference, Item = Item };
         foreach (var (name, value) in Outputs)
         {
             copy.Outputs[name] = value;
@@ -89,10 +142,42 @@ internal sealed class Scope
         return copy;
     }
 
-    public StepOutputs View() => new(Outputs, _parent?.View());
+    public StepOutputs View()
+    {
+        var parent = _parent?.View();
+        if (_stored is null || _keys.Count == 0 || _keys.Count == CountStoredValues())
+        {
+            return new(Outputs, parent);
+        }
 
-    public FlowContext FlowContext(FlowValue payload, RunDetails run) => new(payload, Last, View(), run);
+        // Some outputs are held only by reference: reading one asks the orchestration to fetch it.
+        var stored = _stored;
+        var references = _keys.Where(k => !Outputs.ContainsKey(k.Key)).ToDictionary(k => k.Key, k => k.Value, StringComparer.Ordinal);
+        return new(Outputs, references.Keys, name => stored.Resolve(references[name]), parent);
+    }
 
+    private int CountStoredValues()
+    {
+        var count = 0;
+        foreach (var name in _keys.Keys)
+        {
+            count += Outputs.ContainsKey(name) ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    public FlowContext FlowContext(FlowValue payload, RunDetails run)
+    {
+        if (LastReference is { } reference && _stored is { } stored)
+        {
+            return new(payload, () => stored.Resolve(reference), View(), run);
+        }
+
+        return new(payload, Last, View(), run);
+    }
+
+    /// <summary>The values of every output visible from this scope (null when there are none); all have values at the top of a run.</summary>
     public Dictionary<string, JsonElement?>? Flatten()
     {
         if (Outputs.Count == 0 && _parent is null)
@@ -111,36 +196,41 @@ internal sealed class Scope
 
     /// <summary>
     /// What a step request carries of the outputs visible from this scope: the values of those not in the output
-    /// store, and the store keys of the others (each null when empty).
+    /// store, and the store references of the others (each null when empty).
     /// </summary>
-    public (Dictionary<string, JsonElement?>? Inline, Dictionary<string, string>? Refs) Transport()
+    /// <param name="instanceId">
+    /// Null for a request of this orchestration; for the input of another instance (a chunk, a nested loop), this
+    /// orchestration's instance id, which qualifies the references of its own outputs (<see cref="StepOutputKeys.Qualify"/>).
+    /// </param>
+    public (Dictionary<string, JsonElement?>? Inline, Dictionary<string, string>? Refs) Transport(string? instanceId = null)
     {
-        if (Outputs.Count == 0 && _parent is null)
+        if (Outputs.Count == 0 && _keys.Count == 0 && _parent is null)
         {
             return (null, null);
         }
 
         var inline = new Dictionary<string, JsonElement?>(StringComparer.Ordinal);
         var refs = new Dictionary<string, string>(StringComparer.Ordinal);
-        Collect(inline, refs);
+        Collect(inline, refs, instanceId);
         return (inline.Count == 0 ? null : inline, refs.Count == 0 ? null : refs);
     }
 
-    private void Collect(Dictionary<string, JsonElement?> inline, Dictionary<string, string> refs)
+    private void Collect(Dictionary<string, JsonElement?> inline, Dictionary<string, string> refs, string? instanceId)
     {
-        _parent?.Collect(inline, refs);
+        _parent?.Collect(inline, refs, instanceId);
         foreach (var (name, value) in Outputs)
         {
-            if (_keys.TryGetValue(name, out var key))
-            {
-                refs[name] = key;
-                inline.Remove(name);
-            }
-            else
+            if (!_keys.ContainsKey(name))
             {
                 inline[name] = value.ToNullableJson();
                 refs.Remove(name);
             }
+        }
+
+        foreach (var (name, key) in _keys)
+        {
+            refs[name] = instanceId is null ? key : StepOutputKeys.Qualify(instanceId, key);
+            inline.Remove(name);
         }
     }
 
@@ -148,14 +238,84 @@ internal sealed class Scope
 }
 
 /// <summary>
-/// Which step output values of an orchestration episode are in the output store, and under which key: filled from the
-/// step activities' results (recorded in the history, so replays fill it alike).
+/// Which step output values of an orchestration episode are in the output store, and under which reference: filled
+/// from the step activities' results (recorded in the history, so replays fill it alike). Also the values this
+/// orchestration fetched of outputs it holds only by reference.
 /// </summary>
 internal sealed class StoredOutputs
 {
     private readonly Dictionary<FlowValue, string> _keys = new(ReferenceEqualityComparer.Instance);
+    private Dictionary<string, FlowValue>? _fetched;
 
     public void Add(FlowValue value, string key) => _keys[value] = key;
 
-    public string? KeyOf(FlowValue value) => _keys.GetValueOrDefault(value);
+    /// <summary>
+    /// Notes <paramref name="combined"/>, the array of <paramref name="parts"/>, as a composite reference when every part
+    /// is a stored output: later requests then carry the parts' references instead of the array.
+    /// </summary>
+    public FlowValue Combined(FlowValue combined, IReadOnlyList<FlowValue> parts)
+    {
+        if (_keys.Count == 0 || parts.Count == 0)
+        {
+            return combined;
+        }
+
+        var keys = new string[parts.Count];
+        for (var i = 0; i < parts.Count; i++)
+        {
+            if (parts[i] is null || !_keys.TryGetValue(parts[i], out var key))
+            {
+                return combined;
+            }
+
+            keys[i] = key;
+        }
+
+        _keys[combined] = StepOutputKeys.Composite(keys);
+        return combined;
+    }
+
+    public string? KeyOf(FlowValue value) => _keys.Count == 0 ? null : _keys.GetValueOrDefault(value);
+
+    /// <summary>
+    /// The reference the last <see cref="Resolve"/> could not answer: the orchestration fetches its value (through
+    /// the step activity, so that the history records it) and evaluates the condition or selector again.
+    /// </summary>
+    public string? Missing { get; private set; }
+
+    /// <summary>The value of an output held by reference, if this orchestration has fetched it; otherwise notes it in <see cref="Missing"/> and throws.</summary>
+    public FlowValue Resolve(string reference)
+    {
+        if (_fetched is not null && _fetched.TryGetValue(reference, out var value))
+        {
+            return value;
+        }
+
+        Missing ??= reference;
+        throw new StepOutputNotFetchedException(reference);
+    }
+
+    /// <summary>Records a fetched value; the fetched value keeps its reference, so later requests still carry only the reference.</summary>
+    public void AddFetched(string reference, FlowValue value)
+    {
+        (_fetched ??= new(StringComparer.Ordinal))[reference] = value;
+        _keys[value] = reference;
+        Missing = null;
+    }
+
+    /// <summary>Takes the reference that a condition or selector missed, if any.</summary>
+    public string? TakeMissing()
+    {
+        var missing = Missing;
+        Missing = null;
+        return missing;
+    }
 }
+
+/// <summary>
+/// Thrown inside the orchestration when a condition or selector reads an output that the orchestration holds only by
+/// reference and has not fetched yet; the interpreter fetches it and evaluates again (never seen by users, unless
+/// their code catches it, which the interpreter notices).
+/// </summary>
+internal sealed class StepOutputNotFetchedException(string reference)
+    : Exception($"The step output '{reference}' is held by reference and is being fetched.");

@@ -25,6 +25,8 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
     public async Task<StepOutcome> ExecuteAsync(StepRequest request, IStepWatch? watch = null, CancellationToken cancellationToken = default) =>
         request.Path.EndsWith(ResumeTokens.SecretSuffix, StringComparison.Ordinal)
             ? new() { Path = request.Path, Output = JsonSerializer.SerializeToElement(NewResumeSecret()) }
+            : request.Read is { } reference
+            ? new() { Path = request.Path, Output = Read(request.RunId, request.Instance ?? request.RunId, reference).Json }
             : await StoreAsync(request, await RunBodyAsync(request, watch ?? cancellations.Watch, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
@@ -47,6 +49,12 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
         store is null
             ? throw new StepOutputUnavailableException(key, "this host has no output store")
             : store.Get(key);
+
+    /// <summary>The output a request's reference names (a composite one is read part by part, see <see cref="StepOutputKeys.Composite"/>).</summary>
+    private FlowValue Read(string runId, string instanceId, string reference) =>
+        StepOutputKeys.IsComposite(reference)
+            ? FlowValues.Array(StepOutputKeys.Parts(reference).Select(part => Read(runId, instanceId, part)).ToList())
+            : FlowValue.FromOwned(Read(StepOutputKeys.Resolve(runId, instanceId, reference)));
 
     /// <summary>A pause's secret: 256 bits from the cryptographic generator, drawn here so that the run's history records it.</summary>
     private static string NewResumeSecret() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(ResumeTokens.SecretBytes));
@@ -101,29 +109,40 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
             steps[name] = FlowValue.FromOwned(output);
         }
 
-        // Stored outputs are read when the body first touches them. A read that fails fails the step, even when the
-        // body swallows the error: its result cannot be trusted.
+        // Stored outputs (and Last, when it is one) are read when the body first touches them. A read that fails fails
+        // the step, even when the body swallows the error: its result cannot be trusted.
         StepOutputUnavailableException? unavailable = null;
-        StepOutputs outputs = request.StepKeys is { Count: > 0 } keys
-            ? new StepOutputs(steps, keys.Keys, name =>
+        var instance = request.Instance ?? request.RunId;
+        FlowValue ReadReference(string reference)
+        {
+            try
             {
-                try
-                {
-                    return FlowValue.FromOwned(Read(StepOutputKeys.Prefix(request.RunId, request.Instance ?? request.RunId) + keys[name]));
-                }
-                catch (StepOutputUnavailableException ex)
-                {
-                    unavailable ??= ex;
-                    throw;
-                }
-            })
+                return Read(request.RunId, instance, reference);
+            }
+            catch (StepOutputUnavailableException ex)
+            {
+                unavailable ??= ex;
+                throw;
+            }
+        }
+
+        StepOutputs outputs = request.StepKeys is { Count: > 0 } keys
+            ? new StepOutputs(steps, keys.Keys, name => ReadReference(keys[name]))
             : new StepOutputs(steps);
+        var payload = FlowValue.FromOwned(request.Payload);
+        Func<FlowValue> last = request switch
+        {
+            { LastKey: { } lastKey } => () => ReadReference(lastKey),
+            { LastIs: StepRequest.LastIsPayload } => () => payload,
+            { LastIs: StepRequest.LastIsItem, ItemChain: [.., var item] } => () => FlowValue.FromOwned(item),
+            _ => () => FlowValue.FromOwned(request.Last),
+        };
 
         var scope = new StepServices(services);
         await using var disposeScope = scope.ConfigureAwait(false);
         var context = new StepContext(
-            FlowValue.FromOwned(request.Payload),
-            FlowValue.FromOwned(request.Last),
+            payload,
+            last,
             outputs,
             new RunDetails(request.RunId, request.WorkflowId, request.StartedAt),
             callable.Name,

@@ -45,6 +45,36 @@ internal static class StepOutputKeys
 
     public static string Prefix(string runId, string instanceId) => $"{runId}/{instanceId}/";
 
+    /// <summary>
+    /// The reference by which another instance of the run (a chunk, a nested loop) names an output that
+    /// <paramref name="instanceId"/> stored: <c>&lt;instance&gt;/&lt;id&gt;</c>. A reference that names its instance
+    /// already is returned as it is.
+    /// </summary>
+    public static string Qualify(string instanceId, string reference) =>
+        IsComposite(reference)
+            ? Composite(Parts(reference).Select(part => Qualify(instanceId, part)).ToList())
+            : reference.Contains('/', StringComparison.Ordinal) ? reference : instanceId + "/" + reference;
+
+    /// <summary>
+    /// The reference of an array whose every element is a stored output (a parallel block's or a for-each's combined
+    /// output): the JSON array of the elements' references. Reading it reads each part and rebuilds the array.
+    /// </summary>
+    public static string Composite(IReadOnlyList<string> parts) => JsonSerializer.Serialize(parts);
+
+    public static bool IsComposite(string reference) => reference.StartsWith('[');
+
+    public static IReadOnlyList<string> Parts(string reference) => JsonSerializer.Deserialize<string[]>(reference) ?? [];
+
+    /// <summary>
+    /// The full key of a reference carried by a request of <paramref name="instanceId"/>: a bare id names an output of
+    /// that instance, a qualified one (<see cref="Qualify"/>) an output of the instance it names.
+    /// </summary>
+    public static string Resolve(string runId, string instanceId, string reference) =>
+        reference.Contains('/', StringComparison.Ordinal) ? RunPrefix(runId) + reference : Prefix(runId, instanceId) + reference;
+
+    /// <summary>The path of the orchestration's reads of outputs it holds only by reference (see <see cref="StepRequest.Read"/>).</summary>
+    public const string ReadPath = "#read-output";
+
     public static string RunPrefix(string runId) => runId + "/";
 }
 

@@ -11,16 +11,28 @@ public class FlowContext
     internal FlowContext(FlowValue payload, FlowValue last, StepOutputs steps, RunDetails run)
     {
         Payload = payload;
-        Last = last;
+        _last = last;
         Steps = steps;
         Run = run;
     }
+
+    /// <summary>A context whose <c>Last</c> is read from <paramref name="last"/> when first used (an output held by reference).</summary>
+    internal FlowContext(FlowValue payload, Func<FlowValue> last, StepOutputs steps, RunDetails run)
+    {
+        Payload = payload;
+        _readLast = last;
+        Steps = steps;
+        Run = run;
+    }
+
+    private FlowValue? _last;
+    private readonly Func<FlowValue>? _readLast;
 
     /// <summary>The run's input.</summary>
     public FlowValue Payload { get; }
 
     /// <summary>The output of the most recent step or block (the payload before the first step).</summary>
-    public FlowValue Last { get; }
+    public FlowValue Last => _last ??= _readLast!();
 
     /// <summary>Outputs of the steps that have completed so far, by name.</summary>
     public StepOutputs Steps { get; }
@@ -34,7 +46,7 @@ public sealed class StepContext : FlowContext
 {
     internal StepContext(
         FlowValue payload,
-        FlowValue last,
+        Func<FlowValue> last,
         StepOutputs steps,
         RunDetails run,
         string stepName,
@@ -139,11 +151,12 @@ public sealed class StepOutputs
     }
 
     /// <summary>Outputs partly held elsewhere: <paramref name="otherNames"/> exist and are fetched through <paramref name="resolve"/>.</summary>
-    internal StepOutputs(IReadOnlyDictionary<string, FlowValue> outputs, IReadOnlyCollection<string> otherNames, Func<string, FlowValue?> resolve)
+    internal StepOutputs(IReadOnlyDictionary<string, FlowValue> outputs, IReadOnlyCollection<string> otherNames, Func<string, FlowValue?> resolve, StepOutputs? parent = null)
     {
         _outputs = outputs;
         _otherNames = otherNames;
         _resolve = resolve;
+        _parent = parent;
     }
 
     internal static StepOutputs Empty { get; } = new(new Dictionary<string, FlowValue>());

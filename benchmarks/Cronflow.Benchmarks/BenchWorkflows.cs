@@ -16,6 +16,7 @@ internal static class BenchWorkflows
     public const string TimeoutWon = "timeout-won";
     public const string TimeoutFires = "timeout-fires";
     public const string Payload50 = "payload-50";
+    public const string PayloadChunks = "payload-chunks";
     public const string Sleeping = "sleeping";
 
     /// <summary>The block names the scenarios read step records of.</summary>
@@ -45,6 +46,7 @@ internal static class BenchWorkflows
                 .OnError(ctx => Mark(ctx, "fallback"))
                 .Step("next", ctx => Mark(ctx, "next")))
             .AddWorkflow(Payload())
+            .AddWorkflow(PayloadChunked())
             .AddWorkflow(Workflow.Define(Sleeping)
                 .Step("prepare", ctx => new { n = ctx.Payload["n"].As<int>() + 1 })
                 .Sleep(Shapes.SleepFor));
@@ -92,6 +94,22 @@ internal static class BenchWorkflows
 
         return wf;
     }
+
+    /// <summary>
+    /// A 100 KB output, then a for-each in chunks (sub-orchestrations) whose body has a condition that reads that output
+    /// and a step that reads it too.
+    /// </summary>
+    private static IWorkflowBuilder PayloadChunked() =>
+        Workflow.Define(PayloadChunks)
+            .Step("big", _ => new { size = Shapes.ChunkedBigChars, blob = new string('b', Shapes.ChunkedBigChars) })
+            .ForEach(
+                "each",
+                _ => Enumerable.Range(0, Shapes.ChunkedItems),
+                (item, body) => body
+                    .If("reads-big", ctx => ctx.Steps["big"].Output["size"].As<int>() > 0)
+                        .Step("item", ctx => new { item = ctx.Last.As<int>(), size = ctx.Steps["big"].Output["blob"].As<string>().Length })
+                    .EndIf(),
+                new ForEachOptions { ChunkSize = Shapes.ChunkedItems / Shapes.Chunks });
 
     private static Func<StepContext, Task<object?>> Delay(int ms) => async ctx =>
     {

@@ -43,6 +43,13 @@ internal static class Shapes
 
     public static readonly string Blob = new('x', PayloadBlobChars);
 
+    /// <summary>P7, for-each in chunks: the size of the large output before it, the items and the chunks.</summary>
+    public const int ChunkedBigChars = 100_000;
+
+    public const int ChunkedItems = 40;
+
+    public const int Chunks = 10;
+
     /// <summary>P8: how long the sleeping runs sleep (they never wake during the measurement).</summary>
     public static readonly TimeSpan SleepFor = TimeSpan.FromHours(1);
 

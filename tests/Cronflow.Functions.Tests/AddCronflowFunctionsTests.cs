@@ -50,6 +50,20 @@ public sealed class AddCronflowFunctionsTests
         Assert.Null(without.GetService<IStepOutputStore>());
     }
 
+    [Theory]
+    [InlineData("AzureWebJobsStorage:accountName", "cronflowapp")]
+    [InlineData("AzureWebJobsStorage:blobServiceUri", "https://cronflowapp.blob.core.windows.net")]
+    public async Task AddCronflowFunctions_IdentityBasedStorage_StoresLargeOutputsInItsBlobs(string setting, string value)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new KeyValuePair<string, string?>(setting, value), new KeyValuePair<string, string?>("AzureWebJobsStorage:credential", "managedidentity")])
+            .Build();
+        await using var provider = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration)
+            .AddCronflowFunctions(c => c.AddWorkflow(Greet)).BuildServiceProvider();
+
+        Assert.Equal("BlobStepOutputStore", provider.GetService<IStepOutputStore>()?.GetType().Name);
+    }
+
     [Fact]
     public void AddCronflowFunctions_DuplicateWorkflowIds_ThrowsAtRegistration()
     {

@@ -26,11 +26,13 @@ internal sealed class EmbeddedFunctionsEngine : IAsyncDisposable
         _client = client;
     }
 
-    public static async Task<EmbeddedFunctionsEngine> StartAsync(FunctionsTestHost host)
+    /// <param name="host">The app's services.</param>
+    /// <param name="wrap">Wraps the orchestration service the worker runs on (to observe its commits).</param>
+    public static async Task<EmbeddedFunctionsEngine> StartAsync(FunctionsTestHost host, Func<IOrchestrationService, IOrchestrationService>? wrap = null)
     {
         var loggerFactory = NullLoggerFactory.Instance;
         var service = new InMemoryOrchestrationService(loggerFactory);
-        var worker = new TaskHubWorker(service, loggerFactory);
+        var worker = new TaskHubWorker(wrap?.Invoke(service) ?? service, loggerFactory);
         var factory = new DurableTaskShimFactory(new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(CronflowJson.Options) }, loggerFactory);
         var orchestrator = new FunctionOrchestrator(new CronflowOrchestratorFunction(host.Runtime));
         var activity = new FunctionActivity(new CronflowStepFunction(host.Runtime));

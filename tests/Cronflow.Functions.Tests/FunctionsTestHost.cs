@@ -19,7 +19,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
 
     private readonly ServiceProvider _services;
 
-    public FunctionsTestHost(TimeProvider? time = null, Action<CronflowBuilder>? workflows = null)
+    public FunctionsTestHost(TimeProvider? time = null, Action<CronflowBuilder>? workflows = null, Action<IServiceCollection>? configureServices = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -27,6 +27,8 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         {
             services.AddSingleton(time);
         }
+
+        configureServices?.Invoke(services);
 
         services.AddCronflow(workflows ?? DefaultWorkflows);
         services.AddCronflowFunctionsRuntime();

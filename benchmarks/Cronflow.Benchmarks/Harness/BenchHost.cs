@@ -63,7 +63,15 @@ internal sealed class BenchHost : IAsyncDisposable
     public bool IsDurable => _backend.IsDurable;
 
     /// <summary>Starts a host on <paramref name="engine"/>; on Azurite, <paramref name="taskHub"/> names a task hub of its own.</summary>
-    public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true", TimeSpan? visibilityTimeout = null)
+    /// <param name="engine">The backend.</param>
+    /// <param name="taskHub">The task hub, on Azurite.</param>
+    /// <param name="connectionString">Azurite's connection string.</param>
+    /// <param name="visibilityTimeout">The Azure Storage visibility timeout, if not the host's default.</param>
+    /// <param name="cronflow">
+    /// Registers Cronflow's services (options, output store, orchestrator, step activity) in place of the embedded host's
+    /// own registration: for the settings of another host (the Functions library's).
+    /// </param>
+    public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true", TimeSpan? visibilityTimeout = null, Action<IServiceCollection>? cronflow = null)
     {
         var hostOptions = new CronflowHostOptions();
         if (engine == Engine.Azurite)
@@ -81,10 +89,18 @@ internal sealed class BenchHost : IAsyncDisposable
         var loggerFactory = NullLoggerFactory.Instance;
 
         var services = new ServiceCollection();
-        services.AddSingleton(loggerFactory);
+        services.AddSingleton<ILoggerFactory>(loggerFactory);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        services.AddStepOutputStore(hostOptions);
-        services.AddCronflow(BenchWorkflows.Register);
+        if (cronflow is null)
+        {
+            services.AddStepOutputStore(hostOptions);
+            services.AddCronflow(BenchWorkflows.Register);
+        }
+        else
+        {
+            cronflow(services);
+        }
+
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
 
         var backend = await Backend.CreateAsync(hostOptions, loggerFactory);

@@ -83,8 +83,42 @@ internal sealed class PayloadTally
 
     public void AddOutput(string? serialized)
     {
+        if (serialized is not null && serialized.StartsWith(ReadResultStart, StringComparison.Ordinal))
+        {
+            // The orchestration's read of an output it holds by reference: not a step's output.
+            Interlocked.Add(ref _fetchedBytes, Encoding.UTF8.GetByteCount(serialized));
+            Interlocked.Increment(ref _fetches);
+            return;
+        }
+
         Interlocked.Add(ref _outputBytes, serialized is null ? 0 : Encoding.UTF8.GetByteCount(serialized));
         Interlocked.Increment(ref _outputs);
+    }
+
+    private static readonly string ReadResultStart = $"{{\"path\":\"{StepOutputKeys.ReadPath}\"";
+
+    private long _childInputBytes;
+    private int _children;
+    private long _fetchedBytes;
+    private int _fetches;
+
+    /// <summary>Whether the instance's own sub-orchestrations (for-each chunks, nested loops: ids <c>&lt;id&gt;~…</c>) count here too.</summary>
+    public bool WithChildren { get; init; }
+
+    /// <summary>Bytes of the inputs of sub-orchestrations started (chunks, nested loops, subflows).</summary>
+    public long ChildInputBytes => Interlocked.Read(ref _childInputBytes);
+
+    public int Children => Volatile.Read(ref _children);
+
+    /// <summary>Bytes of the results of the orchestration's reads of outputs it held by reference.</summary>
+    public long FetchedBytes => Interlocked.Read(ref _fetchedBytes);
+
+    public int Fetches => Volatile.Read(ref _fetches);
+
+    public void AddChildInput(string? serialized)
+    {
+        Interlocked.Add(ref _childInputBytes, serialized is null ? 0 : Encoding.UTF8.GetByteCount(serialized));
+        Interlocked.Increment(ref _children);
     }
 }
 
@@ -128,8 +162,20 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
     public Task<long> TimerArmed(string instanceId) => _timers.GetOrAdd(instanceId, NewSource<long>).Task;
 
     /// <summary>Starts counting activity input and result bytes for <paramref name="instanceId"/>.</summary>
-    public PayloadTally Tally(string instanceId, bool keepInputs = false) =>
-        _tallies.GetOrAdd(instanceId, _ => new PayloadTally { KeptInputs = keepInputs ? [] : null });
+    public PayloadTally Tally(string instanceId, bool keepInputs = false, bool withChildren = false) =>
+        _tallies.GetOrAdd(instanceId, _ => new PayloadTally { KeptInputs = keepInputs ? [] : null, WithChildren = withChildren });
+
+    /// <summary>The tally of an instance, or of the run whose sub-orchestration it is when that tally counts children.</summary>
+    private bool TryGetTally(string instanceId, out PayloadTally tally)
+    {
+        if (_tallies.TryGetValue(instanceId, out tally!))
+        {
+            return true;
+        }
+
+        var cut = instanceId.IndexOf('~', StringComparison.Ordinal);
+        return cut > 0 && _tallies.TryGetValue(instanceId[..cut], out tally!) && tally.WithChildren;
+    }
 
     /// <summary>Drops what is kept about <paramref name="instanceId"/>.</summary>
     public void Forget(string instanceId)
@@ -149,13 +195,21 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
         OrchestrationState orchestrationState)
     {
         var instanceId = workItem.InstanceId;
-        if (instanceId is not null && _tallies.TryGetValue(instanceId, out var tally))
+        if (instanceId is not null && TryGetTally(instanceId, out var tally))
         {
             foreach (var message in outboundMessages)
             {
                 if (message.Event is TaskScheduledEvent scheduled)
                 {
                     tally.AddInput(scheduled.Input);
+                }
+            }
+
+            foreach (var message in orchestratorMessages)
+            {
+                if (message.Event is ExecutionStartedEvent started)
+                {
+                    tally.AddChildInput(started.Input);
                 }
             }
 
@@ -201,7 +255,7 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
     public override Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
     {
         if (responseMessage.OrchestrationInstance?.InstanceId is { } instanceId
-            && _tallies.TryGetValue(instanceId, out var tally)
+            && TryGetTally(instanceId, out var tally)
             && responseMessage.Event is TaskCompletedEvent completed)
         {
             tally.AddOutput(completed.Result);

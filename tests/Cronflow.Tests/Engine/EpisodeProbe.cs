@@ -15,6 +15,7 @@ internal sealed class EpisodeProbe(IOrchestrationService inner) : DelegatingOrch
     private readonly Dictionary<string, int> _largestHistory = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<HistoryEvent>> _events = new(StringComparer.Ordinal);
     private readonly List<string> _scheduledInputs = [];
+    private long _childInputBytes;
     private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
 
     /// <summary>The largest history (events of one execution) of each instance whose id starts with <paramref name="prefix"/>.</summary>
@@ -62,6 +63,21 @@ internal sealed class EpisodeProbe(IOrchestrationService inner) : DelegatingOrch
         lock (_lock)
         {
             return _scheduledInputs.Count(i => i.Contains(fragment, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>
+    /// Bytes sent to activities and to sub-orchestrations (their inputs, UTF-8), over every instance of the engine:
+    /// what payload growth (P7) counts.
+    /// </summary>
+    public long SentBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _childInputBytes + _scheduledInputs.Sum(i => (long)System.Text.Encoding.UTF8.GetByteCount(i));
+            }
         }
     }
 
@@ -113,6 +129,14 @@ internal sealed class EpisodeProbe(IOrchestrationService inner) : DelegatingOrch
                 if (message.Event is TaskScheduledEvent scheduled)
                 {
                     _scheduledInputs.Add(scheduled.Input ?? "");
+                }
+            }
+
+            foreach (var message in orchestratorMessages)
+            {
+                if (message.Event is ExecutionStartedEvent started)
+                {
+                    _childInputBytes += System.Text.Encoding.UTF8.GetByteCount(started.Input ?? "");
                 }
             }
 
