@@ -25,7 +25,7 @@ internal sealed partial class Interpreter
         // never sent again: building and serializing the request would be wasted work on every episode.
         var request = _context.IsReplaying ? null : BuildRequest(path, name, scope, attempt, error, timeout, resumeToken, call);
         var spanStart = Now;
-        var spanParent = _span.Value?.Id;
+        var spanParent = _span.Value;
 
         StepOutcome outcome;
         try

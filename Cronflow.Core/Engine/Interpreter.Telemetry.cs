@@ -86,9 +86,9 @@ internal sealed partial class Interpreter
         }
 
         var start = Now;
-        var parent = CurrentSpan;
-        var span = _trace.SpanId("block", _context.InstanceId, node.Path, scope.Key, attempt.ToString(CultureInfo.InvariantCulture), start.UtcTicks.ToString(CultureInfo.InvariantCulture));
-        _span.Value = new ActivitySpanIdBox(span);
+        var parent = _span.Value;
+        var span = new ActivitySpanIdBox(_trace, _context.InstanceId, node.Path, scope.Key, attempt, start);
+        _span.Value = span;
         string? error = null;
         try
         {
@@ -101,18 +101,18 @@ internal sealed partial class Interpreter
         }
         finally
         {
-            if (!_context.IsReplaying)
+            if (!_context.IsReplaying && CronflowTelemetry.Source.HasListeners())
             {
-                _trace.Emit($"{node.Kind} {node.Name}", span, parent, start, Now, StepTags(node.Name, node.Kind, attempt), error);
+                _trace.Emit($"{node.Kind} {node.Name}", span.Id, parent?.Id ?? OwnSpan, start, Now, StepTags(node.Name, node.Kind, attempt), error);
             }
         }
     }
 
     /// <summary>
     /// Emits the span and duration of one step attempt (an activity call) whose outcome has just arrived. A null
-    /// <c>parent</c> is the instance's own span (<see cref="OwnSpan"/>), hashed only when a span is emitted.
+    /// <c>parent</c> is the instance's own span (<see cref="OwnSpan"/>); either is hashed only when a span is emitted.
     /// </summary>
-    private void EndStepSpan(string path, string name, int attempt, int call, DateTimeOffset start, ActivitySpanId? parent, StepError? error)
+    private void EndStepSpan(string path, string name, int attempt, int call, DateTimeOffset start, ActivitySpanIdBox? parent, StepError? error)
     {
         if (_context.IsReplaying)
         {
@@ -124,7 +124,7 @@ internal sealed partial class Interpreter
         {
             var kind = path.Contains('#', StringComparison.Ordinal) ? path[(path.IndexOf('#', StringComparison.Ordinal) + 1)..] : "step";
             var span = _trace.SpanId("step", _context.InstanceId, _generation.ToString(CultureInfo.InvariantCulture), call.ToString(CultureInfo.InvariantCulture), path, start.UtcTicks.ToString(CultureInfo.InvariantCulture));
-            _trace.Emit($"step {name}", span, parent ?? OwnSpan, start, end, StepTags(name, kind, attempt), error?.Message);
+            _trace.Emit($"step {name}", span, parent?.Id ?? OwnSpan, start, end, StepTags(name, kind, attempt), error?.Message);
         }
 
         CronflowTelemetry.StepDuration.Record(
@@ -163,6 +163,16 @@ internal sealed partial class Interpreter
         new("cronflow.step.attempt", attempt),
     ];
 
-    /// <summary>A span id held by reference, so that an <see cref="AsyncLocal{T}"/> can hold it.</summary>
-    private sealed record ActivitySpanIdBox(ActivitySpanId Id);
+    /// <summary>
+    /// A block's span id, held by reference so that an <see cref="AsyncLocal{T}"/> can hold it, and hashed from its parts
+    /// only when it is read: a span emitted, or a child instance's trace. Replayed episodes and runs nobody traces never
+    /// pay for the hash.
+    /// </summary>
+    private sealed class ActivitySpanIdBox(RunTrace trace, string instanceId, string path, string scopeKey, int attempt, DateTimeOffset start)
+    {
+        private ActivitySpanId? _id;
+
+        public ActivitySpanId Id => _id ??= trace.SpanId(
+            "block", instanceId, path, scopeKey, attempt.ToString(CultureInfo.InvariantCulture), start.UtcTicks.ToString(CultureInfo.InvariantCulture));
+    }
 }

@@ -40,6 +40,13 @@ if (settings.SoakSide is "replay" or "activity")
     return 0;
 }
 
+if (settings.SoakSide is "fanout" or "fanout-raw")
+{
+    await using var fanOutHost = await BenchHost.StartAsync(Engine.InMemory);
+    await WaitScenarios.SoakFanOutAsync(fanOutHost, settings.SoakSide == "fanout", settings.SoakFor);
+    return 0;
+}
+
 if (settings.SoakSide is { } soakSide)
 {
     await using var soakHost = await BenchHost.StartAsync(Engine.InMemory);

@@ -101,7 +101,7 @@ internal sealed class Settings
                 case "--connection" when i + 1 < args.Length:
                     connection = args[++i];
                     break;
-                case "--soak" when i + 1 < args.Length && args[i + 1] is "cronflow" or "raw" or "replay" or "activity":
+                case "--soak" when i + 1 < args.Length && args[i + 1] is "cronflow" or "raw" or "replay" or "activity" or "fanout" or "fanout-raw":
                     soak = args[++i];
                     if (i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var seconds))
                     {
@@ -121,15 +121,16 @@ internal sealed class Settings
     }
 
     public const string Usage =
-        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--runs N] [--connection <storage connection string>] [--visibility-timeout S] [--soak cronflow|raw|replay|activity [seconds]] [--micro]\n" +
+        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--runs N] [--connection <storage connection string>] [--visibility-timeout S] [--soak cronflow|raw|replay|activity|fanout|fanout-raw [seconds]] [--micro]\n" +
         "  --quick       fewer rounds (finishes in under 3 minutes); Azurite scenarios run only if Azurite is reachable\n" +
         "  --in-memory   skip the Azurite scenarios\n" +
         "  --only        run only the listed bars\n" +
         "  --runs N      runs per side and round in the in-memory throughput batches (default 1000)\n" +
         "  --connection  Azure Storage connection string (default UseDevelopmentStorage=true, i.e. Azurite)\n" +
         "  --visibility-timeout S  Azure Storage message visibility timeout in seconds (default: the host's default)\n" +
-        "  --soak cronflow|raw|replay|activity [seconds]  instead of the bars, run one side's in-memory 3-step batches, or Cronflow's\n" +
-        "                side of a micro-benchmark in a loop (to attach dotnet-trace or dotnet-counters)\n" +
+        "  --soak cronflow|raw|replay|activity|fanout|fanout-raw [seconds]  instead of the bars, run one side's in-memory 3-step\n" +
+        "                batches, Cronflow's side of a micro-benchmark, or one side of P9's fan-out (trigger, then wait) in a loop\n" +
+        "                (to attach dotnet-trace, dotnet-counters or perf)\n" +
         "  --micro       instead of the bars, run the BenchmarkDotNet micro-benchmarks (history replay and one activity, both sides)";
 }
 

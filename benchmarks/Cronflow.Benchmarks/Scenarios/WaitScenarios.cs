@@ -65,6 +65,57 @@ internal static class WaitScenarios
         ];
     }
 
+    /// <summary>
+    /// One side of the fan-out, run after run for <paramref name="duration"/> (for profilers), printing every second the
+    /// median latency and its two parts: from the start to the commit of the run's last episode, and from that commit to
+    /// the caller's wait returning.
+    /// </summary>
+    public static async Task SoakFanOutAsync(BenchHost host, bool cronflow, TimeSpan duration)
+    {
+        Console.WriteLine($"== soak: {(cronflow ? "cronflow" : "hand-written")} {Shapes.WaitFanOutBranches}-way fan-out and join, trigger then wait, for {duration.TotalSeconds:F0} s (process id {Environment.ProcessId}) ==");
+        var clock = Stopwatch.StartNew();
+        var next = TimeSpan.FromSeconds(1);
+        List<double> total = [], toCommit = [], afterCommit = [], events = [];
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        while (clock.Elapsed < duration)
+        {
+            var started = Stopwatch.GetTimestamp();
+            string id;
+            if (cronflow)
+            {
+                id = await host.Cronflow.TriggerAsync(BenchWorkflows.FanOut10, null);
+                await host.Cronflow.WaitForRunAsync(id, Timeout);
+            }
+            else
+            {
+                var instance = await host.Raw.CreateOrchestrationInstanceAsync(RawNames.FanOut, string.Empty, RunRequests.NewRunId(), new FanOutInput(TenImmediateBranches, 0, 0));
+                await host.Raw.WaitForOrchestrationAsync(instance, Timeout);
+                id = instance.InstanceId;
+            }
+
+            var returned = Stopwatch.GetTimestamp();
+            var finished = await host.Tracker.FinishedAsync(id);
+            var committed = finished.Timestamp;
+            events.Add(finished.HistoryEvents);
+            total.Add(Stopwatch.GetElapsedTime(started, returned).TotalMilliseconds);
+            toCommit.Add(Stopwatch.GetElapsedTime(started, committed).TotalMilliseconds);
+            afterCommit.Add(Stopwatch.GetElapsedTime(committed, returned).TotalMilliseconds);
+            await ForgetAsync(host, id);
+            if (clock.Elapsed >= next)
+            {
+                var cpuNow = Process.GetCurrentProcess().TotalProcessorTime;
+                var cpuPerRun = (cpuNow - cpu).TotalMilliseconds / total.Count;
+                cpu = cpuNow;
+                Console.WriteLine($"    {clock.Elapsed.TotalSeconds,6:F1} s: n={total.Count}, CPU {Fmt.F3(cpuPerRun)} ms/run, median {Fmt.F3(Stats.Of(total).Median)} ms = start to last commit {Fmt.F3(Stats.Of(toCommit).Median)} ms + commit to wait's return {Fmt.F3(Stats.Of(afterCommit).Median)} ms; history events {Fmt.F1(Stats.Of(events).Median)}");
+                total.Clear();
+                toCommit.Clear();
+                afterCommit.Clear();
+                events.Clear();
+                next += TimeSpan.FromSeconds(1);
+            }
+        }
+    }
+
     private static async Task<double> CronflowFanOutAsync(BenchHost host)
     {
         var started = Stopwatch.GetTimestamp();
