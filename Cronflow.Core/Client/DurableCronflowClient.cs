@@ -244,7 +244,8 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     internal Task<List<InstanceSnapshot>> ActiveDescendantsAsync(string runId, CancellationToken cancellationToken = default) =>
         DescendantsAsync(runId, activeOnly: true, cancellationToken);
 
-    private async Task<List<InstanceSnapshot>> DescendantsAsync(string runId, bool activeOnly, CancellationToken cancellationToken)
+    /// <summary>The orchestrations a run started, directly or not, found as <see cref="ActiveDescendantsAsync"/> finds them; in any state unless <paramref name="activeOnly"/>.</summary>
+    internal async Task<List<InstanceSnapshot>> DescendantsAsync(string runId, bool activeOnly, CancellationToken cancellationToken = default)
     {
         var found = new List<InstanceSnapshot>();
         foreach (var prefix in new[] { runId + RunInfoMapper.ChildSeparator, runId + ":" })
