@@ -20,7 +20,7 @@ internal sealed class EmbeddedCronflowClient : DurableCronflowClient
 
     private readonly TaskHubClient _client;
     private readonly IOrchestrationServiceQueryClient _query;
-    private readonly IOrchestrationServicePurgeClient _purge;
+    private readonly IOrchestrationServicePurgeClient? _purge;
 
     // updates: the engine's commits in this process, which end waits at once (Backend.Updates); store: the host's step
     // output store, whose outputs of a run are deleted when the run is purged.
@@ -30,8 +30,7 @@ internal sealed class EmbeddedCronflowClient : DurableCronflowClient
         _client = new TaskHubClient(service, StjDataConverter.Instance);
         _query = service as IOrchestrationServiceQueryClient
             ?? throw new ArgumentException("The orchestration service cannot list instances.", nameof(service));
-        _purge = service as IOrchestrationServicePurgeClient
-            ?? throw new ArgumentException("The orchestration service cannot purge instances.", nameof(service));
+        _purge = service as IOrchestrationServicePurgeClient;
     }
 
     // TaskHubClient's calls take no token (only its wait does): a cancelled token ends the caller's wait at once, while
@@ -87,8 +86,11 @@ internal sealed class EmbeddedCronflowClient : DurableCronflowClient
         return ([.. result.OrchestrationState.Select(ToSnapshot)], result.ContinuationToken);
     }
 
-    protected override async Task<bool> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
-        (await _purge.PurgeInstanceStateAsync(instanceId).WaitAsync(cancellationToken).ConfigureAwait(false)).DeletedInstanceCount > 0;
+    protected override async Task<bool> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var purge = _purge ?? throw new NotSupportedException("This orchestration service cannot purge instances.");
+        return (await purge.PurgeInstanceStateAsync(instanceId).WaitAsync(cancellationToken).ConfigureAwait(false)).DeletedInstanceCount > 0;
+    }
 
     internal static InstanceSnapshot ToSnapshot(OrchestrationState state) => new(
         state.OrchestrationInstance.InstanceId,
