@@ -342,7 +342,11 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
 
         if (!HasEnded(run.State))
         {
-            throw new RunNotEndedException(runId, $"it is {RunInfoMapper.ToRunInfo(run, includeOutputs: false).Status}; cancel it or let it end first");
+            // A run whose result is decided can still hold work it abandoned (a race's loser): only its end helps then.
+            var status = RunInfoMapper.ToRunInfo(run, includeOutputs: false).Status;
+            throw new RunNotEndedException(runId, status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled
+                ? $"it is {status}, but its orchestration still waits for work it abandoned; purge it once that has ended"
+                : $"it is {status}; cancel it or let it end first");
         }
 
         // Only instances this run started, directly or through its children: each names its parent in its input, so an

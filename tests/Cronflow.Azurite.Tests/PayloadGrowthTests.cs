@@ -13,6 +13,7 @@ public sealed class PayloadGrowthTests(ITestOutputHelper output) : IAsyncLifetim
     private const double Bar = 3.0;
     private const int Steps = 50;
     private const int Items = 20;
+    private const int ChunkSize = 5;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(180);
     private static readonly string Kilobyte = new('x', 1000);
     private static readonly string HundredKilobytes = new('h', 100 * 1024);
@@ -22,8 +23,6 @@ public sealed class PayloadGrowthTests(ITestOutputHelper output) : IAsyncLifetim
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync() => Storage.DeleteTaskHubAsync(_hub);
-
-    private static string NewRunId() => "p7-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
 
     [AzuriteFact]
     public async Task Inputs_FiftyStepsOfOneKilobyte_AtMostThreeTimesTheOutputs()
@@ -78,7 +77,7 @@ public sealed class PayloadGrowthTests(ITestOutputHelper output) : IAsyncLifetim
                 "each",
                 _ => Enumerable.Range(0, Items),
                 (item, flow) => flow.Step("work", ctx => new { item, size = ctx.Steps["big"].Output["blob"].As<string>().Length }),
-                new ForEachOptions { ChunkSize = 5 })
+                new ForEachOptions { ChunkSize = ChunkSize })
             .Step("total", ctx => ctx.Last.As<JsonElement[]>().Sum(r => r.GetProperty("item").GetInt32()));
 
         var runId = NewRunId();
@@ -99,7 +98,9 @@ public sealed class PayloadGrowthTests(ITestOutputHelper output) : IAsyncLifetim
 
         output.WriteLine(bytes.ToString());
         Assert.Equal(Items + 2, bytes.Activities);
-        Assert.Equal(Items / 5, bytes.SubOrchestrations);
+        Assert.Equal(Items / ChunkSize, bytes.SubOrchestrations);
         Assert.True(bytes.Ratio <= Bar, $"inputs are {bytes.Ratio:F2}× the outputs (bar {Bar}×): {bytes}");
     }
+
+    private static string NewRunId() => "p7-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
 }

@@ -73,8 +73,6 @@ public sealed class UnreadableStoreTests(ITestOutputHelper output)
         Assert.Equal(2, log.Runs(retried, "reader"));
         Assert.Equal(1, log.Runs(failing, "reader"));
         Assert.All(new[] { done, failed }, run => Assert.Equal(1, run.Steps.Single(s => s.Name == "produce").Attempts));
-
-        await Storage.DeleteTaskHubAsync(hub);
     }
 
     private static Task<CronflowHost> StartHostAsync(PrivateAzurite azurite, string hub, BodyLog log) => CronflowHost.StartAsync(
@@ -104,7 +102,7 @@ public sealed class UnreadableStoreTests(ITestOutputHelper output)
             }
 
             log.Waiting[ctx.Run.Id] = true;
-            await log.StorageStopped.Task;
+            await log.StorageStopped.Task.WaitAsync(Wait);
             var succeeded = false;
             try
             {
@@ -116,11 +114,11 @@ public sealed class UnreadableStoreTests(ITestOutputHelper output)
             {
                 // The read's outcome is reported, and the step's result (the read's error) returned once storage is back.
                 log.Read[ctx.Run.Id] = succeeded;
-                await log.StorageBack.Task;
+                await log.StorageBack.Task.WaitAsync(Wait);
             }
         });
 
-    /// <summary>What the step bodies did, by run and step, and the test's signals to them.</summary>
+    /// <summary>What the step bodies did, by run and step, and the test's signals to them (which bodies wait for at most <see cref="Wait"/>).</summary>
     private sealed class BodyLog
     {
         private readonly ConcurrentDictionary<(string Run, string Step), int> _runs = new();
