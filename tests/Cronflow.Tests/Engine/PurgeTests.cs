@@ -64,6 +64,41 @@ public sealed class PurgeTests
     }
 
     [Fact]
+    public async Task PurgeRunAsync_DecidedRunStillHoldingAbandonedWork_RefusedUntilItsOrchestrationEnds()
+    {
+        var signals = new Signals();
+        await using var host = await CronflowHost.StartAsync(c =>
+        {
+            c.Services.AddSingleton(signals);
+            c.AddWorkflow(Workflow.Define("race")
+                .Race(
+                    _ => Task.FromResult<object?>("fast"),
+                    async ctx =>
+                    {
+                        await ctx.Services.GetRequiredService<Signals>().Wait("release-loser");
+                        return "slow";
+                    }));
+        });
+        var runId = await host.Client.TriggerAsync("race", null);
+        var run = await host.Client.WaitForRunAsync(runId, Wait);
+        Assert.Equal(RunStatus.Completed, run.Status);
+
+        var ex = await Assert.ThrowsAsync<RunNotEndedException>(() => host.Client.PurgeRunAsync(runId));
+
+        Assert.Equal("it is Completed, but its orchestration still waits for work it abandoned; purge it once that has ended", ex.Reason);
+        signals.Set("release-loser");
+        var client = (DurableCronflowClient)host.Client;
+        using var limit = new CancellationTokenSource(Wait);
+        while (await client.GetInstanceSnapshotAsync(runId) is { State: InstanceState.Running or InstanceState.Pending })
+        {
+            await Task.Delay(10, limit.Token);
+        }
+
+        Assert.True(await host.Client.PurgeRunAsync(runId));
+        Assert.Null(await host.Client.GetRunAsync(runId));
+    }
+
+    [Fact]
     public async Task PurgeRunAsync_UnknownOrChildId_ReturnsFalse()
     {
         await using var host = await StartAsync(new KeepingStore());
