@@ -10,7 +10,7 @@ namespace Cronflow;
 /// An <see cref="ICronflowClient"/> over a Cronflow host's HTTP API: the local host (<c>cronflow serve</c>,
 /// <c>CronflowHost</c> with <c>ListenOn</c>) or an Azure Functions app. Errors are thrown as the exceptions the
 /// engine's own client throws (<see cref="WorkflowNotFoundException"/>, <see cref="RunNotFoundException"/>,
-/// <see cref="RunConflictException"/>, <see cref="PayloadTooLargeException"/>, <see cref="ResumeTokenNotFoundException"/>,
+/// <see cref="RunConflictException"/>, <see cref="RunNotEndedException"/>, <see cref="PayloadTooLargeException"/>, <see cref="ResumeTokenNotFoundException"/>,
 /// <see cref="InvalidResumePayloadException"/>, <see cref="ArgumentException"/> for an invalid request,
 /// <see cref="NotSupportedException"/>); any other error answer as <see cref="CronflowApiException"/>.
 /// </summary>
@@ -133,6 +133,20 @@ public sealed partial class CronflowHttpClient : ICronflowClient, IDisposable
         var body = reason is null ? null : Json(new { reason });
         using var response = await SendAsync(HttpMethod.Post, Route(ApiRoute.CancelRun, runId), body, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, new ErrorContext(RunId: runId), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> PurgeRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        using var response = await SendAsync(HttpMethod.Delete, Route(ApiRoute.PurgeRun, runId), body: null, cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return true;
+        }
+
+        var error = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
+        return error is { Code: ApiErrorCodes.RunNotFound } ? false : throw ToException((int)response.StatusCode, error, new ErrorContext(RunId: runId));
     }
 
     /// <inheritdoc />
@@ -312,6 +326,10 @@ public sealed partial class CronflowHttpClient : ICronflowClient, IDisposable
                 var prefix = $"Run '{runId}' already exists ";
                 var reason = message.StartsWith(prefix, StringComparison.Ordinal) && message.EndsWith('.') ? message[prefix.Length..^1] : $"({message.TrimEnd('.')})";
                 return new RunConflictException(runId, reason);
+            case ApiErrorCodes.RunNotEnded when context.RunId is { } runId:
+                // The API answers with the engine's own message, "Run '<id>' cannot be purged: <reason>."
+                var purgePrefix = $"Run '{runId}' cannot be purged: ";
+                return new RunNotEndedException(runId, message.StartsWith(purgePrefix, StringComparison.Ordinal) && message.EndsWith('.') ? message[purgePrefix.Length..^1] : message.TrimEnd('.'));
             case ApiErrorCodes.PayloadTooLarge when LimitPattern().Match(message) is { Success: true } limit:
                 return new PayloadTooLargeException(
                     context.What ?? "The request body",

@@ -17,10 +17,12 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     private readonly TimeProvider _time;
     private readonly TimeSpan _maxPollDelay;
     private readonly InstanceUpdates? _updates;
+    private readonly IStepOutputStore? _store;
 
     // maxPollDelay: the longest pause between two reads of a run that is waited for; updates: the changes this process
-    // sees (the embedded engine's commits), null when it sees none.
-    protected DurableCronflowClient(WorkflowRegistry registry, CronflowOptions options, RunCancellations cancellations, TimeProvider time, TimeSpan maxPollDelay, InstanceUpdates? updates = null)
+    // sees (the embedded engine's commits), null when it sees none; store: where the host's steps store large outputs
+    // (purged with their runs), null when every output travels inline.
+    protected DurableCronflowClient(WorkflowRegistry registry, CronflowOptions options, RunCancellations cancellations, TimeProvider time, TimeSpan maxPollDelay, InstanceUpdates? updates = null, IStepOutputStore? store = null)
     {
         Registry = registry;
         Options = options;
@@ -28,6 +30,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
         _time = time;
         _maxPollDelay = maxPollDelay;
         _updates = updates;
+        _store = store;
     }
 
     protected WorkflowRegistry Registry { get; }
@@ -54,8 +57,14 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     /// <summary>One page of the task hub's instances (with inputs and custom status), and the token of the next page.</summary>
     protected abstract Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryAsync(int pageSize, string? continuationToken, CancellationToken cancellationToken);
 
-    /// <summary>One page of the active instances (pending, running, suspended) whose ids start with <paramref name="prefix"/>, with their inputs.</summary>
-    protected abstract Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryActiveAsync(string prefix, string? continuationToken, CancellationToken cancellationToken);
+    /// <summary>
+    /// One page of the instances whose ids start with <paramref name="prefix"/>, with their inputs: only the active ones
+    /// (pending, running, suspended) when <paramref name="activeOnly"/>, else in any state.
+    /// </summary>
+    protected abstract Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryByPrefixAsync(string prefix, bool activeOnly, string? continuationToken, CancellationToken cancellationToken);
+
+    /// <summary>Deletes an ended instance's history and state from the backend; false when there was nothing to delete.</summary>
+    protected abstract Task<bool> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken);
 
     /// <summary>The backend's own view of an instance (a run, a subflow, a chunk); null when it does not exist.</summary>
     internal Task<InstanceSnapshot?> GetInstanceSnapshotAsync(string instanceId, CancellationToken cancellationToken = default) => GetInstanceAsync(instanceId, cancellationToken);
@@ -232,7 +241,11 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     /// The active orchestrations a run started, directly or not: for-each chunks (<c>{parent}~…</c>) and subflows
     /// (<c>{parent}:{name}…</c>, started by a workflow trigger), found by their id prefix.
     /// </summary>
-    internal async Task<List<InstanceSnapshot>> ActiveDescendantsAsync(string runId, CancellationToken cancellationToken = default)
+    internal Task<List<InstanceSnapshot>> ActiveDescendantsAsync(string runId, CancellationToken cancellationToken = default) =>
+        DescendantsAsync(runId, activeOnly: true, cancellationToken);
+
+    /// <summary>The orchestrations a run started, directly or not, found as <see cref="ActiveDescendantsAsync"/> finds them; in any state unless <paramref name="activeOnly"/>.</summary>
+    internal async Task<List<InstanceSnapshot>> DescendantsAsync(string runId, bool activeOnly, CancellationToken cancellationToken = default)
     {
         var found = new List<InstanceSnapshot>();
         foreach (var prefix in new[] { runId + RunInfoMapper.ChildSeparator, runId + ":" })
@@ -240,7 +253,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
             string? token = null;
             do
             {
-                var (instances, next) = await QueryActiveAsync(prefix, token, cancellationToken).ConfigureAwait(false);
+                var (instances, next) = await QueryByPrefixAsync(prefix, activeOnly, token, cancellationToken).ConfigureAwait(false);
                 foreach (var instance in instances)
                 {
                     var input = RunInfoMapper.ReadInput(instance.SerializedInput);
@@ -311,6 +324,69 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
         var input = RunRequests.Create(Registry, Options, original.WorkflowId, FlowValue.FromOwned(original.Payload), original.Trigger, replayOf: runId);
         return await StartAsync(input, null, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Purges an ended run: refuses while it or any orchestration under it is active, then deletes the step outputs
+    /// it and its subflows stored, then the histories of the orchestrations under it (deepest first), the run's last.
+    /// A purge that fails part way can be repeated: what is left is found again.
+    /// </summary>
+    public async Task<bool> PurgeRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        if (runId.Contains(RunInfoMapper.ChildSeparator, StringComparison.Ordinal)
+            || await GetInstanceAsync(runId, cancellationToken).ConfigureAwait(false) is not { } run)
+        {
+            // Ids with '~' name sub-orchestrations and gates, which are purged only with their run.
+            return false;
+        }
+
+        if (!HasEnded(run.State))
+        {
+            // A run whose result is decided can still hold work it abandoned (a race's loser): only its end helps then.
+            var status = RunInfoMapper.ToRunInfo(run, includeOutputs: false).Status;
+            throw new RunNotEndedException(runId, status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled
+                ? $"it is {status}, but its orchestration still waits for work it abandoned; purge it once that has ended"
+                : $"it is {status}; cancel it or let it end first");
+        }
+
+        // Only instances this run started, directly or through its children: each names its parent in its input, so an
+        // unrelated run whose id merely starts with "<runId>:" is left alone.
+        var tree = new HashSet<string>(StringComparer.Ordinal) { runId };
+        var children = new List<(InstanceSnapshot Instance, RunInput Input)>();
+        foreach (var candidate in (await DescendantsAsync(runId, activeOnly: false, cancellationToken).ConfigureAwait(false)).OrderBy(i => i.InstanceId.Length))
+        {
+            if (RunInfoMapper.ReadInput(candidate.SerializedInput) is { } input && input.Parent is { } parent && tree.Contains(parent))
+            {
+                tree.Add(candidate.InstanceId);
+                children.Add((candidate, input));
+            }
+        }
+
+        if (children.FirstOrDefault(c => !HasEnded(c.Instance.State)).Instance is { } active)
+        {
+            throw new RunNotEndedException(runId, $"the orchestration '{active.InstanceId}' it started is still {active.State}; cancel the run or let it end first");
+        }
+
+        // Outputs are stored under the run that wrote them: this run (its chunks and loops included) and each subflow.
+        if (_store is not null)
+        {
+            await _store.DeleteRunAsync(runId, cancellationToken).ConfigureAwait(false);
+            foreach (var (subflow, _) in children.Where(c => c.Input.Chunk is null && c.Input.Loop is null))
+            {
+                await _store.DeleteRunAsync(subflow.InstanceId, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var (child, _) in Enumerable.Reverse(children))
+        {
+            await PurgeInstanceAsync(child.InstanceId, cancellationToken).ConfigureAwait(false);
+        }
+
+        await PurgeInstanceAsync(runId, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private static bool HasEnded(InstanceState state) => state is InstanceState.Completed or InstanceState.Failed or InstanceState.Terminated;
 
     /// <summary>
     /// Lists runs page by page through the task hub's instance query. Sub-orchestrations and gates (ids with '~')

@@ -55,6 +55,15 @@ public interface ICronflowClient
 
     /// <summary>Lists runs, newest first.</summary>
     Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a run that has ended (completed, failed or cancelled) for good, like Durable Task's purge: its history
+    /// and state, those of the orchestrations it started (for-each chunks, nested loops, subflows), and every step
+    /// output it stored. Afterwards <see cref="GetRunAsync"/> returns null for it.
+    /// </summary>
+    /// <returns>True when the run existed and was purged; false when no run has that id.</returns>
+    /// <exception cref="RunNotEndedException">The run, or an orchestration it started, has not ended; nothing is deleted.</exception>
+    Task<bool> PurgeRunAsync(string runId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A filter for <see cref="ICronflowClient.ListRunsAsync"/>.</summary>

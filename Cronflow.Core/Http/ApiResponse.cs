@@ -33,6 +33,9 @@ internal sealed class ApiResponse
     public static ApiResponse Json<T>(int statusCode, T value, IReadOnlyDictionary<string, string>? headers = null) =>
         new(statusCode, JsonSerializer.SerializeToUtf8Bytes(value, CronflowJson.Options), headers ?? new Dictionary<string, string>());
 
+    /// <summary>An answer without a body (204 No Content).</summary>
+    public static ApiResponse NoContent() => new(204, [], new Dictionary<string, string>());
+
     /// <summary>An error answer: <c>{ "error": { "code", "message", "problems" } }</c>.</summary>
     public static ApiResponse Error(int statusCode, string code, string message, IReadOnlyList<ApiProblem>? problems = null, IReadOnlyDictionary<string, string>? headers = null) =>
         Json(statusCode, new ErrorBody(new ErrorDetail(code, message, problems ?? [])), headers);
@@ -66,6 +69,7 @@ internal static class ApiErrorCodes
     public const string BadSignature = "bad_signature";
     public const string StaleSignature = "stale_signature";
     public const string RunConflict = "run_conflict";
+    public const string RunNotEnded = "run_not_ended";
     public const string Unauthorized = "unauthorized";
     public const string ForbiddenHost = "forbidden_host";
     public const string ForbiddenOrigin = "forbidden_origin";

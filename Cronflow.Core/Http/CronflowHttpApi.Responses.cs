@@ -91,6 +91,8 @@ internal sealed partial class CronflowHttpApi
                 return ApiResponse.Error(404, ApiErrorCodes.ResumeTokenNotFound, notFound.Message);
             case RunConflictException conflict:
                 return ApiResponse.Error(409, ApiErrorCodes.RunConflict, conflict.Message);
+            case RunNotEndedException notEnded:
+                return ApiResponse.Error(409, ApiErrorCodes.RunNotEnded, notEnded.Message);
             case PayloadTooLargeException tooLarge:
                 return ApiResponse.Error(413, ApiErrorCodes.PayloadTooLarge, tooLarge.Message);
             case CronflowException other when other.GetType().Name.EndsWith("NotFoundException", StringComparison.Ordinal):

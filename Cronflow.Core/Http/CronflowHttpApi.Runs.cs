@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Cronflow.Http;
 
-/// <summary>The run management routes: trigger, get (with an optional wait), list, cancel and replay.</summary>
+/// <summary>The run management routes: trigger, get (with an optional wait), list, cancel, replay and purge.</summary>
 internal sealed partial class CronflowHttpApi
 {
     private async Task<ApiResponse> TriggerAsync(string workflowId, ApiRequest request, CancellationToken cancellationToken)
@@ -174,4 +174,8 @@ internal sealed partial class CronflowHttpApi
         var id = await _client.ReplayAsync(runId, cancellationToken).ConfigureAwait(false);
         return ApiResponse.Json(202, new ReplayAcceptedBody(id, StatusUrl(id), runId), LocationHeader(id));
     }
+
+    /// <summary>DELETE /runs/{runId}: 204 once purged, 404 when no run has the id, 409 while it has not ended.</summary>
+    private async Task<ApiResponse> PurgeAsync(string runId, CancellationToken cancellationToken) =>
+        await _client.PurgeRunAsync(runId, cancellationToken).ConfigureAwait(false) ? ApiResponse.NoContent() : RunNotFound(runId);
 }

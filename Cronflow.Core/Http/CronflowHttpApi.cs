@@ -201,6 +201,7 @@ internal sealed partial class CronflowHttpApi
         ApiRoute.TriggerRun => TriggerAsync(values["workflowId"], request, cancellationToken),
         ApiRoute.ListRuns => ListAsync(request, cancellationToken),
         ApiRoute.GetRun => GetAsync(values["runId"], request, cancellationToken),
+        ApiRoute.PurgeRun => PurgeAsync(values["runId"], cancellationToken),
         ApiRoute.RaiseEvent => RaiseEventAsync(values["runId"], values["eventName"], request, cancellationToken),
         ApiRoute.CancelRun => CancelAsync(values["runId"], request, cancellationToken),
         ApiRoute.ReplayRun => ReplayAsync(values["runId"], cancellationToken),

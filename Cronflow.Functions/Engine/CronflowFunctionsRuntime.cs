@@ -28,6 +28,7 @@ public sealed class CronflowFunctionsRuntime
         Orchestrator = services.GetRequiredService<WorkflowOrchestrator>();
         Cancellations = services.GetRequiredService<RunCancellations>();
         Time = services.GetRequiredService<TimeProvider>();
+        Store = services.GetService<IStepOutputStore>();
         ScheduleOptions = scheduleOptions;
         _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         _hasGates = Registry.All.Any(w => w.Concurrency is not null);
@@ -55,11 +56,14 @@ public sealed class CronflowFunctionsRuntime
 
     internal TimeProvider Time { get; }
 
+    /// <summary>Where steps store large outputs; null when every output travels inline.</summary>
+    internal IStepOutputStore? Store { get; }
+
     internal ScheduleOptions ScheduleOptions { get; }
 
     internal ILogger CreateLogger(string category) => _loggerFactory.CreateLogger(category);
 
-    internal FunctionsCronflowClient CreateClient(DurableTaskClient client) => new(client, Registry, Options, Cancellations, Time);
+    internal FunctionsCronflowClient CreateClient(DurableTaskClient client) => new(client, Registry, Options, Cancellations, Time, Store);
 
     internal CronflowHttpApi CreateApi(DurableTaskClient client) => new(CreateClient(client), Registry, Options, Time, CreateLogger(Log.HttpCategory));
 

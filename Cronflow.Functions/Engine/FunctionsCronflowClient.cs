@@ -23,8 +23,9 @@ internal sealed class FunctionsCronflowClient : DurableCronflowClient
 
     private readonly DurableTaskClient _client;
 
-    public FunctionsCronflowClient(DurableTaskClient client, WorkflowRegistry registry, CronflowOptions options, RunCancellations cancellations, TimeProvider time)
-        : base(registry, options, cancellations, time, maxPollDelay: TimeSpan.FromSeconds(1))
+    // store: the app's step output store, whose outputs of a run are deleted when the run is purged.
+    public FunctionsCronflowClient(DurableTaskClient client, WorkflowRegistry registry, CronflowOptions options, RunCancellations cancellations, TimeProvider time, IStepOutputStore? store = null)
+        : base(registry, options, cancellations, time, maxPollDelay: TimeSpan.FromSeconds(1), store: store)
     {
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
@@ -83,9 +84,9 @@ internal sealed class FunctionsCronflowClient : DurableCronflowClient
         return ([], null);
     }
 
-    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryActiveAsync(string prefix, string? continuationToken, CancellationToken cancellationToken)
+    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryByPrefixAsync(string prefix, bool activeOnly, string? continuationToken, CancellationToken cancellationToken)
     {
-        var filter = new OrchestrationQuery { FetchInputsAndOutputs = true, PageSize = 100, ContinuationToken = continuationToken, InstanceIdPrefix = prefix, Statuses = ActiveStatus };
+        var filter = new OrchestrationQuery { FetchInputsAndOutputs = true, PageSize = 100, ContinuationToken = continuationToken, InstanceIdPrefix = prefix, Statuses = activeOnly ? ActiveStatus : null };
         await foreach (var page in _client.GetAllInstancesAsync(filter).AsPages(continuationToken, 100).WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             return ([.. page.Values.Select(ToSnapshot)], page.ContinuationToken);
@@ -93,6 +94,9 @@ internal sealed class FunctionsCronflowClient : DurableCronflowClient
 
         return ([], null);
     }
+
+    protected override async Task<bool> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
+        (await _client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken).ConfigureAwait(false)).PurgedInstanceCount > 0;
 
     internal static InstanceSnapshot ToSnapshot(OrchestrationMetadata instance) => new(
         instance.InstanceId,

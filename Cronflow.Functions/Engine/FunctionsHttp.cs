@@ -95,13 +95,17 @@ internal static class FunctionsHttp
     private static async Task<HttpResponseData> WriteAsync(HttpRequestData request, ApiResponse response, CancellationToken cancellationToken)
     {
         var http = request.CreateResponse((HttpStatusCode)response.StatusCode);
-        http.Headers.Add("Content-Type", ApiResponse.JsonContentType);
         foreach (var (name, value) in response.Headers)
         {
             http.Headers.Add(name, value);
         }
 
-        await http.Body.WriteAsync(response.Body, cancellationToken).ConfigureAwait(false);
+        if (response.Body.Length > 0)
+        {
+            http.Headers.Add("Content-Type", ApiResponse.JsonContentType);
+            await http.Body.WriteAsync(response.Body, cancellationToken).ConfigureAwait(false);
+        }
+
         return http;
     }
 }

@@ -30,6 +30,12 @@ public sealed class CronflowHttpFunctions(CronflowFunctionsRuntime runtime)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "runs/{runId}")] HttpRequestData request,
         [DurableClient] DurableTaskClient client) => HandleAsync(request, client);
 
+    /// <summary>DELETE /api/runs/{runId} — purges an ended run with its sub-orchestrations and stored outputs (204; 409 while it runs).</summary>
+    [Function("CronflowPurgeRun")]
+    public Task<HttpResponseData> PurgeRunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "runs/{runId}")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client) => HandleAsync(request, client);
+
     /// <summary>POST /api/runs/{runId}/events/{eventName} — delivers an event to a run.</summary>
     [Function("CronflowRaiseEvent")]
     public Task<HttpResponseData> RaiseEventAsync(

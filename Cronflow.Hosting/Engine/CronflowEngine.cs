@@ -155,7 +155,7 @@ internal sealed class CronflowEngine : IHostedService, IAsyncDisposable, IDispos
         await _worker.StartAsync().ConfigureAwait(false);
 
         var cancellations = _services.GetRequiredService<RunCancellations>();
-        _client = new EmbeddedCronflowClient(_backend.Client, Registry, CronflowOptions, cancellations, _backend.Updates);
+        _client = new EmbeddedCronflowClient(_backend.Client, Registry, CronflowOptions, cancellations, _backend.Updates, _services.GetService<IStepOutputStore>());
         cancellations.Watch = _client;
         await _client.EnsureGatesAsync().ConfigureAwait(false);
 

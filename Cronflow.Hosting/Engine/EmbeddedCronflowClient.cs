@@ -20,14 +20,17 @@ internal sealed class EmbeddedCronflowClient : DurableCronflowClient
 
     private readonly TaskHubClient _client;
     private readonly IOrchestrationServiceQueryClient _query;
+    private readonly IOrchestrationServicePurgeClient? _purge;
 
-    // updates: the engine's commits in this process, which end waits at once (Backend.Updates).
-    public EmbeddedCronflowClient(IOrchestrationServiceClient service, WorkflowRegistry registry, CronflowOptions options, RunCancellations cancellations, InstanceUpdates? updates = null)
-        : base(registry, options, cancellations, TimeProvider.System, maxPollDelay: TimeSpan.FromMilliseconds(50), updates)
+    // updates: the engine's commits in this process, which end waits at once (Backend.Updates); store: the host's step
+    // output store, whose outputs of a run are deleted when the run is purged.
+    public EmbeddedCronflowClient(IOrchestrationServiceClient service, WorkflowRegistry registry, CronflowOptions options, RunCancellations cancellations, InstanceUpdates? updates = null, IStepOutputStore? store = null)
+        : base(registry, options, cancellations, TimeProvider.System, maxPollDelay: TimeSpan.FromMilliseconds(50), updates, store)
     {
         _client = new TaskHubClient(service, StjDataConverter.Instance);
         _query = service as IOrchestrationServiceQueryClient
             ?? throw new ArgumentException("The orchestration service cannot list instances.", nameof(service));
+        _purge = service as IOrchestrationServicePurgeClient;
     }
 
     // TaskHubClient's calls take no token (only its wait does): a cancelled token ends the caller's wait at once, while
@@ -75,12 +78,18 @@ internal sealed class EmbeddedCronflowClient : DurableCronflowClient
         return ([.. result.OrchestrationState.Select(ToSnapshot)], result.ContinuationToken);
     }
 
-    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryActiveAsync(string prefix, string? continuationToken, CancellationToken cancellationToken)
+    protected override async Task<(IReadOnlyList<InstanceSnapshot> Instances, string? ContinuationToken)> QueryByPrefixAsync(string prefix, bool activeOnly, string? continuationToken, CancellationToken cancellationToken)
     {
         var result = await _query.GetOrchestrationWithQueryAsync(
-            new OrchestrationQuery { PageSize = 100, ContinuationToken = continuationToken, FetchInputsAndOutputs = true, InstanceIdPrefix = prefix, RuntimeStatus = ActiveStatus },
+            new OrchestrationQuery { PageSize = 100, ContinuationToken = continuationToken, FetchInputsAndOutputs = true, InstanceIdPrefix = prefix, RuntimeStatus = activeOnly ? ActiveStatus : null },
             cancellationToken).ConfigureAwait(false);
         return ([.. result.OrchestrationState.Select(ToSnapshot)], result.ContinuationToken);
+    }
+
+    protected override async Task<bool> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var purge = _purge ?? throw new NotSupportedException("This orchestration service cannot purge instances.");
+        return (await purge.PurgeInstanceStateAsync(instanceId).WaitAsync(cancellationToken).ConfigureAwait(false)).DeletedInstanceCount > 0;
     }
 
     internal static InstanceSnapshot ToSnapshot(OrchestrationState state) => new(

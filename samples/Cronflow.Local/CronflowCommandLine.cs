@@ -8,7 +8,7 @@ namespace Cronflow.Local;
 
 /// <summary>
 /// The <c>cronflow</c> command line: <c>serve</c> runs the local host with the sample workflows; <c>trigger</c>,
-/// <c>show</c>, <c>runs</c>, <c>cancel</c> and <c>resume</c> talk to any Cronflow host's HTTP API through
+/// <c>show</c>, <c>runs</c>, <c>cancel</c>, <c>purge</c> and <c>resume</c> talk to any Cronflow host's HTTP API through
 /// <see cref="CronflowHttpClient"/>.
 /// </summary>
 internal static class CronflowCommandLine
@@ -72,6 +72,7 @@ internal static class CronflowCommandLine
             Show(url, apiKeyFile),
             Runs(url, apiKeyFile),
             Cancel(url, apiKeyFile),
+            Purge(url, apiKeyFile),
             Resume(url, apiKeyFile),
         };
         root.Options.Add(url);
@@ -184,6 +185,24 @@ internal static class CronflowCommandLine
             var id = parse.GetValue(runId)!;
             await client.CancelAsync(id, parse.GetValue(reason), cancellationToken);
             await output.WriteLineAsync($"Cancelled run {id}.");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Purge(Option<string> url, Option<string?> apiKeyFile)
+    {
+        var runId = new Argument<string>("run-id") { Description = "The run id." };
+        var command = new Command("purge", "Delete an ended run for good: its history, its sub-orchestrations and its stored step outputs.") { runId };
+        command.SetAction((parse, cancellationToken) => WithClientAsync(parse, url, apiKeyFile, async (client, output) =>
+        {
+            var id = parse.GetValue(runId)!;
+            if (!await client.PurgeRunAsync(id, cancellationToken))
+            {
+                throw new RunNotFoundException(id);
+            }
+
+            await output.WriteLineAsync($"Purged run {id}.");
             return 0;
         }));
         return command;

@@ -7,7 +7,8 @@ namespace Cronflow.Azurite.Tests;
 
 /// <summary>
 /// Two hosts on one task hub, with outputs too large to travel inline: whichever host runs a step reads every earlier
-/// output from the task hub's output store, so no step body runs twice, and the outputs are deleted once runs end.
+/// output from the task hub's output store, so no step body runs twice, and the outputs are deleted once runs end
+/// (and, whatever is left, when a run is purged).
 /// </summary>
 public sealed class StepOutputStoreTests : IAsyncLifetime
 {
@@ -60,6 +61,48 @@ public sealed class StepOutputStoreTests : IAsyncLifetime
         // The outputs were stored (8 KB is over the inline limit), and are deleted once their runs end.
         var left = await Poll.UntilAsync("stored outputs deleted", () => CountBlobsAsync(null), n => n == 0, Wait, n => $"{n} blobs left");
         Assert.Equal(0, left);
+    }
+
+    [AzuriteFact]
+    public async Task PurgeRunAsync_EndedRunWithLeftoverOutputs_DeletesItsHistoryAndBlobsOnly()
+    {
+        await using var host = await CronflowHost.StartAsync(
+            c => c.AddWorkflow(Workflow.Define("purged")
+                .Step("big", _ => new { blob = EightKilobytes })
+                .ForEach("each", _ => Enumerable.Range(0, 4), (i, f) => f.Step("work", _ => new { i, blob = EightKilobytes }), new ForEachOptions { ChunkSize = 2 })
+                .Step("read", ctx => ctx.Steps["big"].Output["blob"].As<string>().Length)),
+            o => o.UseAzurite(_hub));
+        _hosts.Add(host);
+        var runId = await host.Client.TriggerAsync("purged", null);
+        var other = await host.Client.TriggerAsync("purged", null);
+        Assert.Equal(RunStatus.Completed, (await host.Client.WaitForRunAsync(runId, Wait)).Status);
+        Assert.Equal(RunStatus.Completed, (await host.Client.WaitForRunAsync(other, Wait)).Status);
+
+        // The store deletes an instance's outputs once it ends; what a failed deletion leaves behind is purged with the run.
+        await Poll.UntilAsync("ended instances' outputs deleted", () => CountBlobsAsync(null), n => n == 0, Wait, n => $"{n} blobs left");
+        foreach (var key in new[] { $"{runId}/{runId}/left-1", $"{runId}/{runId}~chunk/left-2", $"{other}/{other}/left-3" })
+        {
+            await Container().UploadBlobAsync(key, new BinaryData("{}"u8.ToArray()));
+        }
+
+        var service = Storage.Service(_hub);
+        Assert.Equal(3, await CountInstancesAsync(service, runId));
+
+        Assert.True(await host.Client.PurgeRunAsync(runId));
+
+        Assert.Null(await host.Client.GetRunAsync(runId));
+        Assert.Equal(0, await CountInstancesAsync(service, runId));
+        Assert.Equal(0, await CountBlobsAsync(runId + "/"));
+        Assert.Equal(1, await CountBlobsAsync(other + "/"));
+        Assert.Equal(RunStatus.Completed, (await host.Client.GetRunAsync(other))!.Status);
+        Assert.False(await host.Client.PurgeRunAsync(runId));
+    }
+
+    /// <summary>The run's instance and those under it (its chunks) that the task hub still holds.</summary>
+    private static async Task<int> CountInstancesAsync(DurableTask.AzureStorage.AzureStorageOrchestrationService service, string runId)
+    {
+        var result = await service.GetOrchestrationWithQueryAsync(new DurableTask.Core.Query.OrchestrationQuery { InstanceIdPrefix = runId, PageSize = 100 }, CancellationToken.None);
+        return result.OrchestrationState.Count(s => s.OrchestrationInstance.InstanceId == runId || s.OrchestrationInstance.InstanceId.StartsWith(runId + "~", StringComparison.Ordinal));
     }
 
     private BlobContainerClient Container() => new(Storage.ConnectionString, _hub.ToLowerInvariant() + "-stepoutputs");

@@ -285,6 +285,58 @@ public sealed class CronflowHttpFunctionsTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task PurgeRunAsync_EndedRunWithSubflow_PurgesSubflowThenRunAndReturns204()
+    {
+        _host.Instances["r-9"] = FunctionsTestHost.Instance("r-9", OrchestrationRuntimeStatus.Completed, _host.InputJson("echo", 1));
+        var childInput = JsonSerializer.Serialize(new RunInput { WorkflowId = "echo", Trigger = new TriggerInfo { Kind = TriggerKind.Workflow, Source = "r-9" }, Parent = "r-9" }, CronflowJson.Options);
+        var child = FunctionsTestHost.Instance("r-9:sub", OrchestrationRuntimeStatus.Completed, childInput);
+        var queries = new List<OrchestrationQuery?>();
+        _host.Client.Setup(c => c.GetAllInstancesAsync(It.IsAny<OrchestrationQuery?>()))
+            .Returns((OrchestrationQuery? q) =>
+            {
+                queries.Add(q);
+                var page = q?.InstanceIdPrefix == "r-9:" ? new[] { child } : Array.Empty<OrchestrationMetadata>();
+                return Pageable.Create((string? token, int? size, CancellationToken _) => Task.FromResult(new Page<OrchestrationMetadata>(page, null)));
+            });
+        var purged = new List<string>();
+        _host.Client.Setup(c => c.PurgeInstanceAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, CancellationToken _) =>
+            {
+                purged.Add(id);
+                return new PurgeResult(1);
+            });
+
+        var response = Fake(await Functions.PurgeRunAsync(Request("DELETE", "/runs/r-9"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Null(response.Header("Content-Type"));
+        Assert.Equal(["r-9:sub", "r-9"], purged);
+        Assert.Equal(["r-9~", "r-9:"], queries.Select(q => q?.InstanceIdPrefix));
+        Assert.All(queries, q => Assert.Null(q!.Statuses));
+    }
+
+    [Fact]
+    public async Task PurgeRunAsync_RunningRun_Returns409AndPurgesNothing()
+    {
+        _host.Instances["r-10"] = FunctionsTestHost.Instance("r-10", OrchestrationRuntimeStatus.Running, _host.InputJson("echo", 1));
+
+        var response = Fake(await Functions.PurgeRunAsync(Request("DELETE", "/runs/r-10"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("run_not_ended", response.Json.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("Run 'r-10' cannot be purged: it is Running; cancel it or let it end first.", response.Json.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task PurgeRunAsync_UnknownRun_Returns404()
+    {
+        var response = Fake(await Functions.PurgeRunAsync(Request("DELETE", "/runs/nope"), _host.Client.Object));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("run_not_found", response.Json.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task CancelRunAsync_UnknownRun_Returns404()
     {
         var response = Fake(await Functions.CancelRunAsync(Request("POST", "/runs/nope/cancel"), _host.Client.Object));

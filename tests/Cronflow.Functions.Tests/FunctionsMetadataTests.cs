@@ -29,7 +29,7 @@ public sealed class FunctionsMetadataTests
     /// <summary>Every function the Cronflow.Functions library contributes to an app that references it.</summary>
     private static readonly string[] CronflowFunctions =
     [
-        "CronflowCancelRun", "CronflowDashboard", "CronflowGetRun", "CronflowHealth", "CronflowListRuns", "CronflowOrchestrator", "CronflowPublishEvent",
+        "CronflowCancelRun", "CronflowDashboard", "CronflowGetRun", "CronflowHealth", "CronflowListRuns", "CronflowOrchestrator", "CronflowPublishEvent", "CronflowPurgeRun",
         "CronflowRaiseEvent", "CronflowReplayRun", "CronflowResume", "CronflowScheduleTick", "CronflowStep", "CronflowTriggerRun", "CronflowWebhook",
     ];
 
@@ -114,6 +114,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("CronflowTriggerRun", "post", "workflows/{workflowId}/runs", "Function")]
     [InlineData("CronflowListRuns", "get", "runs", "Function")]
     [InlineData("CronflowGetRun", "get", "runs/{runId}", "Function")]
+    [InlineData("CronflowPurgeRun", "delete", "runs/{runId}", "Function")]
     [InlineData("CronflowRaiseEvent", "post", "runs/{runId}/events/{eventName}", "Function")]
     [InlineData("CronflowCancelRun", "post", "runs/{runId}/cancel", "Function")]
     [InlineData("CronflowReplayRun", "post", "runs/{runId}/replay", "Function")]

@@ -95,18 +95,21 @@ public sealed class CronflowCommandLineTests
     }
 
     [Fact]
-    public void Parse_CancelResumeShow_NeedTheirArgumentAndTakeTheirOptions()
+    public void Parse_CancelPurgeResumeShow_NeedTheirArgumentAndTakeTheirOptions()
     {
         var cancel = Parse("cancel", "r-1", "--reason", "not needed");
+        var purge = Parse("purge", "r-2");
         var resume = Parse("resume", "tok-1");
         var resumeWithPayload = Parse("resume", "tok-1", "--payload", """{"approved":false}""");
 
         Assert.Equal("r-1", cancel.GetValue<string>("run-id"));
         Assert.Equal("not needed", cancel.GetValue<string>("--reason"));
+        Assert.Equal("r-2", purge.GetValue<string>("run-id"));
         Assert.Equal("tok-1", resume.GetValue<string>("token"));
         Assert.Equal("""{"approved":true}""", resume.GetValue<string>("--payload"));
         Assert.Equal("""{"approved":false}""", resumeWithPayload.GetValue<string>("--payload"));
         Assert.NotEmpty(Parse("cancel").Errors);
+        Assert.NotEmpty(Parse("purge").Errors);
         Assert.NotEmpty(Parse("show").Errors);
         Assert.NotEmpty(Parse("resume").Errors);
     }
@@ -143,7 +146,7 @@ public sealed class CronflowCommandLineTests
     }
 
     [Fact]
-    public async Task RunAsync_ClientCommandsAgainstLocalHost_FollowShowListCancelAndResume()
+    public async Task RunAsync_ClientCommandsAgainstLocalHost_FollowShowListCancelPurgeAndResume()
     {
         const string key = "cli-end-to-end-key-0123456789";
         await using var host = await CronflowHost.StartAsync(
@@ -171,6 +174,8 @@ public sealed class CronflowCommandLineTests
             await Engine.RunWaits.WaitForStatus(host.Client, waiting, RunStatus.Waiting);
             var (cancelCode, _, _) = await RunAsync("cancel", waiting, "--reason", "from the cli");
             var cancelled = await host.Client.WaitForRunAsync(waiting, TimeSpan.FromSeconds(30));
+            var (purgeCode, purged, _) = await RunAsync("purge", waiting);
+            var (purgeAgainCode, _, purgeAgainError) = await RunAsync("purge", waiting);
             var (resumeCode, _, resumeError) = await RunAsync("resume", "not-a-token");
             var (unknownCode, _, unknownError) = await RunAsync("show", "no-such-run");
 
@@ -187,6 +192,11 @@ public sealed class CronflowCommandLineTests
             Assert.Equal(0, cancelCode);
             Assert.Equal(RunStatus.Cancelled, cancelled.Status);
             Assert.Contains("from the cli", cancelled.Error?.Message, StringComparison.Ordinal);
+            Assert.Equal(0, purgeCode);
+            Assert.Equal($"Purged run {waiting}.", purged.Trim());
+            Assert.Null(await host.Client.GetRunAsync(waiting));
+            Assert.Equal(1, purgeAgainCode);
+            Assert.StartsWith($"cronflow: No run with id '{waiting}' exists.", purgeAgainError, StringComparison.Ordinal);
             Assert.Equal(1, resumeCode);
             Assert.StartsWith("cronflow: No run is waiting on this resume token", resumeError, StringComparison.Ordinal);
             Assert.Equal(1, unknownCode);

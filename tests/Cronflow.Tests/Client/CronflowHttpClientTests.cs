@@ -188,6 +188,35 @@ public sealed class CronflowHttpClientTests(LocalHostFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task PurgeRunAsync_EndedRunThenAgain_TrueThenFalse()
+    {
+        using var client = fixture.Client();
+        var runId = await client.TriggerAsync("echo", new { n = 1 });
+        await client.WaitForRunAsync(runId, Wait);
+
+        Assert.True(await client.PurgeRunAsync(runId));
+
+        Assert.Null(await client.GetRunAsync(runId));
+        Assert.False(await client.PurgeRunAsync(runId));
+    }
+
+    [Fact]
+    public async Task PurgeRunAsync_RunningRun_ThrowsRunNotEndedAsTheEngineDoes()
+    {
+        using var client = fixture.Client();
+        var runId = await client.TriggerAsync("blocked", null);
+        await RunWaits.WaitForStatus(client, runId, RunStatus.Running, r => r.Steps.Count > 0);
+
+        var error = await Assert.ThrowsAsync<RunNotEndedException>(() => client.PurgeRunAsync(runId));
+        var engine = await Assert.ThrowsAsync<RunNotEndedException>(() => fixture.Host.Client.PurgeRunAsync(runId));
+
+        Assert.Equal(runId, error.RunId);
+        Assert.Equal(engine.Message, error.Message);
+        Assert.Equal(engine.Reason, error.Reason);
+        await client.CancelAsync(runId, "test over");
+    }
+
+    [Fact]
     public async Task ResumeAsync_PausedRun_ResumesWithDecision()
     {
         using var client = fixture.Client();

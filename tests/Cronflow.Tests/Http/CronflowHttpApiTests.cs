@@ -114,6 +114,7 @@ public sealed class CronflowHttpApiTests(HttpApiFixture fixture) : IClassFixture
     [InlineData("POST", "/workflows/echo/runs")]
     [InlineData("GET", "/runs")]
     [InlineData("GET", "/runs/x")]
+    [InlineData("DELETE", "/runs/x")]
     [InlineData("POST", "/runs/x/events/e")]
     [InlineData("POST", "/runs/x/cancel")]
     [InlineData("POST", "/runs/x/replay")]
@@ -141,10 +142,10 @@ public sealed class CronflowHttpApiTests(HttpApiFixture fixture) : IClassFixture
     [Fact]
     public async Task HandleAsync_ManagementPathWrongMethod_Returns405WithAllow()
     {
-        var response = await fixture.SendAsync("DELETE", "/runs/abc");
+        var response = await fixture.SendAsync("PUT", "/runs/abc");
 
         Assert.Equal(405, response.StatusCode);
-        Assert.Equal("GET", response.Headers["Allow"]);
+        Assert.Equal("GET, DELETE", response.Headers["Allow"]);
         Assert.Equal("method_not_allowed", HttpApiFixture.Json(response).GetProperty("error").GetProperty("code").GetString());
     }
 
@@ -300,6 +301,44 @@ public sealed class CronflowHttpApiTests(HttpApiFixture fixture) : IClassFixture
 
         Assert.Equal(404, response.StatusCode);
         Assert.Equal("run_not_found", HttpApiFixture.Json(response).GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task HandleAsync_PurgeEndedRun_Returns204AndTheRunIsGone()
+    {
+        var runId = await fixture.Client.TriggerAsync("echo", new { n = 3 }, "http-purge-1");
+        await fixture.Client.WaitForRunAsync(runId, Wait);
+
+        var response = await fixture.SendAsync("DELETE", "/runs/http-purge-1");
+
+        Assert.Equal(204, response.StatusCode);
+        Assert.Equal(0, response.Body.Length);
+        Assert.Null(await fixture.Client.GetRunAsync(runId));
+        Assert.Equal(404, (await fixture.SendAsync("GET", "/runs/http-purge-1")).StatusCode);
+    }
+
+    [Fact]
+    public async Task HandleAsync_PurgeUnknownRun_Returns404()
+    {
+        var response = await fixture.SendAsync("DELETE", "/runs/no-such-run");
+
+        Assert.Equal(404, response.StatusCode);
+        Assert.Equal("run_not_found", HttpApiFixture.Json(response).GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task HandleAsync_PurgeRunningRun_Returns409AndKeepsIt()
+    {
+        var runId = await fixture.Client.TriggerAsync("blocked", null, "http-purge-running-1");
+
+        var response = await fixture.SendAsync("DELETE", "/runs/http-purge-running-1");
+
+        Assert.Equal(409, response.StatusCode);
+        var error = HttpApiFixture.Json(response).GetProperty("error");
+        Assert.Equal("run_not_ended", error.GetProperty("code").GetString());
+        Assert.StartsWith("Run 'http-purge-running-1' cannot be purged: it is ", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.NotNull(await fixture.Client.GetRunAsync(runId));
+        await fixture.Client.CancelAsync(runId);
     }
 
     [Fact]

@@ -25,4 +25,6 @@ internal abstract class UnsupportedCronflowClient : ICronflowClient
     public virtual Task<string> ReplayAsync(string runId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public virtual Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public virtual Task<bool> PurgeRunAsync(string runId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 }

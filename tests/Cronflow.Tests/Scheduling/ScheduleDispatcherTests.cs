@@ -206,5 +206,7 @@ public sealed class ScheduleDispatcherTests
         public Task<string> ReplayAsync(string runId, CancellationToken cancellationToken = default) => Up(() => inner.ReplayAsync(runId, cancellationToken));
 
         public Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken = default) => Up(() => inner.ListRunsAsync(query, cancellationToken));
+
+        public Task<bool> PurgeRunAsync(string runId, CancellationToken cancellationToken = default) => Up(() => inner.PurgeRunAsync(runId, cancellationToken));
     }
 }
