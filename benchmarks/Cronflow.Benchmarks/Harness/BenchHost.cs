@@ -63,7 +63,13 @@ internal sealed class BenchHost : IAsyncDisposable
     public bool IsDurable => _backend.IsDurable;
 
     /// <summary>Starts a host on <paramref name="engine"/>; on Azurite, <paramref name="taskHub"/> names a task hub of its own.</summary>
-    public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true", TimeSpan? visibilityTimeout = null)
+    /// <param name="engine">The engine.</param>
+    /// <param name="taskHub">The task hub (Azurite only).</param>
+    /// <param name="connectionString">The storage connection string (Azurite only).</param>
+    /// <param name="visibilityTimeout">Overrides the host's message visibility timeout (Azurite only).</param>
+    /// <param name="loggerFactory">Where the engine and the backend log (default: nowhere).</param>
+    /// <param name="failCommitEvery">Fails every n-th orchestration commit on purpose (<see cref="FaultInjectingOrchestrationService"/>; 0: none).</param>
+    public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true", TimeSpan? visibilityTimeout = null, ILoggerFactory? loggerFactory = null, int failCommitEvery = 0)
     {
         var hostOptions = new CronflowHostOptions();
         if (engine == Engine.Azurite)
@@ -77,8 +83,13 @@ internal sealed class BenchHost : IAsyncDisposable
             });
         }
 
+        if (failCommitEvery > 0)
+        {
+            hostOptions.WrapWorkerService = service => new FaultInjectingOrchestrationService(service, failCommitEvery);
+        }
+
         hostOptions.Validate();
-        var loggerFactory = NullLoggerFactory.Instance;
+        loggerFactory ??= NullLoggerFactory.Instance;
 
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory);
