@@ -12,10 +12,6 @@ namespace Cronflow.Benchmarks.Harness;
 internal sealed class FaultInjectingOrchestrationService(IOrchestrationService inner, int every) : DelegatingOrchestrationService(inner)
 {
     private long _commits;
-    private int _injected;
-
-    /// <summary>Commits failed on purpose so far.</summary>
-    public int Injected => Volatile.Read(ref _injected);
 
     public override Task CompleteTaskOrchestrationWorkItemAsync(
         TaskOrchestrationWorkItem workItem,
@@ -28,7 +24,6 @@ internal sealed class FaultInjectingOrchestrationService(IOrchestrationService i
     {
         if (Interlocked.Increment(ref _commits) % every == 0)
         {
-            Interlocked.Increment(ref _injected);
             throw new RequestFailedException(503, "Injected fault: the server is busy.", "ServerBusy", innerException: null);
         }
 
