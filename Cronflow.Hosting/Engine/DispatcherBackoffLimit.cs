@@ -29,8 +29,8 @@ namespace Cronflow.Hosting;
 /// For any other failure it answers the backend's delay, cut to <see cref="MaxDelaySeconds"/>. The failed work item
 /// keeps its own, growing backoff (the backend abandons its messages with a visibility delay of 2^(dequeue count)
 /// seconds), so a run whose commits keep failing is retried more and more slowly while the others go on; in a storage
-/// outage the dispatchers still pause after each failure, and failed fetches keep the backend's own delay. See
-/// docs/azurite-stalls.md.
+/// outage the dispatchers still pause after each failure, and failed fetches keep the backend's own delay (except
+/// for the same redelivery failures, which a fetch can meet too). See docs/azurite-stalls.md.
 /// </para>
 /// </remarks>
 internal sealed class DispatcherBackoffLimit(IOrchestrationService inner) : DelegatingOrchestrationService(inner)
@@ -40,6 +40,14 @@ internal sealed class DispatcherBackoffLimit(IOrchestrationService inner) : Dele
 
     public override int GetDelayInSecondsAfterOnProcessException(Exception exception) =>
         IsRedelivery(exception) ? 0 : Math.Min(MaxDelaySeconds, base.GetDelayInSecondsAfterOnProcessException(exception));
+
+    /// <summary>
+    /// A fetch can fail the same way (the backend abandons or deletes messages of a work item it will not hand out):
+    /// no pause then either. Any other failed fetch keeps the backend's delay, which is what slows the dispatchers in a
+    /// storage outage.
+    /// </summary>
+    public override int GetDelayInSecondsAfterOnFetchException(Exception exception) =>
+        IsRedelivery(exception) ? 0 : base.GetDelayInSecondsAfterOnFetchException(exception);
 
     /// <summary>
     /// Whether <paramref name="exception"/> (or an exception it wraps) says that the work item's message was handed

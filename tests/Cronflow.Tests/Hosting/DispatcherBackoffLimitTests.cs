@@ -60,10 +60,18 @@ public sealed class DispatcherBackoffLimitTests
     }
 
     [Fact]
-    public void GetDelayInSecondsAfterOnFetchException_PopReceiptMismatch_BackendDelay()
+    public void GetDelayInSecondsAfterOnFetchException_PopReceiptMismatch_NoBackoff()
     {
-        // Only the processing backoff changes: a failed fetch still backs off as the backend says.
-        var failure = new RequestFailedException(400, "pop receipt", "PopReceiptMismatch", innerException: null);
+        var failure = new InvalidOperationException("wrapped", new RequestFailedException(400, "pop receipt", "PopReceiptMismatch", innerException: null));
+
+        Assert.Equal(0, Filter().GetDelayInSecondsAfterOnFetchException(failure));
+    }
+
+    [Fact]
+    public void GetDelayInSecondsAfterOnFetchException_ServerBusy_BackendDelay()
+    {
+        // A failed fetch is what a storage outage looks like to the dispatchers: it keeps the backend's pause.
+        var failure = new RequestFailedException(503, "The server is busy.", "ServerBusy", innerException: null);
 
         Assert.Equal(BackendDelay, Filter().GetDelayInSecondsAfterOnFetchException(failure));
     }
