@@ -13,8 +13,9 @@ namespace Cronflow.Hosting;
 /// <para>
 /// When processing a work item throws, DurableTask.Core asks the service how long to back off, and the Azure Storage
 /// backend answers 10 s for every exception. The backoff is not the failed work item's: the dispatcher (one per host
-/// for orchestrations, one for steps) then waits that long after <em>each</em> fetch, until five work items in a row
-/// have succeeded, so one failed commit makes the host process one episode per 10 s for at least 50 s.
+/// for orchestrations, one for steps) then waits that long after <em>each</em> fetch, until five work items have
+/// succeeded since the last failure, so one failed commit makes the host start one episode per 10 s for a while (50 s
+/// when nothing else is in flight).
 /// </para>
 /// <para>
 /// Under load that turns into a stall. Messages the backend has already taken from a control queue wait in its

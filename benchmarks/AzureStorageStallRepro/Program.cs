@@ -4,7 +4,10 @@
 // stalled, with the backend's and the dispatchers' warning events counted per batch. See docs/azurite-stalls.md.
 //
 //   dotnet run -c Release --project benchmarks/AzureStorageStallRepro -- --connection "<connection string>" \
-//       [--visibility-timeout 20] [--batches 6] [--runs 100] [--window 90] [--fail-commit-every N] [--log FILE]
+//       [--visibility-timeout 20] [--batches 6] [--runs 100] [--window 90] [--singles 0] [--fail-commit-every N] [--log FILE]
+//
+// --singles N runs N single instances one after the other after the batches and reports how long each took (start to
+// completion, polled every 100 ms, given up after the window).
 //
 // --fail-commit-every N fails every N-th orchestration commit before anything is written (as a storage request refused
 // with HTTP 503 would): it shows what one failed work item does to every other run on the worker.
@@ -23,6 +26,7 @@ var runs = 100;
 var window = TimeSpan.FromSeconds(90);
 string? logFile = null;
 var failCommitEvery = 0;
+var singles = 0;
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
     var value = args[i + 1];
@@ -35,6 +39,7 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--window": window = TimeSpan.FromSeconds(int.Parse(value, CultureInfo.InvariantCulture)); break;
         case "--log": logFile = value; break;
         case "--fail-commit-every": failCommitEvery = int.Parse(value, CultureInfo.InvariantCulture); break;
+        case "--singles": singles = int.Parse(value, CultureInfo.InvariantCulture); break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -103,6 +108,22 @@ try
     }
 
     Console.WriteLine($"stalled batches: {stalled} of {batches}");
+
+    for (var single = 1; single <= singles; single++)
+    {
+        var before = counter.Snapshot();
+        var clock = Stopwatch.StartNew();
+        var instance = await client.CreateOrchestrationInstanceAsync(typeof(Sequence), 5);
+        var status = OrchestrationStatus.Pending;
+        while (clock.Elapsed < window && status != OrchestrationStatus.Completed)
+        {
+            await Task.Delay(100);
+            status = (await service.GetOrchestrationStateAsync(instance.InstanceId, instance.ExecutionId))?.OrchestrationStatus ?? status;
+        }
+
+        var verdict = status == OrchestrationStatus.Completed ? $"{clock.Elapsed.TotalSeconds:F1} s" : $"NOT FINISHED after {clock.Elapsed.TotalSeconds:F0} s ({status})";
+        Console.WriteLine($"single run {single}: {verdict}; {counter.Since(before)}");
+    }
 }
 finally
 {
