@@ -127,7 +127,9 @@ public sealed class AzureStorageBackendOptions
 
     /// <summary>
     /// How long a dequeued message stays hidden (default 20 s; the backend's own default is 5 min). After a crash,
-    /// the work the crashed host held becomes visible to other hosts after this long.
+    /// the work the crashed host held becomes visible to other hosts after this long. Shorter is not free: a message
+    /// that waits inside a busy host longer than this is handed out again, and the episode holding the old copy fails
+    /// and is retried (the host does not slow its other runs down for that; docs/azurite-stalls.md).
     /// </summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(20);
 

@@ -56,8 +56,11 @@ internal sealed class Backend
             var service = new AzureStorageOrchestrationService(settings);
             await service.CreateIfNotExistsAsync().ConfigureAwait(false);
             var released = new ActivityReleaseOnFailure(service, loggerFactory.CreateLogger(DuplicateResultFilter.LoggerCategory));
+
+            // One failed work item must not slow every run on the host down (docs/azurite-stalls.md).
+            var unthrottled = new DispatcherBackoffLimit(released);
             var shared = new InstanceUpdates(seesEveryChange: false);
-            return new Backend(Wrap(options, new UpdateReportingOrchestrationService(released, shared)), service, durable: true, shared);
+            return new Backend(Wrap(options, new UpdateReportingOrchestrationService(unthrottled, shared)), service, durable: true, shared);
         }
 
         var memory = new InMemoryOrchestrationService(loggerFactory);

@@ -97,10 +97,16 @@ if (settings.Includes("P1") || settings.Includes("P6"))
     if (why is null)
     {
         var taskHub = "bench" + Guid.NewGuid().ToString("N")[..12];
-        await using var host = await BenchHost.StartAsync(Engine.Azurite, taskHub, settings.ConnectionString, settings.VisibilityTimeout);
+        using var logging = settings.LogFile is { } logFile ? FileLoggerProvider.CreateFactory(logFile) : null;
+        await using var host = await BenchHost.StartAsync(Engine.Azurite, taskHub, settings.ConnectionString, settings.VisibilityTimeout, logging, settings.FailCommitEvery);
         if (settings.VisibilityTimeout is { } visibility)
         {
             Console.WriteLine($"note: Azure Storage visibility timeout set to {visibility.TotalSeconds:F0} s for this run");
+        }
+
+        if (settings.FailCommitEvery > 0)
+        {
+            Console.WriteLine($"note: every {settings.FailCommitEvery}th orchestration commit fails on purpose in this run");
         }
 
         await AzuriteScenarios.WarmUpAsync(host);

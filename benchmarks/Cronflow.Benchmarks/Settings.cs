@@ -16,6 +16,15 @@ internal sealed class Settings
     /// <summary>Overrides the Azure Storage message visibility timeout of the host (default: the host's own default).</summary>
     public TimeSpan? VisibilityTimeout { get; private init; }
 
+    /// <summary>Writes the engine's and the backend's warnings and errors (with the time) to this file.</summary>
+    public string? LogFile { get; private init; }
+
+    /// <summary>Fails every n-th orchestration commit on Azurite on purpose (0: none), to see what one failure does to a batch.</summary>
+    public int FailCommitEvery { get; private init; }
+
+    /// <summary>Overrides the number of throughput rounds on Azurite (P1 and P6).</summary>
+    public int? AzuriteRounds { get; private init; }
+
     /// <summary>Instead of the bars: run the BenchmarkDotNet micro-benchmarks (replay and activity, both sides).</summary>
     public bool Micro { get; private init; }
 
@@ -51,7 +60,7 @@ internal sealed class Settings
     public int SleepingRounds => Quick ? 1 : 3;
 
     // Azurite.
-    public int AzuriteThroughputRounds => Quick ? 3 : 7;
+    public int AzuriteThroughputRounds => AzuriteRounds ?? (Quick ? 3 : 7);
 
     public int AzuriteThroughputRuns => Quick ? 20 : 100;
 
@@ -69,6 +78,9 @@ internal sealed class Settings
         var micro = false;
         var runs = 1000;
         TimeSpan? visibilityTimeout = null;
+        string? logFile = null;
+        int? azuriteRounds = null;
+        var failCommitEvery = 0;
         var soakFor = TimeSpan.FromSeconds(60);
         for (var i = 0; i < args.Length; i++)
         {
@@ -98,6 +110,17 @@ internal sealed class Settings
                     visibilityTimeout = TimeSpan.FromSeconds(visibility);
                     i++;
                     break;
+                case "--log" when i + 1 < args.Length:
+                    logFile = args[++i];
+                    break;
+                case "--azurite-rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var rounds) && rounds > 0:
+                    azuriteRounds = rounds;
+                    i++;
+                    break;
+                case "--fail-commit-every" when i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var every) && every > 0:
+                    failCommitEvery = every;
+                    i++;
+                    break;
                 case "--connection" when i + 1 < args.Length:
                     connection = args[++i];
                     break;
@@ -117,17 +140,20 @@ internal sealed class Settings
             }
         }
 
-        return new Settings { Quick = quick, InMemoryOnly = inMemory, Only = only, ConnectionString = connection, SoakSide = soak, SoakFor = soakFor, Micro = micro, ThroughputRuns = runs, VisibilityTimeout = visibilityTimeout };
+        return new Settings { Quick = quick, InMemoryOnly = inMemory, Only = only, ConnectionString = connection, SoakSide = soak, SoakFor = soakFor, Micro = micro, ThroughputRuns = runs, VisibilityTimeout = visibilityTimeout, LogFile = logFile, AzuriteRounds = azuriteRounds, FailCommitEvery = failCommitEvery };
     }
 
     public const string Usage =
-        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--runs N] [--connection <storage connection string>] [--visibility-timeout S] [--soak cronflow|raw|replay|activity|fanout|fanout-raw [seconds]] [--micro]\n" +
+        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--runs N] [--connection <storage connection string>] [--visibility-timeout S] [--azurite-rounds N] [--log FILE] [--fail-commit-every N] [--soak cronflow|raw|replay|activity|fanout|fanout-raw [seconds]] [--micro]\n" +
         "  --quick       fewer rounds (finishes in under 3 minutes); Azurite scenarios run only if Azurite is reachable\n" +
         "  --in-memory   skip the Azurite scenarios\n" +
         "  --only        run only the listed bars\n" +
         "  --runs N      runs per side and round in the in-memory throughput batches (default 1000)\n" +
         "  --connection  Azure Storage connection string (default UseDevelopmentStorage=true, i.e. Azurite)\n" +
         "  --visibility-timeout S  Azure Storage message visibility timeout in seconds (default: the host's default)\n" +
+        "  --azurite-rounds N  throughput rounds per side on Azurite (P1 and P6; default 7, quick 3)\n" +
+        "  --log FILE    write the engine's and the Azure Storage backend's warnings and errors, with the time, to FILE\n" +
+        "  --fail-commit-every N  on Azurite, fail every N-th orchestration commit on purpose (as a refused storage request)\n" +
         "  --soak cronflow|raw|replay|activity|fanout|fanout-raw [seconds]  instead of the bars, run one side's in-memory 3-step\n" +
         "                batches, Cronflow's side of a micro-benchmark, or one side of P9's fan-out (trigger, then wait) in a loop\n" +
         "                (to attach dotnet-trace, dotnet-counters or perf)\n" +

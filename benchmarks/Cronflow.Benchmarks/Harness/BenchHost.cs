@@ -63,15 +63,17 @@ internal sealed class BenchHost : IAsyncDisposable
     public bool IsDurable => _backend.IsDurable;
 
     /// <summary>Starts a host on <paramref name="engine"/>; on Azurite, <paramref name="taskHub"/> names a task hub of its own.</summary>
-    /// <param name="engine">The backend.</param>
-    /// <param name="taskHub">The task hub, on Azurite.</param>
-    /// <param name="connectionString">Azurite's connection string.</param>
-    /// <param name="visibilityTimeout">The Azure Storage visibility timeout, if not the host's default.</param>
+    /// <param name="engine">The engine.</param>
+    /// <param name="taskHub">The task hub (Azurite only).</param>
+    /// <param name="connectionString">The storage connection string (Azurite only).</param>
+    /// <param name="visibilityTimeout">Overrides the host's message visibility timeout (Azurite only).</param>
+    /// <param name="loggerFactory">Where the engine and the backend log (default: nowhere).</param>
+    /// <param name="failCommitEvery">Fails every n-th orchestration commit on purpose (<see cref="FaultInjectingOrchestrationService"/>; 0: none).</param>
     /// <param name="cronflow">
     /// Registers Cronflow's services (options, output store, orchestrator, step activity) in place of the embedded host's
     /// own registration: for the settings of another host (the Functions library's).
     /// </param>
-    public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true", TimeSpan? visibilityTimeout = null, Action<IServiceCollection>? cronflow = null)
+    public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true", TimeSpan? visibilityTimeout = null, ILoggerFactory? loggerFactory = null, int failCommitEvery = 0, Action<IServiceCollection>? cronflow = null)
     {
         var hostOptions = new CronflowHostOptions();
         if (engine == Engine.Azurite)
@@ -85,8 +87,13 @@ internal sealed class BenchHost : IAsyncDisposable
             });
         }
 
+        if (failCommitEvery > 0)
+        {
+            hostOptions.WrapWorkerService = service => new FaultInjectingOrchestrationService(service, failCommitEvery);
+        }
+
         hostOptions.Validate();
-        var loggerFactory = NullLoggerFactory.Instance;
+        loggerFactory ??= NullLoggerFactory.Instance;
 
         var services = new ServiceCollection();
         services.AddSingleton<ILoggerFactory>(loggerFactory);

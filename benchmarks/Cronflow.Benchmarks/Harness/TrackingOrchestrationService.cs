@@ -226,13 +226,26 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
             // The worker abandons the work item and retries it; counted so that reports can say so.
             Interlocked.Increment(ref _commitErrors);
             LastCommitError = string.Join(" <- ", Chain(ex).Select(e => $"{e.GetType().Name}: {e.Message.Split('\n')[0]}"));
+
+            // The Azure Storage backend deletes the episode's messages last, after saving its history and state: a
+            // message that was handed out again (pop receipt mismatch) or is gone fails the commit with the episode
+            // saved. A final state saved that way is never committed again (the copy is discarded), so record it now.
+            if (instanceId is not null && Chain(ex).Any(e => e is Azure.RequestFailedException { ErrorCode: "PopReceiptMismatch" or "MessageNotFound" }))
+            {
+                Observe(instanceId, newOrchestrationRuntimeState, timerMessages, orchestrationState);
+            }
+
             throw;
         }
-        if (instanceId is null)
-        {
-            return;
-        }
 
+        if (instanceId is not null)
+        {
+            Observe(instanceId, newOrchestrationRuntimeState, timerMessages, orchestrationState);
+        }
+    }
+
+    private void Observe(string instanceId, OrchestrationRuntimeState newOrchestrationRuntimeState, IList<TaskMessage> timerMessages, OrchestrationState? orchestrationState)
+    {
         var status = orchestrationState?.OrchestrationStatus ?? newOrchestrationRuntimeState.OrchestrationStatus;
         if (status is OrchestrationStatus.Completed or OrchestrationStatus.Failed or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled)
         {
