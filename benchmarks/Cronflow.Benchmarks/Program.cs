@@ -98,6 +98,7 @@ if (settings.Includes("P1") || settings.Includes("P6"))
     {
         var taskHub = "bench" + Guid.NewGuid().ToString("N")[..12];
         using var logging = settings.LogFile is { } logFile ? FileLoggerProvider.CreateFactory(logFile) : null;
+        using var storageRequests = logging is null ? null : FileLoggerProvider.ListenToSlowStorageRequests(logging);
         await using var host = await BenchHost.StartAsync(Engine.Azurite, taskHub, settings.ConnectionString, settings.VisibilityTimeout, logging, settings.FailCommitEvery);
         if (settings.VisibilityTimeout is { } visibility)
         {

@@ -151,6 +151,93 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
     /// <summary>Whether <see cref="Finished"/> carries a copy of the history (off unless a scenario needs it).</summary>
     public bool CaptureHistory { get; set; }
 
+    private int _activitiesInFlight;
+    private int _episodesInFlight;
+    private long _activitiesTaken;
+    private long _activitiesDone;
+    private long _episodesTaken;
+    private long _lastActivityTaken;
+    private long _lastActivityDone;
+    private long _lastEpisodeTaken;
+    private long _lastEpisodeDone;
+
+    /// <summary>
+    /// What the worker's two dispatchers were doing: steps and episodes handed out and not yet finished, how many were
+    /// handed out in all, and when each dispatcher last took and finished one (for telling a stalled step dispatcher
+    /// from a stalled orchestration dispatcher when a batch does not finish).
+    /// </summary>
+    public string DescribeWork()
+    {
+        static string Ago(long timestamp) => timestamp == 0 ? "never" : $"{Stopwatch.GetElapsedTime(timestamp).TotalSeconds:F1} s ago";
+        return $"steps in flight {Volatile.Read(ref _activitiesInFlight)} (taken {Interlocked.Read(ref _activitiesTaken)}, finished {Interlocked.Read(ref _activitiesDone)}; "
+            + $"last taken {Ago(Interlocked.Read(ref _lastActivityTaken))}, last finished {Ago(Interlocked.Read(ref _lastActivityDone))}), "
+            + $"episodes in flight {Volatile.Read(ref _episodesInFlight)} (taken {Interlocked.Read(ref _episodesTaken)}; "
+            + $"last taken {Ago(Interlocked.Read(ref _lastEpisodeTaken))}, last released {Ago(Interlocked.Read(ref _lastEpisodeDone))})";
+    }
+
+    public override async Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    {
+        var workItem = await Inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken).ConfigureAwait(false);
+        if (workItem is not null)
+        {
+            Interlocked.Increment(ref _activitiesInFlight);
+            Interlocked.Increment(ref _activitiesTaken);
+            Interlocked.Exchange(ref _lastActivityTaken, Stopwatch.GetTimestamp());
+        }
+
+        return workItem!;
+    }
+
+    public override async Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem)
+    {
+        try
+        {
+            await Inner.AbandonTaskActivityWorkItemAsync(workItem).ConfigureAwait(false);
+        }
+        finally
+        {
+            ActivityDone();
+        }
+    }
+
+    private void ActivityDone()
+    {
+        Interlocked.Decrement(ref _activitiesInFlight);
+        Interlocked.Increment(ref _activitiesDone);
+        Interlocked.Exchange(ref _lastActivityDone, Stopwatch.GetTimestamp());
+    }
+
+    public override async Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    {
+        var workItem = await Inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken).ConfigureAwait(false);
+        if (workItem is not null)
+        {
+            EpisodeTaken();
+        }
+
+        return workItem!;
+    }
+
+    private protected void EpisodeTaken()
+    {
+        Interlocked.Increment(ref _episodesInFlight);
+        Interlocked.Increment(ref _episodesTaken);
+        Interlocked.Exchange(ref _lastEpisodeTaken, Stopwatch.GetTimestamp());
+    }
+
+    public override async Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
+    {
+        try
+        {
+            await Inner.ReleaseTaskOrchestrationWorkItemAsync(workItem).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _episodesInFlight);
+            Interlocked.Exchange(ref _lastEpisodeDone, Stopwatch.GetTimestamp());
+        }
+    }
+
     /// <summary>Wraps <paramref name="inner"/>, keeping its entity support visible to the worker (the Azure Storage backend has it).</summary>
     public static TrackingOrchestrationService Wrap(IOrchestrationService inner) =>
         inner is IEntityOrchestrationService entities ? new EntityTracking(inner, entities) : new TrackingOrchestrationService(inner);
@@ -274,7 +361,19 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
             tally.AddOutput(completed.Result);
         }
 
-        return Inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
+        return CompleteActivityAsync(workItem, responseMessage);
+    }
+
+    private async Task CompleteActivityAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
+    {
+        try
+        {
+            await Inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage).ConfigureAwait(false);
+        }
+        finally
+        {
+            ActivityDone();
+        }
     }
 
     private static IEnumerable<Exception> Chain(Exception ex)
@@ -314,10 +413,26 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
 
         public EntityBackendQueries? EntityBackendQueries => entities.EntityBackendQueries;
 
-        public Task<TaskOrchestrationWorkItem> LockNextOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
-            entities.LockNextOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
+        public async Task<TaskOrchestrationWorkItem> LockNextOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+        {
+            var workItem = await entities.LockNextOrchestrationWorkItemAsync(receiveTimeout, cancellationToken).ConfigureAwait(false);
+            if (workItem is not null)
+            {
+                EpisodeTaken();
+            }
 
-        public Task<TaskOrchestrationWorkItem> LockNextEntityWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
-            entities.LockNextEntityWorkItemAsync(receiveTimeout, cancellationToken);
+            return workItem!;
+        }
+
+        public async Task<TaskOrchestrationWorkItem> LockNextEntityWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+        {
+            var workItem = await entities.LockNextEntityWorkItemAsync(receiveTimeout, cancellationToken).ConfigureAwait(false);
+            if (workItem is not null)
+            {
+                EpisodeTaken();
+            }
+
+            return workItem!;
+        }
     }
 }
