@@ -160,6 +160,8 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
     private long _lastActivityDone;
     private long _lastEpisodeTaken;
     private long _lastEpisodeDone;
+    private long _activityFetchSince;
+    private long _episodeFetchSince;
 
     /// <summary>
     /// What the worker's two dispatchers were doing: steps and episodes handed out and not yet finished, how many were
@@ -170,14 +172,26 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
     {
         static string Ago(long timestamp) => timestamp == 0 ? "never" : $"{Stopwatch.GetElapsedTime(timestamp).TotalSeconds:F1} s ago";
         return $"steps in flight {Volatile.Read(ref _activitiesInFlight)} (taken {Interlocked.Read(ref _activitiesTaken)}, finished {Interlocked.Read(ref _activitiesDone)}; "
-            + $"last taken {Ago(Interlocked.Read(ref _lastActivityTaken))}, last finished {Ago(Interlocked.Read(ref _lastActivityDone))}), "
+            + $"last taken {Ago(Interlocked.Read(ref _lastActivityTaken))}, last finished {Ago(Interlocked.Read(ref _lastActivityDone))}; "
+            + $"fetch waiting since {Ago(Interlocked.Read(ref _activityFetchSince))}), "
             + $"episodes in flight {Volatile.Read(ref _episodesInFlight)} (taken {Interlocked.Read(ref _episodesTaken)}; "
-            + $"last taken {Ago(Interlocked.Read(ref _lastEpisodeTaken))}, last released {Ago(Interlocked.Read(ref _lastEpisodeDone))})";
+            + $"last taken {Ago(Interlocked.Read(ref _lastEpisodeTaken))}, last released {Ago(Interlocked.Read(ref _lastEpisodeDone))}; "
+            + $"fetch waiting since {Ago(Interlocked.Read(ref _episodeFetchSince))})";
     }
 
     public override async Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
-        var workItem = await Inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref _activityFetchSince, Stopwatch.GetTimestamp());
+        TaskActivityWorkItem workItem;
+        try
+        {
+            workItem = await Inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _activityFetchSince, 0);
+        }
+
         if (workItem is not null)
         {
             Interlocked.Increment(ref _activitiesInFlight);
@@ -209,7 +223,23 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
 
     public override async Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
-        var workItem = await Inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken).ConfigureAwait(false);
+        return await FetchEpisodeAsync(Inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Counts the episode <paramref name="fetch"/> hands out, and how long it has been waiting for one.</summary>
+    private protected async Task<TaskOrchestrationWorkItem> FetchEpisodeAsync(Task<TaskOrchestrationWorkItem> fetch)
+    {
+        Interlocked.Exchange(ref _episodeFetchSince, Stopwatch.GetTimestamp());
+        TaskOrchestrationWorkItem workItem;
+        try
+        {
+            workItem = await fetch.ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _episodeFetchSince, 0);
+        }
+
         if (workItem is not null)
         {
             EpisodeTaken();
@@ -218,7 +248,7 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
         return workItem!;
     }
 
-    private protected void EpisodeTaken()
+    private void EpisodeTaken()
     {
         Interlocked.Increment(ref _episodesInFlight);
         Interlocked.Increment(ref _episodesTaken);
@@ -414,25 +444,9 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
         public EntityBackendQueries? EntityBackendQueries => entities.EntityBackendQueries;
 
         public async Task<TaskOrchestrationWorkItem> LockNextOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
-        {
-            var workItem = await entities.LockNextOrchestrationWorkItemAsync(receiveTimeout, cancellationToken).ConfigureAwait(false);
-            if (workItem is not null)
-            {
-                EpisodeTaken();
-            }
-
-            return workItem!;
-        }
+            => await FetchEpisodeAsync(entities.LockNextOrchestrationWorkItemAsync(receiveTimeout, cancellationToken)).ConfigureAwait(false);
 
         public async Task<TaskOrchestrationWorkItem> LockNextEntityWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
-        {
-            var workItem = await entities.LockNextEntityWorkItemAsync(receiveTimeout, cancellationToken).ConfigureAwait(false);
-            if (workItem is not null)
-            {
-                EpisodeTaken();
-            }
-
-            return workItem!;
-        }
+            => await FetchEpisodeAsync(entities.LockNextEntityWorkItemAsync(receiveTimeout, cancellationToken)).ConfigureAwait(false);
     }
 }
