@@ -8,8 +8,10 @@ namespace Cronflow.Benchmarks.Harness;
 
 /// <summary>
 /// Writes the engine's and the backend's warnings and errors to a file, one line each with the time, for diagnosing
-/// Azurite batches that stall (<c>--log FILE</c>). Information events are kept only for partitions, leases and the
-/// backend's prefetch limit, and the dispatchers' "all slots busy" (throttled); every other information event (each message received, sent or deleted) is left out.
+/// Azurite batches that stall (<c>--log FILE</c>). Information events are kept only for partitions, leases, the
+/// backend's prefetch limit and the dispatchers' "all slots busy" (throttled); every other information event (each
+/// message received, sent or deleted) is left out. <see cref="ListenToSlowStorageRequests"/> adds the storage SDK's
+/// slow-response warnings.
 /// </summary>
 internal sealed class FileLoggerProvider : ILoggerProvider
 {

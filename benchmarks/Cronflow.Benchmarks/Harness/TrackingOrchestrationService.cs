@@ -151,7 +151,7 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
     /// <summary>Whether <see cref="Finished"/> carries a copy of the history (off unless a scenario needs it).</summary>
     public bool CaptureHistory { get; set; }
 
-    private int _activitiesInFlight;
+    private readonly ConcurrentDictionary<string, byte> _activitiesInFlight = new(StringComparer.Ordinal);
     private int _episodesInFlight;
     private long _activitiesTaken;
     private long _activitiesDone;
@@ -171,7 +171,7 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
     public string DescribeWork()
     {
         static string Ago(long timestamp) => timestamp == 0 ? "never" : $"{Stopwatch.GetElapsedTime(timestamp).TotalSeconds:F1} s ago";
-        return $"steps in flight {Volatile.Read(ref _activitiesInFlight)} (taken {Interlocked.Read(ref _activitiesTaken)}, finished {Interlocked.Read(ref _activitiesDone)}; "
+        return $"steps in flight {_activitiesInFlight.Count} (taken {Interlocked.Read(ref _activitiesTaken)}, finished {Interlocked.Read(ref _activitiesDone)}; "
             + $"last taken {Ago(Interlocked.Read(ref _lastActivityTaken))}, last finished {Ago(Interlocked.Read(ref _lastActivityDone))}; "
             + $"fetch waiting since {Ago(Interlocked.Read(ref _activityFetchSince))}), "
             + $"episodes in flight {Volatile.Read(ref _episodesInFlight)} (taken {Interlocked.Read(ref _episodesTaken)}; "
@@ -194,7 +194,11 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
 
         if (workItem is not null)
         {
-            Interlocked.Increment(ref _activitiesInFlight);
+            if (workItem.Id is { } id)
+            {
+                _activitiesInFlight[id] = 0;
+            }
+
             Interlocked.Increment(ref _activitiesTaken);
             Interlocked.Exchange(ref _lastActivityTaken, Stopwatch.GetTimestamp());
         }
@@ -210,21 +214,22 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
         }
         finally
         {
-            ActivityDone();
+            ActivityDone(workItem);
         }
     }
 
-    private void ActivityDone()
+    /// <summary>Counts a step as finished once, whether it was completed, abandoned, or abandoned after a failed completion.</summary>
+    private void ActivityDone(TaskActivityWorkItem workItem)
     {
-        Interlocked.Decrement(ref _activitiesInFlight);
-        Interlocked.Increment(ref _activitiesDone);
-        Interlocked.Exchange(ref _lastActivityDone, Stopwatch.GetTimestamp());
+        if (workItem?.Id is { } id && _activitiesInFlight.TryRemove(id, out _))
+        {
+            Interlocked.Increment(ref _activitiesDone);
+            Interlocked.Exchange(ref _lastActivityDone, Stopwatch.GetTimestamp());
+        }
     }
 
-    public override async Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
-    {
-        return await FetchEpisodeAsync(Inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken)).ConfigureAwait(false);
-    }
+    public override Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+        FetchEpisodeAsync(Inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken));
 
     /// <summary>Counts the episode <paramref name="fetch"/> hands out, and how long it has been waiting for one.</summary>
     private protected async Task<TaskOrchestrationWorkItem> FetchEpisodeAsync(Task<TaskOrchestrationWorkItem> fetch)
@@ -402,7 +407,7 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
         }
         finally
         {
-            ActivityDone();
+            ActivityDone(workItem);
         }
     }
 
@@ -443,10 +448,10 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
 
         public EntityBackendQueries? EntityBackendQueries => entities.EntityBackendQueries;
 
-        public async Task<TaskOrchestrationWorkItem> LockNextOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
-            => await FetchEpisodeAsync(entities.LockNextOrchestrationWorkItemAsync(receiveTimeout, cancellationToken)).ConfigureAwait(false);
+        public Task<TaskOrchestrationWorkItem> LockNextOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+            FetchEpisodeAsync(entities.LockNextOrchestrationWorkItemAsync(receiveTimeout, cancellationToken));
 
-        public async Task<TaskOrchestrationWorkItem> LockNextEntityWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
-            => await FetchEpisodeAsync(entities.LockNextEntityWorkItemAsync(receiveTimeout, cancellationToken)).ConfigureAwait(false);
+        public Task<TaskOrchestrationWorkItem> LockNextEntityWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+            FetchEpisodeAsync(entities.LockNextEntityWorkItemAsync(receiveTimeout, cancellationToken));
     }
 }
