@@ -73,11 +73,12 @@ internal sealed class BenchHost : IAsyncDisposable
     /// <param name="visibilityTimeout">Overrides the host's message visibility timeout (Azurite only).</param>
     /// <param name="loggerFactory">Where the engine and the backend log (default: nowhere).</param>
     /// <param name="failCommitEvery">Fails every n-th orchestration commit on purpose (<see cref="FaultInjectingOrchestrationService"/>; 0: none).</param>
+    /// <param name="hangStepFetch">Holds the n-th step fetch for <see cref="FaultInjectingOrchestrationService.HangTime"/> (0: none).</param>
     /// <param name="cronflow">
     /// Registers Cronflow's services (options, output store, orchestrator, step activity) in place of the embedded host's
     /// own registration: for the settings of another host (the Functions library's).
     /// </param>
-    public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true", TimeSpan? visibilityTimeout = null, ILoggerFactory? loggerFactory = null, int failCommitEvery = 0, Action<IServiceCollection>? cronflow = null)
+    public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true", TimeSpan? visibilityTimeout = null, ILoggerFactory? loggerFactory = null, int failCommitEvery = 0, Action<IServiceCollection>? cronflow = null, int hangStepFetch = 0)
     {
         var hostOptions = new CronflowHostOptions();
         if (engine == Engine.Azurite)
@@ -91,9 +92,9 @@ internal sealed class BenchHost : IAsyncDisposable
             });
         }
 
-        if (failCommitEvery > 0)
+        if (failCommitEvery > 0 || hangStepFetch > 0)
         {
-            hostOptions.WrapWorkerService = service => new FaultInjectingOrchestrationService(service, failCommitEvery);
+            hostOptions.WrapWorkerService = service => new FaultInjectingOrchestrationService(service, failCommitEvery, hangStepFetch);
         }
 
         hostOptions.Validate();
