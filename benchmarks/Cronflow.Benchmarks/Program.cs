@@ -98,7 +98,8 @@ if (settings.Includes("P1") || settings.Includes("P6"))
     {
         var taskHub = "bench" + Guid.NewGuid().ToString("N")[..12];
         using var logging = settings.LogFile is { } logFile ? FileLoggerProvider.CreateFactory(logFile) : null;
-        await using var host = await BenchHost.StartAsync(Engine.Azurite, taskHub, settings.ConnectionString, settings.VisibilityTimeout, logging, settings.FailCommitEvery);
+        using var storageRequests = logging is null ? null : FileLoggerProvider.ListenToSlowStorageRequests(logging);
+        await using var host = await BenchHost.StartAsync(Engine.Azurite, taskHub, settings.ConnectionString, settings.VisibilityTimeout, logging, settings.FailCommitEvery, hangStepFetch: settings.HangStepFetch);
         if (settings.VisibilityTimeout is { } visibility)
         {
             Console.WriteLine($"note: Azure Storage visibility timeout set to {visibility.TotalSeconds:F0} s for this run");
@@ -107,6 +108,11 @@ if (settings.Includes("P1") || settings.Includes("P6"))
         if (settings.FailCommitEvery > 0)
         {
             Console.WriteLine($"note: every {settings.FailCommitEvery}th orchestration commit fails on purpose in this run");
+        }
+
+        if (settings.HangStepFetch > 0)
+        {
+            Console.WriteLine($"note: step fetch {settings.HangStepFetch} waits {FaultInjectingOrchestrationService.HangTime.TotalSeconds:F0} s on purpose in this run");
         }
 
         await AzuriteScenarios.WarmUpAsync(host);

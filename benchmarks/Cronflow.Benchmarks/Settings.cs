@@ -22,6 +22,12 @@ internal sealed class Settings
     /// <summary>Fails every n-th orchestration commit on Azurite on purpose (0: none), to see what one failure does to a batch.</summary>
     public int FailCommitEvery { get; private init; }
 
+    /// <summary>
+    /// Holds the n-th step fetch on Azurite for <see cref="FaultInjectingOrchestrationService.HangTime"/> before it
+    /// reaches the backend (0: none), as a storage request left unanswered until the SDK's network timeout would.
+    /// </summary>
+    public int HangStepFetch { get; private init; }
+
     /// <summary>Overrides the number of throughput rounds on Azurite (P1 and P6).</summary>
     public int? AzuriteRounds { get; private init; }
 
@@ -81,6 +87,7 @@ internal sealed class Settings
         string? logFile = null;
         int? azuriteRounds = null;
         var failCommitEvery = 0;
+        var hangStepFetch = 0;
         var soakFor = TimeSpan.FromSeconds(60);
         for (var i = 0; i < args.Length; i++)
         {
@@ -117,6 +124,10 @@ internal sealed class Settings
                     azuriteRounds = rounds;
                     i++;
                     break;
+                case "--hang-step-fetch" when i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var hang) && hang > 0:
+                    hangStepFetch = hang;
+                    i++;
+                    break;
                 case "--fail-commit-every" when i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var every) && every > 0:
                     failCommitEvery = every;
                     i++;
@@ -140,11 +151,11 @@ internal sealed class Settings
             }
         }
 
-        return new Settings { Quick = quick, InMemoryOnly = inMemory, Only = only, ConnectionString = connection, SoakSide = soak, SoakFor = soakFor, Micro = micro, ThroughputRuns = runs, VisibilityTimeout = visibilityTimeout, LogFile = logFile, AzuriteRounds = azuriteRounds, FailCommitEvery = failCommitEvery };
+        return new Settings { Quick = quick, InMemoryOnly = inMemory, Only = only, ConnectionString = connection, SoakSide = soak, SoakFor = soakFor, Micro = micro, ThroughputRuns = runs, VisibilityTimeout = visibilityTimeout, LogFile = logFile, AzuriteRounds = azuriteRounds, FailCommitEvery = failCommitEvery, HangStepFetch = hangStepFetch };
     }
 
     public const string Usage =
-        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--runs N] [--connection <storage connection string>] [--visibility-timeout S] [--azurite-rounds N] [--log FILE] [--fail-commit-every N] [--soak cronflow|raw|replay|activity|fanout|fanout-raw [seconds]] [--micro]\n" +
+        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--runs N] [--connection <storage connection string>] [--visibility-timeout S] [--azurite-rounds N] [--log FILE] [--fail-commit-every N] [--hang-step-fetch N] [--soak cronflow|raw|replay|activity|fanout|fanout-raw [seconds]] [--micro]\n" +
         "  --quick       fewer rounds (finishes in under 3 minutes); Azurite scenarios run only if Azurite is reachable\n" +
         "  --in-memory   skip the Azurite scenarios\n" +
         "  --only        run only the listed bars\n" +
@@ -154,6 +165,7 @@ internal sealed class Settings
         "  --azurite-rounds N  throughput rounds per side on Azurite (P1 and P6; default 7, quick 3)\n" +
         "  --log FILE    write the engine's and the Azure Storage backend's warnings and errors, with the time, to FILE\n" +
         "  --fail-commit-every N  on Azurite, fail every N-th orchestration commit on purpose (as a refused storage request)\n" +
+        "  --hang-step-fetch N  on Azurite, hold the N-th step fetch for 100 s (as a storage request left unanswered)\n" +
         "  --soak cronflow|raw|replay|activity|fanout|fanout-raw [seconds]  instead of the bars, run one side's in-memory 3-step\n" +
         "                batches, Cronflow's side of a micro-benchmark, or one side of P9's fan-out (trigger, then wait) in a loop\n" +
         "                (to attach dotnet-trace, dotnet-counters or perf)\n" +

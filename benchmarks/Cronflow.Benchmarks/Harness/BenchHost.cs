@@ -25,10 +25,14 @@ internal sealed class BenchHost : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly TaskHubWorker _worker;
     private readonly Backend _backend;
+    private readonly string? _connectionString;
+    private readonly int _partitions;
     private int _disposed;
 
-    private BenchHost(ServiceProvider services, TaskHubWorker worker, Backend backend, TrackingOrchestrationService tracker, string? taskHub)
+    private BenchHost(ServiceProvider services, TaskHubWorker worker, Backend backend, TrackingOrchestrationService tracker, string? taskHub, string? connectionString = null, int partitions = 0)
     {
+        _connectionString = connectionString;
+        _partitions = partitions;
         _services = services;
         _worker = worker;
         _backend = backend;
@@ -69,11 +73,12 @@ internal sealed class BenchHost : IAsyncDisposable
     /// <param name="visibilityTimeout">Overrides the host's message visibility timeout (Azurite only).</param>
     /// <param name="loggerFactory">Where the engine and the backend log (default: nowhere).</param>
     /// <param name="failCommitEvery">Fails every n-th orchestration commit on purpose (<see cref="FaultInjectingOrchestrationService"/>; 0: none).</param>
+    /// <param name="hangStepFetch">Holds the n-th step fetch for <see cref="FaultInjectingOrchestrationService.HangTime"/> (0: none).</param>
     /// <param name="cronflow">
     /// Registers Cronflow's services (options, output store, orchestrator, step activity) in place of the embedded host's
     /// own registration: for the settings of another host (the Functions library's).
     /// </param>
-    public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true", TimeSpan? visibilityTimeout = null, ILoggerFactory? loggerFactory = null, int failCommitEvery = 0, Action<IServiceCollection>? cronflow = null)
+    public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true", TimeSpan? visibilityTimeout = null, ILoggerFactory? loggerFactory = null, int failCommitEvery = 0, Action<IServiceCollection>? cronflow = null, int hangStepFetch = 0)
     {
         var hostOptions = new CronflowHostOptions();
         if (engine == Engine.Azurite)
@@ -87,9 +92,9 @@ internal sealed class BenchHost : IAsyncDisposable
             });
         }
 
-        if (failCommitEvery > 0)
+        if (failCommitEvery > 0 || hangStepFetch > 0)
         {
-            hostOptions.WrapWorkerService = service => new FaultInjectingOrchestrationService(service, failCommitEvery);
+            hostOptions.WrapWorkerService = service => new FaultInjectingOrchestrationService(service, failCommitEvery, hangStepFetch);
         }
 
         hostOptions.Validate();
@@ -123,7 +128,9 @@ internal sealed class BenchHost : IAsyncDisposable
         // As in CronflowHost: both sides run through the same dispatcher pipeline, the repeated-result filter included.
         DuplicateResultFilter.Register(worker, loggerFactory.CreateLogger(DuplicateResultFilter.LoggerCategory));
         await worker.StartAsync();
-        return new BenchHost(provider, worker, backend, tracker, engine == Engine.Azurite ? taskHub : null);
+        return engine == Engine.Azurite
+            ? new BenchHost(provider, worker, backend, tracker, taskHub, connectionString, hostOptions.AzureStorage!.PartitionCount)
+            : new BenchHost(provider, worker, backend, tracker, null);
     }
 
     /// <summary>Starts a Cronflow run and returns its id.</summary>
@@ -183,6 +190,39 @@ internal sealed class BenchHost : IAsyncDisposable
         {
             return $"state unavailable ({ex.GetType().Name}: {ex.Message})";
         }
+    }
+
+    /// <summary>
+    /// The task hub's queues (Azure Storage only): for the work-item queue and each control queue, the approximate
+    /// number of messages and how many of them are visible now (up to 32: visible messages wait for a fetch, hidden
+    /// ones are taken or backing off).
+    /// </summary>
+    public async Task<string> DescribeQueuesAsync()
+    {
+        if (_connectionString is null || TaskHub is null)
+        {
+            return "no queues";
+        }
+
+        var names = new List<string> { $"{TaskHub}-workitems" };
+        names.AddRange(Enumerable.Range(0, _partitions).Select(i => $"{TaskHub}-control-{i:00}"));
+        var parts = new List<string>();
+        foreach (var name in names)
+        {
+            try
+            {
+                var queue = new Azure.Storage.Queues.QueueClient(_connectionString, name);
+                var count = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+                var visible = (await queue.PeekMessagesAsync(32)).Value.Length;
+                parts.Add($"{name[(TaskHub.Length + 1)..]} {count} ({visible} visible)");
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                parts.Add($"{name[(TaskHub.Length + 1)..]} unavailable ({ex.GetType().Name})");
+            }
+        }
+
+        return string.Join(", ", parts);
     }
 
     /// <summary>The number of history events of a finished execution, read back from the backend (Azure Storage only).</summary>

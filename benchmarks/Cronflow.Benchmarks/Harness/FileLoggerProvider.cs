@@ -1,13 +1,17 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics.Tracing;
 using System.Globalization;
+using Azure.Core.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Cronflow.Benchmarks.Harness;
 
 /// <summary>
 /// Writes the engine's and the backend's warnings and errors to a file, one line each with the time, for diagnosing
-/// Azurite batches that stall (<c>--log FILE</c>). Information events are kept only for partitions, leases and the
-/// backend's prefetch limit; every other information event (each message received, sent or deleted) is left out.
+/// Azurite batches that stall (<c>--log FILE</c>). Information events are kept only for partitions, leases, the
+/// backend's prefetch limit and the dispatchers' "all slots busy" (throttled); every other information event (each
+/// message received, sent or deleted) is left out. <see cref="ListenToSlowStorageRequests"/> adds the storage SDK's
+/// slow-response warnings.
 /// </summary>
 internal sealed class FileLoggerProvider : ILoggerProvider
 {
@@ -28,6 +32,25 @@ internal sealed class FileLoggerProvider : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new FileLogger(this, categoryName);
 
+    /// <summary>
+    /// Writes the Azure SDK's own warnings about slow storage requests (a response that took over 3 s) through
+    /// <paramref name="factory"/>, so that a request the emulator left hanging shows in the log next to the engine's
+    /// events. Dispose the result to stop listening.
+    /// </summary>
+    public static IDisposable ListenToSlowStorageRequests(ILoggerFactory factory)
+    {
+        var logger = factory.CreateLogger("Azure.Core");
+        return new AzureEventSourceListener(
+            (e, message) =>
+            {
+                if (e.EventName == "ResponseDelay")
+                {
+                    logger.Log(LogLevel.Warning, new EventId(e.EventId, e.EventName), "{Message}", message);
+                }
+            },
+            EventLevel.Warning);
+    }
+
     public void Dispose()
     {
         lock (_lock)
@@ -39,7 +62,8 @@ internal sealed class FileLoggerProvider : ILoggerProvider
     private static bool Keep(LogLevel level, EventId eventId) =>
         level >= LogLevel.Warning
         || (level == LogLevel.Information && eventId.Name is { } name
-            && (name.Contains("Lease", StringComparison.Ordinal) || name.Contains("Partition", StringComparison.Ordinal) || name.Contains("Limit", StringComparison.Ordinal)));
+            && (name.Contains("Lease", StringComparison.Ordinal) || name.Contains("Partition", StringComparison.Ordinal) || name.Contains("Limit", StringComparison.Ordinal)
+                || name.Contains("Throttled", StringComparison.Ordinal)));
 
     private void Write(string category, LogLevel level, EventId eventId, string message, Exception? exception)
     {

@@ -53,6 +53,8 @@ internal static class Measure
         catch (TimeoutException)
         {
             var done = waits.Count(w => w.IsCompletedSuccessfully);
+            var work = host.Tracker.DescribeWork();
+            var queues = await host.DescribeQueuesAsync();
             var stuck = ids.Where((_, i) => !waits[i].IsCompletedSuccessfully).Take(3).ToList();
             var states = new List<string>();
             foreach (var id in stuck)
@@ -60,7 +62,7 @@ internal static class Measure
                 states.Add($"{id}: {await host.DescribeAsync(id)}");
             }
 
-            var stall = $"only {done} of {runs} runs finished within {timeout.TotalSeconds:F0} s; commits that threw in this batch: {host.Tracker.CommitErrors - commitErrorsBefore} (last: {host.Tracker.LastCommitError ?? "none"}); unfinished: {string.Join("; ", states)}";
+            var stall = $"only {done} of {runs} runs finished within {timeout.TotalSeconds:F0} s; commits that threw in this batch: {host.Tracker.CommitErrors - commitErrorsBefore} (last: {host.Tracker.LastCommitError ?? "none"}); worker: {work}; queues: {queues}; unfinished: {string.Join("; ", states)}";
             if (!tolerateStall)
             {
                 throw new TimeoutException(stall);

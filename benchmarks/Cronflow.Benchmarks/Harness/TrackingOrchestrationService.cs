@@ -151,6 +151,128 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
     /// <summary>Whether <see cref="Finished"/> carries a copy of the history (off unless a scenario needs it).</summary>
     public bool CaptureHistory { get; set; }
 
+    private readonly ConcurrentDictionary<string, byte> _activitiesInFlight = new(StringComparer.Ordinal);
+    private int _episodesInFlight;
+    private long _activitiesTaken;
+    private long _activitiesDone;
+    private long _episodesTaken;
+    private long _lastActivityTaken;
+    private long _lastActivityDone;
+    private long _lastEpisodeTaken;
+    private long _lastEpisodeDone;
+    private long _activityFetchSince;
+    private long _episodeFetchSince;
+
+    /// <summary>
+    /// What the worker's two dispatchers were doing: steps and episodes handed out and not yet finished, how many were
+    /// handed out in all, and when each dispatcher last took and finished one (for telling a stalled step dispatcher
+    /// from a stalled orchestration dispatcher when a batch does not finish).
+    /// </summary>
+    public string DescribeWork()
+    {
+        static string Ago(long timestamp) => timestamp == 0 ? "never" : $"{Stopwatch.GetElapsedTime(timestamp).TotalSeconds:F1} s ago";
+        return $"steps in flight {_activitiesInFlight.Count} (taken {Interlocked.Read(ref _activitiesTaken)}, finished {Interlocked.Read(ref _activitiesDone)}; "
+            + $"last taken {Ago(Interlocked.Read(ref _lastActivityTaken))}, last finished {Ago(Interlocked.Read(ref _lastActivityDone))}; "
+            + $"fetch waiting since {Ago(Interlocked.Read(ref _activityFetchSince))}), "
+            + $"episodes in flight {Volatile.Read(ref _episodesInFlight)} (taken {Interlocked.Read(ref _episodesTaken)}; "
+            + $"last taken {Ago(Interlocked.Read(ref _lastEpisodeTaken))}, last released {Ago(Interlocked.Read(ref _lastEpisodeDone))}; "
+            + $"fetch waiting since {Ago(Interlocked.Read(ref _episodeFetchSince))})";
+    }
+
+    public override async Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    {
+        Interlocked.Exchange(ref _activityFetchSince, Stopwatch.GetTimestamp());
+        TaskActivityWorkItem workItem;
+        try
+        {
+            workItem = await Inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _activityFetchSince, 0);
+        }
+
+        if (workItem is not null)
+        {
+            if (workItem.Id is { } id)
+            {
+                _activitiesInFlight[id] = 0;
+            }
+
+            Interlocked.Increment(ref _activitiesTaken);
+            Interlocked.Exchange(ref _lastActivityTaken, Stopwatch.GetTimestamp());
+        }
+
+        return workItem!;
+    }
+
+    public override async Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem)
+    {
+        try
+        {
+            await Inner.AbandonTaskActivityWorkItemAsync(workItem).ConfigureAwait(false);
+        }
+        finally
+        {
+            ActivityDone(workItem);
+        }
+    }
+
+    /// <summary>Counts a step as finished once, whether it was completed, abandoned, or abandoned after a failed completion.</summary>
+    private void ActivityDone(TaskActivityWorkItem workItem)
+    {
+        if (workItem?.Id is { } id && _activitiesInFlight.TryRemove(id, out _))
+        {
+            Interlocked.Increment(ref _activitiesDone);
+            Interlocked.Exchange(ref _lastActivityDone, Stopwatch.GetTimestamp());
+        }
+    }
+
+    public override Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+        FetchEpisodeAsync(Inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken));
+
+    /// <summary>Counts the episode <paramref name="fetch"/> hands out, and how long it has been waiting for one.</summary>
+    private protected async Task<TaskOrchestrationWorkItem> FetchEpisodeAsync(Task<TaskOrchestrationWorkItem> fetch)
+    {
+        Interlocked.Exchange(ref _episodeFetchSince, Stopwatch.GetTimestamp());
+        TaskOrchestrationWorkItem workItem;
+        try
+        {
+            workItem = await fetch.ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _episodeFetchSince, 0);
+        }
+
+        if (workItem is not null)
+        {
+            EpisodeTaken();
+        }
+
+        return workItem!;
+    }
+
+    private void EpisodeTaken()
+    {
+        Interlocked.Increment(ref _episodesInFlight);
+        Interlocked.Increment(ref _episodesTaken);
+        Interlocked.Exchange(ref _lastEpisodeTaken, Stopwatch.GetTimestamp());
+    }
+
+    public override async Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
+    {
+        try
+        {
+            await Inner.ReleaseTaskOrchestrationWorkItemAsync(workItem).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _episodesInFlight);
+            Interlocked.Exchange(ref _lastEpisodeDone, Stopwatch.GetTimestamp());
+        }
+    }
+
     /// <summary>Wraps <paramref name="inner"/>, keeping its entity support visible to the worker (the Azure Storage backend has it).</summary>
     public static TrackingOrchestrationService Wrap(IOrchestrationService inner) =>
         inner is IEntityOrchestrationService entities ? new EntityTracking(inner, entities) : new TrackingOrchestrationService(inner);
@@ -274,7 +396,19 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
             tally.AddOutput(completed.Result);
         }
 
-        return Inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
+        return CompleteActivityAsync(workItem, responseMessage);
+    }
+
+    private async Task CompleteActivityAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
+    {
+        try
+        {
+            await Inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage).ConfigureAwait(false);
+        }
+        finally
+        {
+            ActivityDone(workItem);
+        }
     }
 
     private static IEnumerable<Exception> Chain(Exception ex)
@@ -315,9 +449,9 @@ internal class TrackingOrchestrationService : DelegatingOrchestrationService
         public EntityBackendQueries? EntityBackendQueries => entities.EntityBackendQueries;
 
         public Task<TaskOrchestrationWorkItem> LockNextOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
-            entities.LockNextOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
+            FetchEpisodeAsync(entities.LockNextOrchestrationWorkItemAsync(receiveTimeout, cancellationToken));
 
         public Task<TaskOrchestrationWorkItem> LockNextEntityWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
-            entities.LockNextEntityWorkItemAsync(receiveTimeout, cancellationToken);
+            FetchEpisodeAsync(entities.LockNextEntityWorkItemAsync(receiveTimeout, cancellationToken));
     }
 }
