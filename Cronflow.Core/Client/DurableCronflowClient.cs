@@ -140,7 +140,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
                 var instance = await GetInstanceAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
 
                 // Only an instance that may be finished is mapped: most reads find a run still going.
-                var ended = instance.State is InstanceState.Completed or InstanceState.Failed or InstanceState.Terminated;
+                var ended = HasEnded(instance.State);
                 if (RunInfoMapper.MayBeFinished(ended, instance.SerializedCustomStatus) && RunInfoMapper.ToRunInfo(instance) is { IsFinished: true } run)
                 {
                     return run;
@@ -275,7 +275,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
     public async Task<bool> IsStepAbandonedAsync(string instanceId, int call)
     {
         var instance = await GetInstanceAsync(instanceId, CancellationToken.None).ConfigureAwait(false);
-        if (instance is null || instance.State is InstanceState.Completed or InstanceState.Failed or InstanceState.Terminated)
+        if (instance is null || HasEnded(instance.State))
         {
             return true;
         }
@@ -386,6 +386,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
         return true;
     }
 
+    /// <summary>Whether the instance's orchestration has ended (completed, failed or terminated).</summary>
     private static bool HasEnded(InstanceState state) => state is InstanceState.Completed or InstanceState.Failed or InstanceState.Terminated;
 
     /// <summary>

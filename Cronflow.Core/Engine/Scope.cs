@@ -281,9 +281,9 @@ internal sealed class StoredOutputs
     /// The reference the last <see cref="Resolve"/> could not answer: the orchestration fetches its value (through
     /// the step activity, so that the history records it) and evaluates the condition or selector again.
     /// </summary>
-    public string? Missing { get; private set; }
+    private string? _missing;
 
-    /// <summary>The value of an output held by reference, if this orchestration has fetched it; otherwise notes it in <see cref="Missing"/> and throws.</summary>
+    /// <summary>The value of an output held by reference, if this orchestration has fetched it; otherwise notes it for <see cref="TakeMissing"/> and throws.</summary>
     public FlowValue Resolve(string reference)
     {
         if (_fetched is not null && _fetched.TryGetValue(reference, out var value))
@@ -291,7 +291,7 @@ internal sealed class StoredOutputs
             return value;
         }
 
-        Missing ??= reference;
+        _missing ??= reference;
         throw new StepOutputNotFetchedException(reference);
     }
 
@@ -300,14 +300,14 @@ internal sealed class StoredOutputs
     {
         (_fetched ??= new(StringComparer.Ordinal))[reference] = value;
         _keys[value] = reference;
-        Missing = null;
+        _missing = null;
     }
 
     /// <summary>Takes the reference that a condition or selector missed, if any.</summary>
     public string? TakeMissing()
     {
-        var missing = Missing;
-        Missing = null;
+        var missing = _missing;
+        _missing = null;
         return missing;
     }
 }
