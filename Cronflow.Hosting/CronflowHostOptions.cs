@@ -110,6 +110,11 @@ public sealed class CronflowHostOptions
         {
             throw new ArgumentOutOfRangeException(nameof(AzureStorageBackendOptions.LeaseAcquireInterval), azure.LeaseAcquireInterval, "Must be positive and shorter than LeaseInterval.");
         }
+
+        if (AzureStorage is { StorageRequestTimeout: var timeout } && timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AzureStorageBackendOptions.StorageRequestTimeout), timeout, "Must be positive.");
+        }
     }
 }
 
@@ -132,6 +137,15 @@ public sealed class AzureStorageBackendOptions
     /// and is retried (the host does not slow its other runs down for that; docs/azurite-stalls.md).
     /// </summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// How long one storage request may go unanswered before it is abandoned and tried again (default 15 s; the Azure
+    /// SDK's own default is 100 s). Every queue, table and blob call of the backend goes through a small number of
+    /// loops and a cap on concurrent requests, so a request the storage service (or the emulator) never answers holds
+    /// up every run on the host until it gives up; this bounds that wait. Raise it if the host moves very large
+    /// histories or payloads over a slow connection.
+    /// </summary>
+    public TimeSpan StorageRequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Control-queue partitions (default 4).</summary>
     public int PartitionCount { get; set; } = 4;

@@ -1,3 +1,6 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Microsoft.DurableTask.Testing.Sidecar;
@@ -36,7 +39,7 @@ internal sealed class Backend
             var settings = new AzureStorageOrchestrationServiceSettings
             {
                 TaskHubName = azure.TaskHub,
-                StorageAccountClientProvider = new StorageAccountClientProvider(azure.ConnectionString),
+                StorageAccountClientProvider = ClientProvider(azure.ConnectionString, azure.StorageRequestTimeout),
                 MaxQueuePollingInterval = azure.MaxQueuePollingInterval,
                 WorkItemQueueVisibilityTimeout = azure.VisibilityTimeout,
                 ControlQueueVisibilityTimeout = azure.VisibilityTimeout,
@@ -67,6 +70,24 @@ internal sealed class Backend
         var limited = new SlotLimitedOrchestrationService(memory, options.MaxConcurrentOrchestrations, options.MaxConcurrentActivities);
         var updates = new InstanceUpdates(seesEveryChange: true);
         return new Backend(Wrap(options, new UpdateReportingOrchestrationService(limited, updates)), memory, durable: false, updates);
+    }
+
+    /// <summary>
+    /// The backend's storage clients, each with <paramref name="requestTimeout"/> as the time one try of a request may
+    /// go unanswered (see <see cref="AzureStorageBackendOptions.StorageRequestTimeout"/>).
+    /// </summary>
+    internal static StorageAccountClientProvider ClientProvider(string connectionString, TimeSpan requestTimeout)
+    {
+        var blob = new BlobClientOptions();
+        var queue = new QueueClientOptions();
+        var table = new TableClientOptions();
+        blob.Retry.NetworkTimeout = requestTimeout;
+        queue.Retry.NetworkTimeout = requestTimeout;
+        table.Retry.NetworkTimeout = requestTimeout;
+        return new StorageAccountClientProvider(
+            StorageServiceClientProvider.ForBlob(connectionString, blob),
+            StorageServiceClientProvider.ForQueue(connectionString, queue),
+            StorageServiceClientProvider.ForTable(connectionString, table));
     }
 
     private static IOrchestrationService Wrap(CronflowHostOptions options, IOrchestrationService service) =>
