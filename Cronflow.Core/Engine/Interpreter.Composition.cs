@@ -115,6 +115,7 @@ internal sealed partial class Interpreter
                 {
                     WorkflowId = _definition.Id,
                     Payload = _payload.ToNullableJson(),
+                    PayloadKey = _input.PayloadKey,
                     Fingerprint = _definition.Fingerprint,
                     Trigger = _input.Trigger,
                     ReplayOf = _input.ReplayOf,
@@ -198,6 +199,7 @@ internal sealed partial class Interpreter
         WorkflowId = _definition.Id,
         Fingerprint = _definition.Fingerprint,
         Payload = _payload.ToNullableJson(),
+        PayloadKey = _input.PayloadKey,
         Trigger = _input.Trigger,
         Trace = ChildTrace(),
         Parent = _context.InstanceId,
@@ -312,7 +314,7 @@ internal sealed partial class Interpreter
                         loop.Last = loop.LastKey is null ? scope.Last.ToNullableJson() : null;
                         loop.Steps = inline ?? [];
                         loop.StepKeys = refs;
-                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, Trigger = _input.Trigger, Loop = loop, Parent = _input.Parent, Trace = _input.Trace, Virtual = VirtualState() }, preserveUnprocessedEvents: true);
+                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, PayloadKey = _input.PayloadKey, Trigger = _input.Trigger, Loop = loop, Parent = _input.Parent, Trace = _input.Trace, Virtual = VirtualState() }, preserveUnprocessedEvents: true);
                         return new RunResult { Status = RunStatus.Running };
                     }
                 }

@@ -19,6 +19,9 @@ internal sealed partial class Interpreter
     private readonly int _inlineOutputBytes;
     private WorkflowDefinition _definition = null!;
     private FlowValue _payload = FlowValue.Null;
+
+    /// <summary>The payload's reference in the output store, when the run's client stored it: step requests carry it instead of the payload.</summary>
+    private string? _payloadKey;
     private TriggerInfo _trigger = TriggerInfo.Manual;
     private string _runId = "";
     private DateTimeOffset _startedAt;
@@ -61,6 +64,8 @@ internal sealed partial class Interpreter
 
         _definition = definition;
         _payload = FlowValue.FromOwned(_input.Payload);
+        // A host without a store sends the payload inline, as the input holds it.
+        _payloadKey = _store is null ? null : _input.PayloadKey;
         _trigger = _input.Trigger ?? TriggerInfo.Manual;
         _runId = _input.Chunk?.RunId ?? _input.Loop?.RunId ?? _context.InstanceId;
         _startedAt = _input.Chunk?.StartedAt ?? _input.Loop?.StartedAt ?? Now;
