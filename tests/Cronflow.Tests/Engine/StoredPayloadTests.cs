@@ -105,9 +105,38 @@ public sealed class StoredPayloadTests
         Assert.Equal(Blob.Length, run.Output["len"].As<int>());
         Assert.Contains(probe!.LargestHistories(runId + "~").Keys, id => id.Contains("~loop-", StringComparison.Ordinal));
 
-        // Nine item steps and three loop iterations received the payload's reference, and no step the payload.
+        // Nine item steps and three loop iterations received the payload's reference, and no step the payload; the
+        // chunks and the loop received only the reference too, and each fetched the payload once for its conditions.
         Assert.Equal(12, probe.Scheduled("\"payloadRef\":"));
         Assert.Equal(0, probe.Scheduled(BlobFragment));
+        Assert.Equal(3 + 1, probe.Scheduled(StepOutputKeys.ReadPath));
+        Assert.True(probe.SentBytes < Blob.Length, $"sent {probe.SentBytes} B");
+    }
+
+    [Fact]
+    public async Task While_NestedWhoseLastIsStoredPayload_LoopReceivesItByReference()
+    {
+        var wf = Workflow.Define("nested-payload-loop")
+            .If("go", ctx => ctx.Payload["loops"].As<int>() > 0)
+                .While(
+                    "count",
+                    ctx => (ctx.Last["n"].As<int?>() ?? 0) < ctx.Payload["loops"].As<int>(),
+                    ctx => Task.FromResult(new { n = (ctx.Last["n"].As<int?>() ?? 0) + 1, first = ctx.Last["first"].As<int?>() ?? ctx.Last["blob"].As<string>().Length }))
+            .EndIf();
+
+        EpisodeProbe? probe = null;
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.WrapWorkerService = inner => probe = new EpisodeProbe(inner));
+        var run = await host.Client.WaitForRunAsync(await host.Client.TriggerAsync("nested-payload-loop", new { loops = 3, blob = Blob }), Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal(3, run.Output["n"].As<int>());
+        Assert.Equal(Blob.Length, run.Output["first"].As<int>());
+        Assert.Equal(1, probe!.Scheduled("\"lastRef\":"));
+        Assert.Equal(0, probe.Scheduled(BlobFragment));
+        Assert.True(probe.SentBytes < Blob.Length, $"sent {probe.SentBytes} B");
+
+        // The loop's condition read Last and the payload, the same stored value: one fetch.
+        Assert.Equal(1, probe.Scheduled(StepOutputKeys.ReadPath));
     }
 
     [Fact]
