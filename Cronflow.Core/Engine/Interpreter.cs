@@ -18,6 +18,7 @@ internal sealed partial class Interpreter
     private readonly StoredOutputs _stored = new();
     private readonly int _inlineOutputBytes;
     private WorkflowDefinition _definition = null!;
+
     /// <summary>The run's payload; <see cref="FlowValue.Null"/> while this orchestration holds it only by reference (<see cref="_payloadHeld"/>).</summary>
     private FlowValue _payload = FlowValue.Null;
 
@@ -29,6 +30,7 @@ internal sealed partial class Interpreter
     /// condition or selector that reads the payload has it fetched (see <see cref="ReadPayload"/>).
     /// </summary>
     private bool _payloadHeld = true;
+
     private TriggerInfo _trigger = TriggerInfo.Manual;
     private string _runId = "";
     private DateTimeOffset _startedAt;
