@@ -99,6 +99,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
             await EnsureGateAsync(input.WorkflowId, cancellationToken).ConfigureAwait(false);
         }
 
+        await StorePayloadAsync(id, input, cancellationToken).ConfigureAwait(false);
         var started = await TryStartAsync(id, input, onlyIfAbsent: true, cancellationToken).ConfigureAwait(false);
         if (!started || runId is not null)
         {
@@ -109,6 +110,25 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
         }
 
         return id;
+    }
+
+    /// <summary>
+    /// Puts a payload larger than the inline allowance into the output store, once, below the run (so that the run's
+    /// end frees it and a purge deletes it): the run's steps then receive its reference instead of a copy each. The
+    /// input keeps the value, which the orchestration's conditions read without I/O.
+    /// </summary>
+    /// <remarks>
+    /// When another start of the same run id wins, the payload stored here is left below that run and goes with it.
+    /// </remarks>
+    private async Task StorePayloadAsync(string runId, RunInput input, CancellationToken cancellationToken)
+    {
+        if (_store is null || input.PayloadKey is not null || !RunRequests.StoresPayload(Options, input.Payload))
+        {
+            return;
+        }
+
+        var key = await _store.PutAsync(runId, runId, input.Payload!.Value, cancellationToken).ConfigureAwait(false);
+        input.PayloadKey = StepOutputKeys.Qualify(runId, StepOutputKeys.Id(key));
     }
 
     public async Task<RunInfo?> GetRunAsync(string runId, CancellationToken cancellationToken = default)

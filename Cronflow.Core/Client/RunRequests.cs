@@ -30,6 +30,16 @@ internal static class RunRequests
         };
     }
 
+    /// <summary>
+    /// Whether a run's payload goes into the output store when the run starts: when there is a store, payloads are not
+    /// copied inline whatever their size (<see cref="CronflowOptions.InlineOutputBytes"/> at <see cref="int.MaxValue"/>),
+    /// and it is larger than the inline allowance (at least <see cref="Interpreter.MinStoredBytes"/>), as a step output
+    /// would be.
+    /// </summary>
+    public static bool StoresPayload(CronflowOptions options, JsonElement? payload) =>
+        payload is { } json && options.InlineOutputBytes != int.MaxValue
+        && System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(json).Length > Math.Max(Interpreter.MinStoredBytes, options.InlineOutputBytes);
+
     /// <summary>Serializes an event or resume payload, checking its size.</summary>
     public static JsonElement? ToEventPayload(CronflowOptions options, string what, object? payload)
     {

@@ -124,7 +124,7 @@ internal sealed partial class Interpreter
 
     private async Task<FlowValue> RunIfAsync(IfNode node, Scope scope, CancellationToken cancel)
     {
-        var flow = scope.FlowContext(_payload, Run);
+        var flow = Flow(scope);
         foreach (var branch in node.Branches)
         {
             if (await EvaluateAsync(node, branch.Name, () => branch.Condition(flow)))

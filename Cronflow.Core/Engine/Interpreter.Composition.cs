@@ -35,7 +35,7 @@ internal sealed partial class Interpreter
         }
 
         var payload = node.Input is { } select
-            ? await EvaluateAsync(node, "input", () => FlowValue.From(select(scope.FlowContext(_payload, Run))))
+            ? await EvaluateAsync(node, "input", () => FlowValue.From(select(Flow(scope))))
             : scope.Last;
         var input = new RunInput
         {
@@ -115,6 +115,7 @@ internal sealed partial class Interpreter
                 {
                     WorkflowId = _definition.Id,
                     Payload = _payload.ToNullableJson(),
+                    PayloadKey = _input.PayloadKey,
                     Fingerprint = _definition.Fingerprint,
                     Trigger = _input.Trigger,
                     ReplayOf = _input.ReplayOf,
@@ -153,7 +154,10 @@ internal sealed partial class Interpreter
     {
         var input = InternalChildInput();
         var (inline, refs) = scope.Transport(_context.InstanceId);
-        var lastKey = scope.LastKey is { } key ? StepOutputKeys.Qualify(_context.InstanceId, key) : null;
+        // Last is passed by reference when it is a stored output, or the payload when that is stored.
+        var lastKey = scope.LastKey is { } key ? StepOutputKeys.Qualify(_context.InstanceId, key)
+            : _payloadKey is not null && ReferenceEquals(scope.Last, _payload) && _payloadHeld ? _payloadKey
+            : null;
         input.Loop = new LoopInput
         {
             Path = node.Path,
@@ -191,13 +195,15 @@ internal sealed partial class Interpreter
 
     /// <summary>
     /// The input of an internal child of this run (a for-each chunk, a nested loop): the same workflow, payload and
-    /// trigger, the trace continued under the current span, and this instance as the parent it reports to.
+    /// trigger, the trace continued under the current span, and this instance as the parent it reports to. A stored
+    /// payload goes by its reference only: the child fetches it if one of its conditions or selectors reads it.
     /// </summary>
     private RunInput InternalChildInput() => new()
     {
         WorkflowId = _definition.Id,
         Fingerprint = _definition.Fingerprint,
-        Payload = _payload.ToNullableJson(),
+        Payload = _payloadKey is null ? _payload.ToNullableJson() : null,
+        PayloadKey = _input.PayloadKey,
         Trigger = _input.Trigger,
         Trace = ChildTrace(),
         Parent = _context.InstanceId,
@@ -312,7 +318,7 @@ internal sealed partial class Interpreter
                         loop.Last = loop.LastKey is null ? scope.Last.ToNullableJson() : null;
                         loop.Steps = inline ?? [];
                         loop.StepKeys = refs;
-                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, Trigger = _input.Trigger, Loop = loop, Parent = _input.Parent, Trace = _input.Trace, Virtual = VirtualState() }, preserveUnprocessedEvents: true);
+                        _context.ContinueAsNew(new RunInput { WorkflowId = _input.WorkflowId, Fingerprint = _input.Fingerprint, Payload = _input.Payload, PayloadKey = _input.PayloadKey, Trigger = _input.Trigger, Loop = loop, Parent = _input.Parent, Trace = _input.Trace, Virtual = VirtualState() }, preserveUnprocessedEvents: true);
                         return new RunResult { Status = RunStatus.Running };
                     }
                 }
@@ -341,7 +347,7 @@ internal sealed partial class Interpreter
     /// <summary>Evaluates the loop's condition on the scope.</summary>
     private ValueTask<bool> ConditionHoldsAsync(WhileNode node, Scope scope)
     {
-        var flow = scope.FlowContext(_payload, Run);
+        var flow = Flow(scope);
         return EvaluateAsync(node, node.Name, () => node.Condition(flow));
     }
 

@@ -13,7 +13,7 @@ internal sealed partial class Interpreter
 
     private async Task<FlowValue> RunForEachAsync(ForEachNode node, Scope scope, BlockState? block, CancellationToken cancel)
     {
-        var flow = scope.FlowContext(_payload, Run);
+        var flow = Flow(scope);
         var items = await EvaluateAsync(node, "items", () => node.SelectItems(flow));
         SetDetail(scope, node, $"{items.Count} items");
         if (items.Count > node.ChunkSize)

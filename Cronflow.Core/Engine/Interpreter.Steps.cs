@@ -82,7 +82,9 @@ internal sealed partial class Interpreter
             Name = name,
             Attempt = attempt,
             ItemChain = scope.Items.Count == 0 ? null : [.. scope.Items],
-            Payload = _payload.ToNullableJson(),
+            // A stored payload travels as its reference: the step reads it when the body first touches it.
+            Payload = _payloadKey is null ? _payload.ToNullableJson() : null,
+            PayloadKey = _payloadKey,
             // Last travels as a value only when it is neither stored nor already in the request (the payload, the item).
             Last = lastKey is null && lastIs is null ? last.ToNullableJson() : null,
             LastKey = lastKey,

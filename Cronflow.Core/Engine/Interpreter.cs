@@ -18,7 +18,19 @@ internal sealed partial class Interpreter
     private readonly StoredOutputs _stored = new();
     private readonly int _inlineOutputBytes;
     private WorkflowDefinition _definition = null!;
+
+    /// <summary>The run's payload; <see cref="FlowValue.Null"/> while this orchestration holds it only by reference (<see cref="_payloadHeld"/>).</summary>
     private FlowValue _payload = FlowValue.Null;
+
+    /// <summary>The payload's reference in the output store, when the run's client stored it: step requests carry it instead of the payload.</summary>
+    private string? _payloadKey;
+
+    /// <summary>
+    /// False in a chunk or nested loop of a run whose payload is stored: its input carries only the reference, and a
+    /// condition or selector that reads the payload has it fetched (see <see cref="ReadPayload"/>).
+    /// </summary>
+    private bool _payloadHeld = true;
+
     private TriggerInfo _trigger = TriggerInfo.Manual;
     private string _runId = "";
     private DateTimeOffset _startedAt;
@@ -61,6 +73,9 @@ internal sealed partial class Interpreter
 
         _definition = definition;
         _payload = FlowValue.FromOwned(_input.Payload);
+        _payloadHeld = _input.Payload is not null || _input.PayloadKey is null;
+        // A host without a store sends the payload inline when the input holds it.
+        _payloadKey = _store is null && _payloadHeld ? null : _input.PayloadKey;
         _trigger = _input.Trigger ?? TriggerInfo.Manual;
         _runId = _input.Chunk?.RunId ?? _input.Loop?.RunId ?? _context.InstanceId;
         _startedAt = _input.Chunk?.StartedAt ?? _input.Loop?.StartedAt ?? Now;
@@ -190,6 +205,15 @@ internal sealed partial class Interpreter
 
         return result;
     }
+
+    /// <summary>The context of the conditions and selectors evaluated in <paramref name="scope"/>.</summary>
+    private FlowContext Flow(Scope scope) => scope.FlowContext(_payloadHeld ? _payload : null, ReadPayload, Run);
+
+    /// <summary>
+    /// The payload this orchestration holds only by reference: its fetched value, or (before the fetch) a signal that
+    /// makes the interpreter fetch it and evaluate the condition again, as for an output held by reference.
+    /// </summary>
+    private FlowValue ReadPayload() => _stored.Resolve(_payloadKey!);
 
     /// <summary>Exceptions that are not the engine's to turn into a failed run: the host aborting the episode.</summary>
     private static bool IsUnexpected(Exception exception) =>

@@ -13,6 +13,16 @@ internal sealed class RunInput
     [JsonPropertyName("payload")]
     public JsonElement? Payload { get; set; }
 
+    /// <summary>
+    /// The payload's reference in the output store (<c>&lt;run&gt;/&lt;id&gt;</c>, below the run), when the client that
+    /// started the run stored it there because it is larger than the inline allowance: step requests then carry this
+    /// reference instead of the payload. <see cref="Payload"/> keeps the value, which the orchestration's conditions read.
+    /// Null for a payload that travels inline (and for runs started before payloads were stored).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("payloadRef")]
+    public string? PayloadKey { get; set; }
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("fp")]
     public string? Fingerprint { get; set; }
@@ -381,6 +391,15 @@ internal sealed class StepRequest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("payload")]
     public JsonElement? Payload { get; set; }
+
+    /// <summary>
+    /// The payload by its reference in the output store, when the run's payload was stored (<see cref="Payload"/> is
+    /// then null): the step reads it when the body first touches <c>ctx.Payload</c> (or <c>ctx.Last</c>, when
+    /// <see cref="LastIs"/> is <see cref="LastIsPayload"/>).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("payloadRef")]
+    public string? PayloadKey { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("last")]

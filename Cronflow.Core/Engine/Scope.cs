@@ -167,14 +167,20 @@ internal sealed class Scope
         return count;
     }
 
-    public FlowContext FlowContext(FlowValue payload, RunDetails run)
+    /// <summary>The context of conditions and selectors evaluated in this scope.</summary>
+    /// <param name="payload">The run's payload; null when this orchestration holds it only by reference.</param>
+    /// <param name="readPayload">Reads the payload held by reference (see <see cref="StoredOutputs.Resolve"/>), when <paramref name="payload"/> is null.</param>
+    /// <param name="run">The run.</param>
+    public FlowContext FlowContext(FlowValue? payload, Func<FlowValue> readPayload, RunDetails run)
     {
-        if (LastReference is { } reference && _stored is { } stored)
+        Func<FlowValue>? readLast = LastReference is { } reference && _stored is { } stored ? () => stored.Resolve(reference) : null;
+        if (payload is null)
         {
-            return new(payload, () => stored.Resolve(reference), View(), run);
+            var last = Last;
+            return new(readPayload, readLast ?? (() => last), View(), run);
         }
 
-        return new(payload, Last, View(), run);
+        return readLast is null ? new(payload, Last, View(), run) : new(payload, readLast, View(), run);
     }
 
     /// <summary>The values of every output visible from this scope (null when there are none); all have values at the top of a run.</summary>

@@ -129,11 +129,14 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
         StepOutputs outputs = request.StepKeys is { Count: > 0 } keys
             ? new StepOutputs(steps, keys.Keys, name => ReadReference(keys[name]))
             : new StepOutputs(steps);
-        var payload = FlowValue.FromOwned(request.Payload);
+        // A stored payload is read, like a stored output, when the body first touches it (ctx.Payload, or ctx.Last when
+        // Last is the payload): once for both.
+        FlowValue? payloadValue = null;
+        FlowValue Payload() => payloadValue ??= request.PayloadKey is { } payloadKey ? ReadReference(payloadKey) : FlowValue.FromOwned(request.Payload);
         Func<FlowValue> last = request switch
         {
             { LastKey: { } lastKey } => () => ReadReference(lastKey),
-            { LastIs: StepRequest.LastIsPayload } => () => payload,
+            { LastIs: StepRequest.LastIsPayload } => Payload,
             { LastIs: StepRequest.LastIsItem, ItemChain: [.., var item] } => () => FlowValue.FromOwned(item),
             _ => () => FlowValue.FromOwned(request.Last),
         };
@@ -141,7 +144,7 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
         var scope = new StepServices(services);
         await using var disposeScope = scope.ConfigureAwait(false);
         var context = new StepContext(
-            payload,
+            Payload,
             last,
             outputs,
             new RunDetails(request.RunId, request.WorkflowId, request.StartedAt),

@@ -10,7 +10,7 @@ public class FlowContext
 {
     internal FlowContext(FlowValue payload, FlowValue last, StepOutputs steps, RunDetails run)
     {
-        Payload = payload;
+        _payload = payload;
         _last = last;
         Steps = steps;
         Run = run;
@@ -19,17 +19,31 @@ public class FlowContext
     /// <summary>A context whose <c>Last</c> is read from <paramref name="last"/> when first used (an output held by reference).</summary>
     internal FlowContext(FlowValue payload, Func<FlowValue> last, StepOutputs steps, RunDetails run)
     {
-        Payload = payload;
+        _payload = payload;
         _readLast = last;
         Steps = steps;
         Run = run;
     }
 
+    /// <summary>
+    /// A context whose <c>Payload</c> and <c>Last</c> are read from <paramref name="payload"/> and <paramref name="last"/>
+    /// when first used (a payload or output held by reference).
+    /// </summary>
+    internal FlowContext(Func<FlowValue> payload, Func<FlowValue> last, StepOutputs steps, RunDetails run)
+    {
+        _readPayload = payload;
+        _readLast = last;
+        Steps = steps;
+        Run = run;
+    }
+
+    private FlowValue? _payload;
+    private readonly Func<FlowValue>? _readPayload;
     private FlowValue? _last;
     private readonly Func<FlowValue>? _readLast;
 
     /// <summary>The run's input.</summary>
-    public FlowValue Payload { get; }
+    public FlowValue Payload => _payload ??= _readPayload!();
 
     /// <summary>The output of the most recent step or block (the payload before the first step).</summary>
     public FlowValue Last => _last ??= _readLast!();
@@ -45,7 +59,7 @@ public class FlowContext
 public sealed class StepContext : FlowContext
 {
     internal StepContext(
-        FlowValue payload,
+        Func<FlowValue> payload,
         Func<FlowValue> last,
         StepOutputs steps,
         RunDetails run,

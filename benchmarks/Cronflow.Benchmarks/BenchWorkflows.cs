@@ -17,6 +17,7 @@ internal static class BenchWorkflows
     public const string TimeoutFires = "timeout-fires";
     public const string Payload50 = "payload-50";
     public const string PayloadChunks = "payload-chunks";
+    public const string PayloadRead = "payload-read";
     public const string Sleeping = "sleeping";
 
     /// <summary>The block names the scenarios read step records of.</summary>
@@ -47,6 +48,7 @@ internal static class BenchWorkflows
                 .Step("next", ctx => Mark(ctx, "next")))
             .AddWorkflow(Payload())
             .AddWorkflow(PayloadChunked())
+            .AddWorkflow(PayloadReadBySteps())
             .AddWorkflow(Workflow.Define(Sleeping)
                 .Step("prepare", ctx => new { n = ctx.Payload["n"].As<int>() + 1 })
                 .Sleep(Shapes.SleepFor));
@@ -90,6 +92,19 @@ internal static class BenchWorkflows
         {
             var index = i;
             wf = wf.Step($"s{index}", ctx => new { i = index, blob = Shapes.Blob });
+        }
+
+        return wf;
+    }
+
+    /// <summary>Steps that each read the run's payload (a large one, in P7).</summary>
+    private static IWorkflowBuilder PayloadReadBySteps()
+    {
+        var wf = Workflow.Define(PayloadRead);
+        for (var i = 0; i < Shapes.PayloadSteps; i++)
+        {
+            var index = i;
+            wf = wf.Step($"s{index}", ctx => new { i = index, size = ctx.Payload["blob"].As<string>().Length });
         }
 
         return wf;

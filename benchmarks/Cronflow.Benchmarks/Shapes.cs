@@ -48,6 +48,9 @@ internal static class Shapes
 
     public const int ChunkedItems = 40;
 
+    /// <summary>P7, a large run payload that every step reads: the size of its string.</summary>
+    public const int RunPayloadChars = 100_000;
+
     public const int Chunks = 10;
 
     /// <summary>P8: how long the sleeping runs sleep (they never wake during the measurement).</summary>

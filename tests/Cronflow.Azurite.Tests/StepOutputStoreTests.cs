@@ -98,6 +98,43 @@ public sealed class StepOutputStoreTests : IAsyncLifetime
         Assert.False(await host.Client.PurgeRunAsync(runId));
     }
 
+    [AzuriteFact]
+    public async Task Run_LargePayload_StepsReadTheStoredBlobAndPurgeDeletesIt()
+    {
+        await using var host = await CronflowHost.StartAsync(
+            c => c.AddWorkflow(Workflow.Define("payload-blob")
+                .Step("read", async ctx => new { length = ctx.Payload["blob"].As<string>().Length, stored = await CountBlobsAsync(ctx.Run.Id + "/") })
+                .WaitForEvent("go")
+                .Step("again", ctx => ctx.Payload["blob"].As<string>().Length)),
+            o => o.UseAzurite(_hub));
+        _hosts.Add(host);
+        var payload = new { blob = EightKilobytes };
+        var completed = await host.Client.TriggerAsync("payload-blob", payload);
+        var cancelled = await host.Client.TriggerAsync("payload-blob", payload);
+
+        // Each start stored its payload once, below its run; the steps read it from there.
+        Assert.Equal(1, await CountBlobsAsync(completed + "/"));
+        Assert.Equal(1, await CountBlobsAsync(cancelled + "/"));
+        await Poll.RunStatusAsync(host.Client, completed, RunStatus.Waiting, timeout: Wait);
+        await Poll.RunStatusAsync(host.Client, cancelled, RunStatus.Waiting, timeout: Wait);
+        await host.Client.RaiseEventAsync(completed, "go", null);
+        var run = await host.Client.WaitForRunAsync(completed, Wait);
+        Assert.True(run.Status == RunStatus.Completed, $"{run.Status}: {run.Error}");
+        Assert.Equal(EightKilobytes.Length, run.Steps.Single(s => s.Name == "read").Output!["length"].As<int>());
+        Assert.Equal(1, run.Steps.Single(s => s.Name == "read").Output!["stored"].As<int>());
+        Assert.Equal(EightKilobytes.Length, run.Output.As<int>());
+
+        // The ended run's payload goes with its instance; a cancelled run's stays until the run is purged.
+        await Poll.UntilAsync("the completed run's payload deleted", () => CountBlobsAsync(completed + "/"), n => n == 0, Wait, n => $"{n} blobs left");
+        await host.Client.CancelAsync(cancelled, "not needed");
+        Assert.Equal(RunStatus.Cancelled, (await host.Client.WaitForRunAsync(cancelled, Wait)).Status);
+        Assert.Equal(1, await CountBlobsAsync(cancelled + "/"));
+
+        Assert.True(await host.Client.PurgeRunAsync(cancelled));
+
+        Assert.Equal(0, await CountBlobsAsync(cancelled + "/"));
+    }
+
     /// <summary>The run's instance and those under it (its chunks) that the task hub still holds.</summary>
     private static async Task<int> CountInstancesAsync(DurableTask.AzureStorage.AzureStorageOrchestrationService service, string runId)
     {

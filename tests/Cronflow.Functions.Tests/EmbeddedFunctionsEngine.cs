@@ -43,10 +43,13 @@ internal sealed class EmbeddedFunctionsEngine : IAsyncDisposable
     }
 
     /// <summary>Starts a run the way the Functions client does, and polls until it has finished.</summary>
-    public async Task<RunInfo> RunAsync(FunctionsTestHost host, string workflowId, object? payload)
+    public Task<RunInfo> RunAsync(FunctionsTestHost host, string workflowId, object? payload) =>
+        RunAsync("fn-" + Guid.NewGuid().ToString("N"), RunRequests.Create(host.Runtime.Registry, host.Runtime.Options, workflowId, payload, null));
+
+    /// <summary>Starts a run with an input a client prepared (and recorded in <see cref="FunctionsTestHost.Started"/>), and polls until it has finished.</summary>
+    public async Task<RunInfo> RunAsync(string instanceId, RunInput input)
     {
-        var input = RunRequests.Create(host.Runtime.Registry, host.Runtime.Options, workflowId, payload, null);
-        var instance = await _client.CreateOrchestrationInstanceAsync(CronflowOrchestratorFunction.Name, "", "fn-" + Guid.NewGuid().ToString("N"), input);
+        var instance = await _client.CreateOrchestrationInstanceAsync(CronflowOrchestratorFunction.Name, "", instanceId, input);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {

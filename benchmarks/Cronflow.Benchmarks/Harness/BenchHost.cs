@@ -44,7 +44,8 @@ internal sealed class BenchHost : IAsyncDisposable
             registry,
             services.GetRequiredService<CronflowOptions>(),
             services.GetRequiredService<RunCancellations>(),
-            backend.Updates);
+            backend.Updates,
+            services.GetService<IStepOutputStore>());
         Raw = new TaskHubClient(backend.Client, StjDataConverter.Instance);
     }
 

@@ -317,6 +317,7 @@ internal static class InMemoryScenarios
         {
             await PayloadStepsAsync(host, settings, "embedded host", withRaw: true),
             await PayloadChunksAsync(host, settings, "embedded host"),
+            await PayloadReadAsync(host, settings, "embedded host"),
         };
 
         foreach (var (name, appSettings) in FunctionsSettings.Apps)
@@ -326,6 +327,7 @@ internal static class InMemoryScenarios
             await using var functions = await BenchHost.StartAsync(Engine.InMemory, cronflow: register);
             results.Add(await PayloadStepsAsync(functions, settings, name, withRaw: false));
             results.Add(await PayloadChunksAsync(functions, settings, name));
+            results.Add(await PayloadReadAsync(functions, settings, name));
         }
 
         Console.WriteLine();
@@ -402,6 +404,37 @@ internal static class InMemoryScenarios
         var ratio = Stats.Of(ratios).Median;
         return new BarResult("P7", $"chunked for-each after 100 KB, {hostName}: sent bytes/output bytes", $"ratio={Fmt.F2(ratio)}", "bar<=3.00", ratio <= 3,
             $"{Fmt.N0(sent)} B in, {Fmt.N0(tally.OutputBytes)} B out");
+    }
+
+    /// <summary>
+    /// A 100 KB run payload that each of 50 steps reads: the bytes sent to activities and sub-orchestrations against
+    /// the payload's size (a stored payload travels to each step as its reference).
+    /// </summary>
+    private static async Task<BarResult> PayloadReadAsync(BenchHost host, Settings settings, string hostName)
+    {
+        var payload = new { blob = new string('p', Shapes.RunPayloadChars) };
+        var payloadBytes = (long)System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(payload).Length;
+        var ratios = new List<double>();
+        PayloadTally? tally = null;
+        for (var round = 0; round < settings.PayloadRounds; round++)
+        {
+            var id = RunRequests.NewRunId();
+            tally = host.Tracker.Tally(id, withChildren: true);
+            var (_, finished, _) = await Measure.LatencyAsync(host, () => host.Cronflow.TriggerAsync(BenchWorkflows.PayloadRead, payload, id), Timeout, Measure.CronflowCompleted);
+            var run = Measure.ReadRun(finished)!;
+            if (run.Steps.Count != Shapes.PayloadSteps || run.Steps.Any(s => s.Output!["size"].As<int>() != Shapes.RunPayloadChars))
+            {
+                throw new InvalidOperationException($"{hostName}: the steps did not all read the payload: {run.Output}");
+            }
+
+            ratios.Add((double)(tally.InputBytes + tally.ChildInputBytes) / payloadBytes);
+        }
+
+        var sent = tally!.InputBytes + tally.ChildInputBytes;
+        Console.WriteLine($"    {hostName}, {Shapes.PayloadSteps} steps reading a {Fmt.N0(payloadBytes)} B payload: inputs {Fmt.N0(sent)} B to {tally.Inputs} activities, ratio to the payload {Fmt.F2(sent / (double)payloadBytes)} (copying it into every step: ~{Fmt.N0(Shapes.PayloadSteps * payloadBytes)} B)");
+        var ratio = Stats.Of(ratios).Median;
+        return new BarResult("P7", $"{Shapes.PayloadSteps} steps reading a 100 KB payload, {hostName}: sent bytes/payload bytes", $"ratio={Fmt.F2(ratio)}", "bar<=3.00", ratio <= 3,
+            $"{Fmt.N0(sent)} B in for a {Fmt.N0(payloadBytes)} B payload");
     }
 
     /// <summary>Bytes allocated by the whole process per run, over a batch of 1,000 runs.</summary>

@@ -32,6 +32,31 @@ public sealed class PayloadGrowthTests
     }
 
     [Fact]
+    public async Task Steps_FiftyReadingHundredKilobytePayload_SendAtMostTwiceThePayloadAndNoStepReceivesIt()
+    {
+        var wf = Workflow.Define("p7-payload");
+        for (var i = 0; i < 50; i++)
+        {
+            var index = i;
+            wf = wf.Step($"s{index}", ctx => ctx.Payload["field"].As<string>() + index + ":" + ctx.Payload["blob"].As<string>().Length);
+        }
+
+        var payload = new { field = "f", blob = HundredKilobytes };
+        EpisodeProbe? probe = null;
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.WrapWorkerService = inner => probe = new EpisodeProbe(inner));
+        var run = await host.Client.WaitForRunAsync(await host.Client.TriggerAsync("p7-payload", payload), Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"f{i}:{HundredKilobytes.Length}"), run.Steps.Select(s => s.Output!.As<string>()));
+
+        // The payload was stored once when the run started: every step received its reference, none the payload.
+        var payloadBytes = Bytes(FlowValue.From(payload));
+        Assert.Equal(50, probe!.Scheduled("\"payloadRef\":"));
+        Assert.Equal(0, probe.Scheduled(HundredKilobytes[..1000]));
+        Assert.True(probe.SentBytes <= 2 * payloadBytes, $"sent {probe.SentBytes} B for a payload of {payloadBytes} B");
+    }
+
+    [Fact]
     public async Task ForEach_ChunksAfterLargeOutput_SendAtMostThreeTimesTheOutputsAndConditionsReadIt()
     {
         var wf = Workflow.Define("p7-chunks")

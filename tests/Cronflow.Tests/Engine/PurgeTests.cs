@@ -99,6 +99,25 @@ public sealed class PurgeTests
     }
 
     [Fact]
+    public async Task PurgeRunAsync_RunWithStoredPayload_DeletesThePayload()
+    {
+        var store = new KeepingStore();
+        await using var host = await StartAsync(store);
+        var payload = new { blob = FiveKilobytes };
+        var runId = await host.Client.TriggerAsync("payload", payload, "with-payload");
+
+        // Starting the same run again is idempotent: the payload is not stored a second time.
+        Assert.Equal(runId, await host.Client.TriggerAsync("payload", payload, "with-payload"));
+        var run = await host.Client.WaitForRunAsync(runId, Wait);
+        Assert.Equal(FiveKilobytes.Length, run.Output.As<int>());
+        Assert.Equal(1, store.Count(runId));
+
+        Assert.True(await host.Client.PurgeRunAsync(runId));
+
+        Assert.Equal(0, store.Count(runId));
+    }
+
+    [Fact]
     public async Task PurgeRunAsync_UnknownOrChildId_ReturnsFalse()
     {
         await using var host = await StartAsync(new KeepingStore());
@@ -137,6 +156,7 @@ public sealed class PurgeTests
             .Step("big", _ => new { blob = FiveKilobytes })
             .WaitForEvent("never"));
         c.AddWorkflow(Workflow.Define("small").Step("one", _ => 1));
+        c.AddWorkflow(Workflow.Define("payload").Step("read", ctx => ctx.Payload["blob"].As<string>().Length));
     });
 
     /// <summary>
