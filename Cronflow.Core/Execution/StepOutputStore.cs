@@ -61,7 +61,11 @@ internal static class StepOutputKeys
     /// </summary>
     public static string Composite(IReadOnlyList<string> parts) => JsonSerializer.Serialize(parts);
 
-    public static bool IsComposite(string reference) => reference.StartsWith('[');
+    /// <summary>
+    /// Whether <paramref name="reference"/> is a composite one (<see cref="Composite"/>). A single reference ends with
+    /// its hexadecimal id, never with <c>]</c>, so a run id that starts with <c>[</c> does not make it look like one.
+    /// </summary>
+    public static bool IsComposite(string reference) => reference.StartsWith('[') && reference.EndsWith(']');
 
     public static IReadOnlyList<string> Parts(string reference) => JsonSerializer.Deserialize<string[]>(reference) ?? [];
 

@@ -31,6 +31,26 @@ public sealed class StoredPayloadTests
     }
 
     [Fact]
+    public async Task Step_RunIdStartsWithBracket_ReadsStoredPayloadAndOutputs()
+    {
+        // References start with the run id; one that starts with '[' must not be read as a composite reference.
+        var wf = Workflow.Define("bracket-run")
+            .Step("big", ctx => new { blob = ctx.Payload["blob"].As<string>() + "!" })
+            .Parallel(
+                new ParallelOptions { Name = "both" },
+                ctx => Task.FromResult<object?>(new { blob = ctx.Last["blob"].As<string>() }),
+                ctx => Task.FromResult<object?>(new { blob = ctx.Payload["blob"].As<string>() }))
+            .Step("sum", ctx => ctx.Last.Items().Sum(v => v["blob"].As<string>().Length) + ctx.Steps["big"].Output["blob"].As<string>().Length);
+
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf));
+        var id = await host.Client.TriggerAsync("bracket-run", new { blob = Blob }, runId: "[bracket]-run");
+        var run = await host.Client.WaitForRunAsync(id, Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal((Blob.Length + 1) + Blob.Length + (Blob.Length + 1), run.Output.As<int>());
+    }
+
+    [Fact]
     public async Task Step_SmallPayload_TravelsInline()
     {
         var wf = Workflow.Define("small-payload").Step("read", ctx => ctx.Payload["x"].As<int>() + 1);
