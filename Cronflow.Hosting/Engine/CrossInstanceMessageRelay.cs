@@ -24,7 +24,20 @@ namespace Cronflow.Hosting;
 /// </remarks>
 internal sealed class CrossInstanceMessageRelay(IOrchestrationService inner, IOrchestrationServiceClient client) : DelegatingOrchestrationService(inner)
 {
-    public override async Task CompleteTaskOrchestrationWorkItemAsync(
+    public override Task CompleteTaskOrchestrationWorkItemAsync(
+        TaskOrchestrationWorkItem workItem,
+        OrchestrationRuntimeState newOrchestrationRuntimeState,
+        IList<TaskMessage> outboundMessages,
+        IList<TaskMessage> orchestratorMessages,
+        IList<TaskMessage> timerMessages,
+        TaskMessage continuedAsNewMessage,
+        OrchestrationState orchestrationState) =>
+        // Most episodes send nothing to an instance (only steps and timers): they go straight through.
+        orchestratorMessages.Count == 0
+            ? base.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState)
+            : RelayThenCompleteAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState);
+
+    private async Task RelayThenCompleteAsync(
         TaskOrchestrationWorkItem workItem,
         OrchestrationRuntimeState newOrchestrationRuntimeState,
         IList<TaskMessage> outboundMessages,
