@@ -67,7 +67,8 @@ internal sealed class Backend
         }
 
         var memory = new InMemoryOrchestrationService(loggerFactory);
-        var limited = new SlotLimitedOrchestrationService(memory, options.MaxConcurrentOrchestrations, options.MaxConcurrentActivities);
+        var relayed = new CrossInstanceMessageRelay(memory, memory);
+        var limited = new SlotLimitedOrchestrationService(relayed, options.MaxConcurrentOrchestrations, options.MaxConcurrentActivities);
         var updates = new InstanceUpdates(seesEveryChange: true);
         return new Backend(Wrap(options, new UpdateReportingOrchestrationService(limited, updates)), memory, durable: false, updates);
     }
