@@ -31,10 +31,10 @@ internal static class RunRequests
     }
 
     /// <summary>
-    /// Whether a run's payload goes into the output store when the run starts: when there is a store, payloads are not
-    /// copied inline whatever their size (<see cref="CronflowOptions.InlineOutputBytes"/> at <see cref="int.MaxValue"/>),
-    /// and it is larger than the inline allowance (at least <see cref="Interpreter.MinStoredBytes"/>), as a step output
-    /// would be.
+    /// Whether a run's payload goes into the output store (when the host has one) as the run starts: when it is larger
+    /// than the inline allowance (at least <see cref="Interpreter.MinStoredBytes"/>), as a step output would be, unless
+    /// the allowance is unlimited (<see cref="CronflowOptions.InlineOutputBytes"/> at <see cref="int.MaxValue"/> keeps
+    /// everything inline).
     /// </summary>
     public static bool StoresPayload(CronflowOptions options, JsonElement? payload) =>
         payload is { } json && options.InlineOutputBytes != int.MaxValue
