@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Cronflow.Hosting;
+using Cronflow.Http;
 
 namespace Cronflow.Tests.Hosting;
 
@@ -70,6 +71,9 @@ public sealed class StorageRequestTimeoutTests : IDisposable
         Assert.NotNull(error);
         Assert.IsNotType<TimeoutException>(error);
         Assert.Contains("NetworkTimeout", Describe(error), StringComparison.Ordinal);
+
+        // The HTTP API answers such a failure with 503 backend_unavailable, as for a storage service that is down.
+        Assert.True(BackendErrors.IsUnavailable(error), Describe(error));
     }
 
     private static string Describe(Exception error) =>
