@@ -111,7 +111,7 @@ public sealed class CronflowHostOptions
             throw new ArgumentOutOfRangeException(nameof(AzureStorageBackendOptions.LeaseAcquireInterval), azure.LeaseAcquireInterval, "Must be positive and shorter than LeaseInterval.");
         }
 
-        if (AzureStorage is { StorageRequestTimeout: var timeout } && timeout <= TimeSpan.Zero)
+        if (AzureStorage is { StorageRequestTimeout: { } timeout } && timeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(AzureStorageBackendOptions.StorageRequestTimeout), timeout, "Must be positive.");
         }
@@ -139,13 +139,13 @@ public sealed class AzureStorageBackendOptions
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// How long one storage request may go unanswered before it is abandoned and tried again (default 15 s; the Azure
-    /// SDK's own default is 100 s). Every queue, table and blob call of the backend goes through a small number of
-    /// loops and a cap on concurrent requests, so a request the storage service (or the emulator) never answers holds
-    /// up every run on the host until it gives up; this bounds that wait. Raise it if the host moves very large
-    /// histories or payloads over a slow connection.
+    /// How long one try of a storage request may go unanswered before the backend's client abandons it and tries again
+    /// (default null: the Azure SDK's own 100 s). A shorter time helps where connections can drop without a word (a
+    /// request on a dead connection waits out the whole timeout). It does not help against a storage service that is
+    /// busy: the abandoned request is still served, and its retries add to the load; against a saturated Azurite, 15 s
+    /// turned requests that would have been answered late into failures (docs/azurite-stalls.md).
     /// </summary>
-    public TimeSpan StorageRequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan? StorageRequestTimeout { get; set; }
 
     /// <summary>Control-queue partitions (default 4).</summary>
     public int PartitionCount { get; set; } = 4;

@@ -74,17 +74,22 @@ internal sealed class Backend
     }
 
     /// <summary>
-    /// The backend's storage clients, each with <paramref name="requestTimeout"/> as the time one try of a request may
-    /// go unanswered (see <see cref="AzureStorageBackendOptions.StorageRequestTimeout"/>).
+    /// The backend's storage clients; with <paramref name="requestTimeout"/>, each client gives up on one try of a
+    /// request after that long (see <see cref="AzureStorageBackendOptions.StorageRequestTimeout"/>).
     /// </summary>
-    internal static StorageAccountClientProvider ClientProvider(string connectionString, TimeSpan requestTimeout)
+    internal static StorageAccountClientProvider ClientProvider(string connectionString, TimeSpan? requestTimeout)
     {
+        if (requestTimeout is not { } timeout)
+        {
+            return new StorageAccountClientProvider(connectionString);
+        }
+
         var blob = new BlobClientOptions();
         var queue = new QueueClientOptions();
         var table = new TableClientOptions();
-        blob.Retry.NetworkTimeout = requestTimeout;
-        queue.Retry.NetworkTimeout = requestTimeout;
-        table.Retry.NetworkTimeout = requestTimeout;
+        blob.Retry.NetworkTimeout = timeout;
+        queue.Retry.NetworkTimeout = timeout;
+        table.Retry.NetworkTimeout = timeout;
         return new StorageAccountClientProvider(
             StorageServiceClientProvider.ForBlob(connectionString, blob),
             StorageServiceClientProvider.ForQueue(connectionString, queue),

@@ -175,6 +175,13 @@ static async Task<List<BarResult>> Guard(string id, string what, Func<Task<List<
     catch (Exception ex) when (ex is not OutOfMemoryException)
     {
         Console.WriteLine($"    ERROR in {id} {what}: {ex.GetType().Name}: {ex.Message}");
+
+        // Where it came from: the frames of this program and of Cronflow (the storage SDK's own frames say little).
+        foreach (var frame in (ex.StackTrace ?? "").Split('\n').Where(line => line.Contains("Cronflow", StringComparison.Ordinal)).Take(8))
+        {
+            Console.WriteLine($"      {frame.Trim()}");
+        }
+
         Console.WriteLine();
         return [new BarResult(id, what, "-", "-", false, $"error: {ex.GetType().Name}: {ex.Message}")];
     }
