@@ -43,7 +43,7 @@ internal sealed partial class Interpreter
         var watched = cancel.CanBeCanceled;
         if (watched)
         {
-            _openCalls[call] = cancel;
+            (_openCalls ??= [])[call] = cancel;
         }
 
         // While replaying, the call is matched to its recorded TaskScheduled event by name and order, and its input is
@@ -190,7 +190,7 @@ internal sealed partial class Interpreter
     /// <summary>A tracked call's result arrived: it is no longer open, nor abandoned.</summary>
     private void EndCall(int call)
     {
-        _openCalls.Remove(call);
+        _openCalls?.Remove(call);
         if (_progress.Abandoned is { } abandoned && abandoned.Remove(call) && abandoned.Count == 0)
         {
             _progress.Abandoned = null;
@@ -203,7 +203,7 @@ internal sealed partial class Interpreter
     /// </summary>
     private void MarkAbandonedCalls()
     {
-        foreach (var (call, token) in _openCalls)
+        foreach (var (call, token) in _openCalls ?? [])
         {
             if (token.IsCancellationRequested && _progress.Abandoned?.Contains(call) != true)
             {
