@@ -13,13 +13,23 @@ namespace Cronflow.Hosting;
 /// compares strings by reference, never by content.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Only types the interpreter never changes are reused: <see cref="StepOutcome"/>, and a <see cref="RunInput"/> that is
 /// neither a concurrency gate nor a nested loop (both build their next input from the one they were given). Their
 /// <see cref="JsonElement"/>s own no pooled memory, so sharing them needs no disposal. Backends that read histories
 /// from storage give new strings on every episode: those are simply read again.
+/// </para>
+/// <para>
+/// What is kept lives as long as the history (until the run is purged), next to its string: only strings of at most
+/// <see cref="MaxKeptLength"/> characters are kept, so that a large payload is not held twice in memory; longer ones
+/// are read in every episode, as they were before.
+/// </para>
 /// </remarks>
 internal sealed class ReplayDataConverter : DataConverter
 {
+    /// <summary>The longest string whose object is kept (in characters).</summary>
+    internal const int MaxKeptLength = 8 * 1024;
+
     private readonly JsonDataConverter _inner;
     private readonly ConditionalWeakTable<string, object> _read = [];
 
@@ -29,7 +39,7 @@ internal sealed class ReplayDataConverter : DataConverter
 
     public override object? Deserialize(string? data, Type targetType)
     {
-        if (data is null || (targetType != typeof(StepOutcome) && targetType != typeof(RunInput)))
+        if (data is null || data.Length > MaxKeptLength || (targetType != typeof(StepOutcome) && targetType != typeof(RunInput)))
         {
             return _inner.Deserialize(data, targetType);
         }

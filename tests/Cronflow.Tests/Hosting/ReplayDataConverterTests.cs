@@ -47,6 +47,18 @@ public sealed class ReplayDataConverterTests
     }
 
     [Fact]
+    public void Deserialize_LongString_ReadsItAgainEachTime()
+    {
+        var data = _converter.Serialize(new RunInput { WorkflowId = "orders", Payload = JsonSerializer.SerializeToElement(new string('x', ReplayDataConverter.MaxKeptLength)) })!;
+
+        var first = _converter.Deserialize(data, typeof(RunInput));
+        var second = _converter.Deserialize(data, typeof(RunInput));
+
+        Assert.NotSame(first, second);
+        Assert.Equal(ReplayDataConverter.MaxKeptLength, Assert.IsType<RunInput>(second).Payload!.Value.GetString()!.Length);
+    }
+
+    [Fact]
     public void Deserialize_GateOrLoopInput_ReadsItAgainEachTime()
     {
         // Both build their next execution's input from the one they were given.
