@@ -1,5 +1,6 @@
 using DurableTask.Core;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,7 @@ internal static class ShimRegistration
     public static void Register(TaskHubWorker worker, WorkflowOrchestrator orchestrator, StepActivity activity, ILoggerFactory loggerFactory)
     {
         var factory = new DurableTaskShimFactory(
-            new DurableTaskWorkerOptions { DataConverter = new ReplayDataConverter(CronflowJson.Options) },
+            new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(CronflowJson.Options) },
             loggerFactory);
         worker.AddTaskOrchestrations(new OrchestrationCreator(factory, orchestrator));
         worker.AddTaskActivities(new ActivityCreator(factory, activity));

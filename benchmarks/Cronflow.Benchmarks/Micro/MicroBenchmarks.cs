@@ -4,7 +4,6 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Cronflow.Benchmarks.Harness;
-using Cronflow.Hosting;
 using DurableTask.Core;
 using DurableTask.Core.History;
 using Microsoft.DurableTask;
@@ -93,14 +92,8 @@ internal static class MicroBenchmarks
         await cleanup();
     }
 
-    /// <summary>The shims of the hand-written side: the Durable Task SDK's own converter, with Cronflow's JSON options.</summary>
     internal static DurableTaskShimFactory ShimFactory() => new(
         new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(CronflowJson.Options) },
-        NullLoggerFactory.Instance);
-
-    /// <summary>The shims of Cronflow's side, as the embedded host registers them.</summary>
-    internal static DurableTaskShimFactory CronflowShimFactory() => new(
-        new DurableTaskWorkerOptions { DataConverter = new ReplayDataConverter(CronflowJson.Options) },
         NullLoggerFactory.Instance);
 }
 
@@ -110,7 +103,6 @@ public class ReplayBenchmarks
 {
     private BenchHost _host = null!;
     private DurableTaskShimFactory _factory = null!;
-    private DurableTaskShimFactory _cronflowFactory = null!;
     private ITaskOrchestrator _cronflow = null!;
     private ITaskOrchestrator _raw = null!;
     private HistoryEvent[] _cronflowHistory = [];
@@ -138,7 +130,6 @@ public class ReplayBenchmarks
         _cronflowHistory = UpToLastResult(cronflow.Finished.History!);
         _rawHistory = UpToLastResult(raw.Finished.History!);
         _factory = MicroBenchmarks.ShimFactory();
-        _cronflowFactory = MicroBenchmarks.CronflowShimFactory();
         _cronflow = _host.Services.GetRequiredService<WorkflowOrchestrator>();
         _raw = FanOut ? new RawFanOut() : new RawSequence();
     }
@@ -147,15 +138,15 @@ public class ReplayBenchmarks
     public async Task CleanupAsync() => await _host.DisposeAsync();
 
     [Benchmark(Baseline = true)]
-    public OrchestratorExecutionResult HandWritten() => Replay(_factory, _raw, FanOut ? RawNames.FanOut : RawNames.Sequence, _rawHistory);
+    public OrchestratorExecutionResult HandWritten() => Replay(_raw, FanOut ? RawNames.FanOut : RawNames.Sequence, _rawHistory);
 
     [Benchmark]
-    public OrchestratorExecutionResult Cronflow() => Replay(_cronflowFactory, _cronflow, WorkflowOrchestrator.Name, _cronflowHistory);
+    public OrchestratorExecutionResult Cronflow() => Replay(_cronflow, WorkflowOrchestrator.Name, _cronflowHistory);
 
     /// <summary>What the orchestration dispatcher does for an episode: a fresh shim, the runtime state, the executor.</summary>
-    private static OrchestratorExecutionResult Replay(DurableTaskShimFactory factory, ITaskOrchestrator orchestrator, string name, HistoryEvent[] history)
+    private OrchestratorExecutionResult Replay(ITaskOrchestrator orchestrator, string name, HistoryEvent[] history)
     {
-        var shim = factory.CreateOrchestration(new TaskName(name), orchestrator);
+        var shim = _factory.CreateOrchestration(new TaskName(name), orchestrator);
         var state = new OrchestrationRuntimeState(history);
         var executor = new TaskOrchestrationExecutor(state, shim, BehaviorOnContinueAsNew.Carryover, ErrorPropagationMode.UseFailureDetails);
         var result = executor.Execute();

@@ -1,12 +1,13 @@
 using Cronflow.Hosting;
 using DurableTask.Core;
+using Microsoft.DurableTask.Converters;
 
 namespace Cronflow.Tests.Hosting;
 
 public sealed class UpdateReportingTests
 {
     // The converter the embedded engine writes custom status with (ShimRegistration).
-    private static readonly ReplayDataConverter Converter = new(CronflowJson.Options);
+    private static readonly JsonDataConverter Converter = new(CronflowJson.Options);
 
     [Theory]
     [InlineData(OrchestrationStatus.Completed)]
