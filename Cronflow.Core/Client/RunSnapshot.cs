@@ -59,11 +59,9 @@ internal static class RunInfoMapper
             case InstanceState.Completed when result is not null:
             case InstanceState.Running or InstanceState.Pending or InstanceState.Suspended when result is not null:
                 status = result!.Status;
-                completedAt = result.Steps.Select(s => s.CompletedAt).Max() ?? snapshot.LastUpdatedAt;
-                if (snapshot.State == InstanceState.Completed)
-                {
-                    completedAt = snapshot.LastUpdatedAt;
-                }
+                completedAt = snapshot.State == InstanceState.Completed
+                    ? snapshot.LastUpdatedAt
+                    : result.Steps.Select(s => s.CompletedAt).Max() ?? snapshot.LastUpdatedAt;
 
                 // A run decided while work it abandoned was still running ends later; it finished when it was decided.
                 completedAt = result.CompletedAt ?? completedAt;

@@ -16,13 +16,13 @@ internal sealed partial class Interpreter
         try
         {
             var results = await window.RunAsync(
-                (index, token) => CallStepAsync($"{node.Path}/{index}", BranchName(node, index), scope, attempt, null, null, token),
-                (index, failure) => new NodeFailure(RunErrors.ParallelBranchFailed(BranchName(node, index), index, node.Name, failure.Error, Outcomes(node, window, index, failure.Error))));
+                (index, token) => CallStepAsync(node.BranchPath(index), node.BranchName(index), scope, attempt, null, null, token),
+                (index, failure) => new NodeFailure(RunErrors.ParallelBranchFailed(node.BranchName(index), index, node.Name, failure.Error, Outcomes(node, window, index, failure.Error))));
             return _stored.Combined(FlowValues.Array(results), results);
         }
         finally
         {
-            SetLanes(scope, node, () => window.Lanes(i => BranchName(node, i)));
+            SetLanes(scope, node, () => window.Lanes(i => node.BranchName(i)));
         }
     }
 
@@ -46,7 +46,7 @@ internal sealed partial class Interpreter
             SetLanes(scope, node, () => [.. Enumerable.Range(0, Math.Min(count, StepRecord.MaxLanes)).Select(i => new StepLane
             {
                 Index = i,
-                Name = BranchName(node, i),
+                Name = node.BranchName(i),
                 Status = i == winner ? StepStatus.Completed : states[i] == BranchState.Failed ? StepStatus.Failed : StepStatus.Skipped,
                 StartedAt = started,
                 CompletedAt = ended[i],
@@ -59,13 +59,13 @@ internal sealed partial class Interpreter
             for (var i = 0; i < count; i++)
             {
                 states[i] = BranchState.Running;
-                inFlight[CallStepAsync($"{node.Path}/{i}", BranchName(node, i), scope, attempt, null, null, block.Token)] = i;
+                inFlight[CallStepAsync(node.BranchPath(i), node.BranchName(i), scope, attempt, null, null, block.Token)] = i;
             }
 
             if (blockState is not null)
             {
                 blockState.Snapshot = () => Enumerable.Range(0, count)
-                    .Select(i => new BranchOutcome { Index = i, Name = BranchName(node, i), Status = states[i] == BranchState.Failed ? StepStatus.Failed : StepStatus.Running, Error = errors[i] })
+                    .Select(i => new BranchOutcome { Index = i, Name = node.BranchName(i), Status = states[i] == BranchState.Failed ? StepStatus.Failed : StepStatus.Running, Error = errors[i] })
                     .ToList();
             }
 
@@ -94,22 +94,20 @@ internal sealed partial class Interpreter
             }
 
             var outcomes = Enumerable.Range(0, count)
-                .Select(i => new BranchOutcome { Index = i, Name = BranchName(node, i), Status = StepStatus.Failed, Error = errors[i] })
+                .Select(i => new BranchOutcome { Index = i, Name = node.BranchName(i), Status = StepStatus.Failed, Error = errors[i] })
                 .ToList();
             throw new NodeFailure(RunErrors.RaceFailed(node.Name, outcomes));
         }
     }
 
-    private static string BranchName(Node node, int index) => $"{node.Name}[{index}]";
-
     /// <summary>Each branch's outcome as of now; results that arrived in the same batch of events count as completed.</summary>
-    private static List<BranchOutcome> Outcomes(Node node, SlidingWindow window, int? failedIndex, StepError? failedError)
+    private static List<BranchOutcome> Outcomes(BranchesNode node, SlidingWindow window, int? failedIndex, StepError? failedError)
     {
         window.CollectArrived();
         return Enumerable.Range(0, window.States.Length).Select(i => new BranchOutcome
         {
             Index = i,
-            Name = BranchName(node, i),
+            Name = node.BranchName(i),
             Status = i == failedIndex ? StepStatus.Failed : window.States[i] switch
             {
                 BranchState.Completed => StepStatus.Completed,

@@ -28,27 +28,28 @@ internal sealed partial class Interpreter
     /// <summary>The orchestration's clock for a sliding window whose lanes are recorded; none inside for-each items.</summary>
     private Func<DateTimeOffset>? LaneClock(Scope scope) => scope.Record ? () => Now : null;
 
-    private RunResult Completed(FlowValue output) => new()
+    // withSteps: false for the run's own result, whose records RunAsync takes once its hooks have run.
+    private RunResult Completed(FlowValue output, bool withSteps = true) => new()
     {
         Status = RunStatus.Completed,
         Output = output.ToNullableJson(),
-        Steps = _records.WithOutputs(),
+        Steps = withSteps ? _records.WithOutputs() : [],
         CompletedAt = VirtualEnd,
     };
 
-    private RunResult Failed(StepError error) => new()
+    private RunResult Failed(StepError error, bool withSteps = true) => new()
     {
         Status = RunStatus.Failed,
         Error = error,
-        Steps = _records.WithOutputs(),
+        Steps = withSteps ? _records.WithOutputs() : [],
         CompletedAt = VirtualEnd,
     };
 
-    private RunResult Cancelled(StepError error) => new()
+    private RunResult Cancelled(StepError error, bool withSteps = true) => new()
     {
         Status = RunStatus.Cancelled,
         Error = error,
-        Steps = _records.WithOutputs(),
+        Steps = withSteps ? _records.WithOutputs() : [],
         CompletedAt = VirtualEnd,
     };
 }

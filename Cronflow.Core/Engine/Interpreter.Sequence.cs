@@ -20,18 +20,34 @@ internal sealed partial class Interpreter
             FlowValue output;
             if (node is StepNode { Policy.IsPlain: true } step)
             {
-                // A plain step awaits its activity call here: one async frame fewer per step in every replay.
+                // A plain step awaits its activity call here, in the sequence's frame: no async frame of its own, and
+                // one continuation fewer per step in every replayed episode (each goes through the orchestration's
+                // synchronization context).
                 var record = BeginRecord(node, scope);
+                StepCall call = default;
+                StepOutcome outcome;
                 try
                 {
-                    output = await CallStepAsync(step.Path, step.Name, scope, 1, null, null, cancel);
+                    call = StartCall(step.Path, step.Name, scope, 1, null, null, null, cancel);
+                    outcome = await call.Outcome;
+                }
+                catch (TaskFailedException ex)
+                {
+                    var failure = CallFailed(call, ex);
+                    _records.Fail(record, failure.Error, cancel.IsCancellationRequested);
+                    throw failure;
                 }
                 catch (NodeFailure failure)
                 {
                     _records.Fail(record, failure.Error, cancel.IsCancellationRequested);
                     throw;
                 }
+                finally
+                {
+                    EndCall(call);
+                }
 
+                output = CallCompleted(call, outcome);
                 _records.Complete(record, output);
             }
             else

@@ -13,12 +13,37 @@ internal sealed partial class Interpreter
 
     private async Task<FlowValue> CallActivityAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, CancellationToken cancel)
     {
+        var call = StartCall(path, name, scope, attempt, error, timeout, resumeToken, cancel);
+        StepOutcome outcome;
+        try
+        {
+            outcome = await call.Outcome;
+        }
+        catch (TaskFailedException ex)
+        {
+            throw CallFailed(call, ex);
+        }
+        finally
+        {
+            EndCall(call);
+        }
+
+        return CallCompleted(call, outcome);
+    }
+
+    /// <summary>
+    /// Schedules a step's activity call. Its caller awaits <see cref="StepCall.Outcome"/>, then ends the call with
+    /// <see cref="EndCall(in StepCall)"/> and <see cref="CallCompleted"/> or <see cref="CallFailed"/>: a plain step in a
+    /// sequence does so in the sequence's own frame (see <see cref="ExecuteListAsync"/>).
+    /// </summary>
+    private StepCall StartCall(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, CancellationToken cancel)
+    {
         // Calls that a block could abandon are tracked, so that an abandoned one can be listed for the host running it.
         var call = _calls++;
         var watched = cancel.CanBeCanceled;
         if (watched)
         {
-            _openCalls[call] = cancel;
+            (_openCalls ??= [])[call] = cancel;
         }
 
         // While replaying, the call is matched to its recorded TaskScheduled event by name and order, and its input is
@@ -26,33 +51,37 @@ internal sealed partial class Interpreter
         var request = _context.IsReplaying ? null : BuildRequest(path, name, scope, attempt, error, timeout, resumeToken, call);
         var spanStart = Now;
         var spanParent = _span.Value;
+        var outcome = Busy(_context.CallActivityAsync<StepOutcome>(StepActivity.Name, request), cancel);
+        return new StepCall(outcome, path, name, attempt, call, watched, spanStart, spanParent);
+    }
 
-        StepOutcome outcome;
-        try
+    /// <summary>The call's result arrived (or its failure): a watched call is no longer open.</summary>
+    private void EndCall(in StepCall call)
+    {
+        if (call.Watched)
         {
-            outcome = await Busy(_context.CallActivityAsync<StepOutcome>(StepActivity.Name, request), cancel);
+            EndCall(call.Number);
         }
-        catch (TaskFailedException ex)
-        {
-            var failure = RunErrors.FromTaskFailure(name, ex.FailureDetails);
-            EndStepSpan(path, name, attempt, call, spanStart, spanParent, failure);
-            throw new NodeFailure(failure);
-        }
-        finally
-        {
-            if (watched)
-            {
-                EndCall(call);
-            }
-        }
+    }
 
-        if (outcome is null || !string.Equals(outcome.Path, path, StringComparison.Ordinal))
+    /// <summary>The failure of a step's activity call, as the node failure its caller throws.</summary>
+    private NodeFailure CallFailed(in StepCall call, TaskFailedException exception)
+    {
+        var failure = RunErrors.FromTaskFailure(call.Name, exception.FailureDetails);
+        EndStepSpan(call.Path, call.Name, call.Attempt, call.Number, call.SpanStart, call.SpanParent, failure);
+        return new NodeFailure(failure);
+    }
+
+    /// <summary>The output of a step's activity call that succeeded, checked against the step it belongs to.</summary>
+    private FlowValue CallCompleted(in StepCall call, StepOutcome outcome)
+    {
+        if (outcome is null || !string.Equals(outcome.Path, call.Path, StringComparison.Ordinal))
         {
             // Replaying a history recorded by another definition: this result belongs to another step.
-            throw new ReplayMismatchSignal(RunErrors.ReplayMismatch(name, _runId, _definition.Id, outcome?.Path, path));
+            throw new ReplayMismatchSignal(RunErrors.ReplayMismatch(call.Name, _runId, _definition.Id, outcome?.Path, call.Path));
         }
 
-        EndStepSpan(path, name, attempt, call, spanStart, spanParent, null);
+        EndStepSpan(call.Path, call.Name, call.Attempt, call.Number, call.SpanStart, call.SpanParent, null);
         var output = FlowValue.FromOwned(outcome.Output);
         if (outcome.Key is { } key)
         {
@@ -62,6 +91,9 @@ internal sealed partial class Interpreter
 
         return output;
     }
+
+    /// <summary>A step's activity call in flight, with what ending it needs.</summary>
+    private readonly record struct StepCall(Task<StepOutcome> Outcome, string Path, string Name, int Attempt, int Number, bool Watched, DateTimeOffset SpanStart, ActivitySpanIdBox? SpanParent);
 
     private StepRequest BuildRequest(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, int call)
     {
@@ -160,7 +192,7 @@ internal sealed partial class Interpreter
     /// <summary>A tracked call's result arrived: it is no longer open, nor abandoned.</summary>
     private void EndCall(int call)
     {
-        _openCalls.Remove(call);
+        _openCalls?.Remove(call);
         if (_progress.Abandoned is { } abandoned && abandoned.Remove(call) && abandoned.Count == 0)
         {
             _progress.Abandoned = null;
@@ -173,7 +205,7 @@ internal sealed partial class Interpreter
     /// </summary>
     private void MarkAbandonedCalls()
     {
-        foreach (var (call, token) in _openCalls)
+        foreach (var (call, token) in _openCalls ?? [])
         {
             if (token.IsCancellationRequested && _progress.Abandoned?.Contains(call) != true)
             {

@@ -41,9 +41,12 @@ internal sealed partial class Interpreter
         CronflowTelemetry.RunsStarted.Add(1, workflow);
         CronflowTelemetry.RunsActive.Add(1, workflow);
         var log = _context.CreateReplaySafeLogger(LogCategory);
-        using (log.BeginScope(RunScope()))
+        if (log.IsEnabled(LogLevel.Information))
         {
-            Log.RunStarted(log, _definition.Id, _runId);
+            using (log.BeginScope(RunScope()))
+            {
+                Log.RunStarted(log, _definition.Id, _runId);
+            }
         }
     }
 
@@ -55,21 +58,33 @@ internal sealed partial class Interpreter
             return;
         }
 
+        // Span ids, tags and names are built only for listeners: most runs have none.
         var error = result.Status == RunStatus.Completed ? null : result.Error?.Message ?? result.Status.ToString();
-        _trace.Emit($"run {_definition.Id}", _trace.RunSpan, _trace.Parent, _startedAt, Now, RunTags(), result.Status == RunStatus.Failed ? error : null);
+        if (CronflowTelemetry.Source.HasListeners())
+        {
+            _trace.Emit($"run {_definition.Id}", _trace.RunSpan, _trace.Parent, _startedAt, Now, RunTags(), result.Status == RunStatus.Failed ? error : null);
+        }
+
         var workflow = new KeyValuePair<string, object?>("cronflow.workflow.id", _definition.Id);
-        CronflowTelemetry.RunsFinished.Add(1, workflow, new KeyValuePair<string, object?>("cronflow.run.status", result.Status.ToString()));
+        if (CronflowTelemetry.RunsFinished.Enabled)
+        {
+            CronflowTelemetry.RunsFinished.Add(1, workflow, new KeyValuePair<string, object?>("cronflow.run.status", result.Status.ToString()));
+        }
+
         CronflowTelemetry.RunsActive.Add(-1, workflow);
         var log = _context.CreateReplaySafeLogger(LogCategory);
-        using (log.BeginScope(RunScope()))
+        if (log.IsEnabled(result.Status == RunStatus.Failed ? LogLevel.Error : LogLevel.Information))
         {
-            if (result.Status == RunStatus.Failed)
+            using (log.BeginScope(RunScope()))
             {
-                Log.RunFailed(log, _definition.Id, _runId, result.Error?.ErrorType, error);
-            }
-            else
-            {
-                Log.RunFinished(log, _definition.Id, _runId, result.Status.ToString(), (Now - _startedAt).TotalSeconds);
+                if (result.Status == RunStatus.Failed)
+                {
+                    Log.RunFailed(log, _definition.Id, _runId, result.Error?.ErrorType, error);
+                }
+                else
+                {
+                    Log.RunFinished(log, _definition.Id, _runId, result.Status.ToString(), (Now - _startedAt).TotalSeconds);
+                }
             }
         }
     }
@@ -127,17 +142,24 @@ internal sealed partial class Interpreter
             _trace.Emit($"step {name}", span, parent?.Id ?? OwnSpan, start, end, StepTags(name, kind, attempt), error?.Message);
         }
 
-        CronflowTelemetry.StepDuration.Record(
-            (end - start).TotalSeconds,
-            new KeyValuePair<string, object?>("cronflow.workflow.id", _definition.Id),
-            new KeyValuePair<string, object?>("cronflow.step.name", name),
-            new KeyValuePair<string, object?>("cronflow.step.status", error is null ? "Completed" : "Failed"));
+        if (CronflowTelemetry.StepDuration.Enabled)
+        {
+            CronflowTelemetry.StepDuration.Record(
+                (end - start).TotalSeconds,
+                new KeyValuePair<string, object?>("cronflow.workflow.id", _definition.Id),
+                new KeyValuePair<string, object?>("cronflow.step.name", name),
+                new KeyValuePair<string, object?>("cronflow.step.status", error is null ? "Completed" : "Failed"));
+        }
+
         if (error is not null)
         {
             var log = _context.CreateReplaySafeLogger(LogCategory);
-            using (log.BeginScope(RunScope()))
+            if (log.IsEnabled(LogLevel.Warning))
             {
-                Log.StepFailed(log, _definition.Id, _runId, name, attempt, error.ErrorType, error.Message);
+                using (log.BeginScope(RunScope()))
+                {
+                    Log.StepFailed(log, _definition.Id, _runId, name, attempt, error.ErrorType, error.Message);
+                }
             }
         }
     }

@@ -51,7 +51,7 @@ internal sealed partial class Interpreter
     private int _calls;
 
     /// <summary>Activity calls in flight that a block could abandon, with their block's token.</summary>
-    private readonly Dictionary<int, CancellationToken> _openCalls = [];
+    private Dictionary<int, CancellationToken>? _openCalls;
 
     public Interpreter(TaskOrchestrationContext context, WorkflowRegistry registry, RunInput input, IStepOutputStore? store = null, int inlineOutputBytes = CronflowOptions.DefaultInlineOutputBytes)
     {
@@ -134,25 +134,25 @@ internal sealed partial class Interpreter
                 ? await RunRootAsync(definition, scope, startIndex, CancellationToken.None)
                 : await UntilAbandonedAsync(token => RunRootAsync(definition, scope, startIndex, token));
             await Task.WhenAll(_actions);
-            result = Completed(output);
+            result = Completed(output, withSteps: false);
             await RunHookAsync(WorkflowDefinition.OnSuccessPath, "onSuccess", definition.HasOnSuccess, scope, null);
         }
         catch (NodeFailure failure)
         {
             await Task.WhenAll(_actions);
-            result = Failed(failure.Error);
+            result = Failed(failure.Error, withSteps: false);
             await RunHookAsync(WorkflowDefinition.OnFailurePath, "onFailure", definition.HasOnFailure, scope, failure.Error);
         }
         catch (RunCancelledSignal cancelled)
         {
             await Task.WhenAll(_actions);
-            result = Cancelled(cancelled.Error);
+            result = Cancelled(cancelled.Error, withSteps: false);
         }
         catch (ReplayMismatchSignal mismatch)
         {
             // No hooks, no waiting for actions: the history cannot be trusted. Durable Task may fail the episode
             // for the events left unreplayed; the custom status carries the decided result either way.
-            result = Failed(mismatch.Error);
+            result = Failed(mismatch.Error, withSteps: false);
             trusted = false;
         }
         catch (ContinueAsNewSignal next)
@@ -169,7 +169,7 @@ internal sealed partial class Interpreter
             var error = RunErrors.Unexpected(definition.Id, _runId, ex);
             await WhenActionsEndAsync();
             _records.FinishOpen(error);
-            result = Failed(error);
+            result = Failed(error, withSteps: false);
             await RunHookAsync(WorkflowDefinition.OnFailurePath, "onFailure", definition.HasOnFailure, scope, error);
         }
         finally
@@ -181,7 +181,7 @@ internal sealed partial class Interpreter
         // interrupted, say) shows as skipped.
         _records.FinishOpen(null);
 
-        // Refresh the records: hooks may have added some after the result was built.
+        // The records, taken now: hooks may have added some after the result was built.
         result.Steps = _records.WithOutputs();
         _store?.InstanceEnded(_runId, _context.InstanceId);
         if (trusted && !_leftOpen)
@@ -251,19 +251,23 @@ internal sealed partial class Interpreter
         }
     }
 
-    private async Task<FlowValue> RunRootAsync(WorkflowDefinition definition, Scope scope, int startIndex, CancellationToken cancel)
+    private Task<FlowValue> RunRootAsync(WorkflowDefinition definition, Scope scope, int startIndex, CancellationToken cancel)
     {
         var deadline = _input.Resume?.Deadline ?? (definition.Timeout is { } timeout ? _startedAt + timeout : null);
         _deadline = deadline;
-        if (deadline is null)
-        {
-            return await ExecuteListAsync(definition.Nodes, scope, cancel, startIndex);
-        }
 
+        // Without a deadline, no frame of its own: one continuation fewer in every episode.
+        return deadline is null
+            ? ExecuteListAsync(definition.Nodes, scope, cancel, startIndex)
+            : RunRootAsync(definition, scope, startIndex, deadline.Value, cancel);
+    }
+
+    private async Task<FlowValue> RunRootAsync(WorkflowDefinition definition, Scope scope, int startIndex, DateTimeOffset deadline, CancellationToken cancel)
+    {
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var task = ExecuteListAsync(definition.Nodes, scope, work.Token, startIndex);
-        var timer = TimerAsync(deadline.Value.UtcDateTime, timerCancel.Token);
+        var timer = TimerAsync(deadline.UtcDateTime, timerCancel.Token);
         var winner = await Task.WhenAny(task, timer);
         if (winner == task)
         {

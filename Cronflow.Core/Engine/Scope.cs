@@ -250,10 +250,13 @@ internal sealed class Scope
 /// </summary>
 internal sealed class StoredOutputs
 {
-    private readonly Dictionary<FlowValue, string> _keys = new(ReferenceEqualityComparer.Instance);
+    // Created with the first stored output: most runs have none.
+    private Dictionary<FlowValue, string>? _keys;
     private Dictionary<string, FlowValue>? _fetched;
 
-    public void Add(FlowValue value, string key) => _keys[value] = key;
+    private Dictionary<FlowValue, string> Keys => _keys ??= new(ReferenceEqualityComparer.Instance);
+
+    public void Add(FlowValue value, string key) => Keys[value] = key;
 
     /// <summary>
     /// Notes <paramref name="combined"/>, the array of <paramref name="parts"/>, as a composite reference when every part
@@ -261,7 +264,7 @@ internal sealed class StoredOutputs
     /// </summary>
     public FlowValue Combined(FlowValue combined, IReadOnlyList<FlowValue> parts)
     {
-        if (_keys.Count == 0 || parts.Count == 0)
+        if (_keys is null || parts.Count == 0)
         {
             return combined;
         }
@@ -281,7 +284,7 @@ internal sealed class StoredOutputs
         return combined;
     }
 
-    public string? KeyOf(FlowValue value) => _keys.Count == 0 ? null : _keys.GetValueOrDefault(value);
+    public string? KeyOf(FlowValue value) => _keys?.GetValueOrDefault(value);
 
     /// <summary>
     /// The reference the last <see cref="Resolve"/> could not answer: the orchestration fetches its value (through
@@ -305,7 +308,7 @@ internal sealed class StoredOutputs
     public void AddFetched(string reference, FlowValue value)
     {
         (_fetched ??= new(StringComparer.Ordinal))[reference] = value;
-        _keys[value] = reference;
+        Keys[value] = reference;
         _missing = null;
     }
 

@@ -10,7 +10,8 @@ namespace Cronflow;
 /// </summary>
 internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, CancellationToken cancel, BlockState? attempts = null, bool countLeftovers = true)
 {
-    private readonly Dictionary<Task<FlowValue>, int> _inFlight = [];
+    // Sized for the whole window at once: it fills in one go, and grows no more than that.
+    private readonly Dictionary<Task<FlowValue>, int> _inFlight = new(Math.Min(Math.Max(1, limit), count));
 
     /// <summary>The tasks in flight now.</summary>
     public List<Task> Running() => [.. _inFlight.Keys];

@@ -67,10 +67,38 @@ internal sealed class StepNode(string path, string name, StepBody body, bool isA
     public override bool ProducesOutput => !IsAction;
 }
 
-internal sealed class ParallelNode(string path, string? name, IReadOnlyList<StepBody> branches, int? maxConcurrency) : Node(path, name)
+/// <summary>A block whose branches are steps run side by side: <see cref="ParallelNode"/> or <see cref="RaceNode"/>.</summary>
+internal abstract class BranchesNode(string path, string? name, IReadOnlyList<StepBody> branches) : Node(path, name)
 {
+    private string[]? _paths;
+    private string[]? _names;
+
     public IReadOnlyList<StepBody> Branches { get; } = branches;
 
+    /// <summary>The path of branch <paramref name="index"/> (<c>{Path}/{index}</c>), where the step activity finds its body.</summary>
+    public string BranchPath(int index) => (_paths ??= Labels(i => $"{Path}/{i}"))[index];
+
+    /// <summary>
+    /// The name of branch <paramref name="index"/> (<c>{Name}[{index}]</c>) in records, lanes and errors. Read only by
+    /// runs, once the definition is built and its names are final: both labels are built once, not in every episode.
+    /// </summary>
+    public string BranchName(int index) => (_names ??= Labels(i => $"{Name}[{i}]"))[index];
+
+    // Built at most a few times when runs race to read them first: every copy is the same.
+    private string[] Labels(Func<int, string> label)
+    {
+        var labels = new string[Branches.Count];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            labels[i] = label(i);
+        }
+
+        return labels;
+    }
+}
+
+internal sealed class ParallelNode(string path, string? name, IReadOnlyList<StepBody> branches, int? maxConcurrency) : BranchesNode(path, name, branches)
+{
     public int? MaxConcurrency { get; } = maxConcurrency;
 
     public override string Kind => "parallel";
@@ -78,10 +106,8 @@ internal sealed class ParallelNode(string path, string? name, IReadOnlyList<Step
     public override string Describe() => $"{base.Describe()}|branches={Branches.Count}|max={MaxConcurrency}";
 }
 
-internal sealed class RaceNode(string path, string? name, IReadOnlyList<StepBody> branches) : Node(path, name)
+internal sealed class RaceNode(string path, string? name, IReadOnlyList<StepBody> branches) : BranchesNode(path, name, branches)
 {
-    public IReadOnlyList<StepBody> Branches { get; } = branches;
-
     public override string Kind => "race";
 
     public override string Describe() => $"{base.Describe()}|branches={Branches.Count}";

@@ -34,7 +34,7 @@ if (settings.Micro)
     return 0;
 }
 
-if (settings.SoakSide is "replay" or "activity")
+if (settings.SoakSide is "replay" or "replay-fanout" or "activity")
 {
     await Cronflow.Benchmarks.Micro.MicroBenchmarks.SoakAsync(settings.SoakSide, settings.SoakFor);
     return 0;

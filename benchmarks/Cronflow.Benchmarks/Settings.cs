@@ -135,7 +135,7 @@ internal sealed class Settings
                 case "--connection" when i + 1 < args.Length:
                     connection = args[++i];
                     break;
-                case "--soak" when i + 1 < args.Length && args[i + 1] is "cronflow" or "raw" or "replay" or "activity" or "fanout" or "fanout-raw":
+                case "--soak" when i + 1 < args.Length && args[i + 1] is "cronflow" or "raw" or "replay" or "replay-fanout" or "activity" or "fanout" or "fanout-raw":
                     soak = args[++i];
                     if (i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var seconds))
                     {
@@ -155,7 +155,7 @@ internal sealed class Settings
     }
 
     public const string Usage =
-        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--runs N] [--connection <storage connection string>] [--visibility-timeout S] [--azurite-rounds N] [--log FILE] [--fail-commit-every N] [--hang-step-fetch N] [--soak cronflow|raw|replay|activity|fanout|fanout-raw [seconds]] [--micro]\n" +
+        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--runs N] [--connection <storage connection string>] [--visibility-timeout S] [--azurite-rounds N] [--log FILE] [--fail-commit-every N] [--hang-step-fetch N] [--soak cronflow|raw|replay|replay-fanout|activity|fanout|fanout-raw [seconds]] [--micro]\n" +
         "  --quick       fewer rounds (finishes in under 3 minutes); Azurite scenarios run only if Azurite is reachable\n" +
         "  --in-memory   skip the Azurite scenarios\n" +
         "  --only        run only the listed bars\n" +

@@ -43,9 +43,9 @@ internal static class MicroBenchmarks
         Console.WriteLine($"== soak: {which} micro-benchmark, both sides in alternating rounds of 2,000 calls, for {duration.TotalSeconds:F0} s (process id {Environment.ProcessId}) ==");
         Func<object> cronflow, raw;
         Func<Task> cleanup;
-        if (which == "replay")
+        if (which is "replay" or "replay-fanout")
         {
-            var replay = new ReplayBenchmarks { Steps = 3 };
+            var replay = new ReplayBenchmarks { Steps = 3, FanOut = which == "replay-fanout" };
             await replay.SetupAsync();
             (cronflow, raw, cleanup) = (replay.Cronflow, replay.HandWritten, replay.CleanupAsync);
         }
@@ -111,6 +111,9 @@ public class ReplayBenchmarks
     [Params(3, 5)]
     public int Steps { get; set; }
 
+    /// <summary>Replays a 10-way fan-out and join instead of the sequence (the soak's <c>replay-fanout</c>).</summary>
+    public bool FanOut { get; set; }
+
     [GlobalSetup]
     public async Task SetupAsync()
     {
@@ -118,20 +121,24 @@ public class ReplayBenchmarks
         _host.Tracker.CaptureHistory = true;
         var timeout = TimeSpan.FromSeconds(30);
         var workflow = Steps == 3 ? BenchWorkflows.Sequence3 : BenchWorkflows.Sequence5;
-        var cronflow = await Measure.LatencyAsync(_host, () => _host.StartCronflowAsync(workflow, new { n = 0 }), timeout, Measure.CronflowCompleted);
-        var raw = await Measure.LatencyAsync(_host, () => _host.StartRawAsync(RawNames.Sequence, new SequenceInput(0, Steps)), timeout, Measure.RawCompleted);
+        var cronflow = FanOut
+            ? await Measure.LatencyAsync(_host, () => _host.StartCronflowAsync(BenchWorkflows.FanOut10, null), timeout, Measure.CronflowCompleted)
+            : await Measure.LatencyAsync(_host, () => _host.StartCronflowAsync(workflow, new { n = 0 }), timeout, Measure.CronflowCompleted);
+        var raw = FanOut
+            ? await Measure.LatencyAsync(_host, () => _host.StartRawAsync(RawNames.FanOut, new FanOutInput(new int[Shapes.WaitFanOutBranches], 0, 0)), timeout, Measure.RawCompleted)
+            : await Measure.LatencyAsync(_host, () => _host.StartRawAsync(RawNames.Sequence, new SequenceInput(0, Steps)), timeout, Measure.RawCompleted);
         _cronflowHistory = UpToLastResult(cronflow.Finished.History!);
         _rawHistory = UpToLastResult(raw.Finished.History!);
         _factory = MicroBenchmarks.ShimFactory();
         _cronflow = _host.Services.GetRequiredService<WorkflowOrchestrator>();
-        _raw = new RawSequence();
+        _raw = FanOut ? new RawFanOut() : new RawSequence();
     }
 
     [GlobalCleanup]
     public async Task CleanupAsync() => await _host.DisposeAsync();
 
     [Benchmark(Baseline = true)]
-    public OrchestratorExecutionResult HandWritten() => Replay(_raw, RawNames.Sequence, _rawHistory);
+    public OrchestratorExecutionResult HandWritten() => Replay(_raw, FanOut ? RawNames.FanOut : RawNames.Sequence, _rawHistory);
 
     [Benchmark]
     public OrchestratorExecutionResult Cronflow() => Replay(_cronflow, WorkflowOrchestrator.Name, _cronflowHistory);

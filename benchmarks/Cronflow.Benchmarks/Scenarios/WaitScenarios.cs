@@ -77,6 +77,7 @@ internal static class WaitScenarios
         var next = TimeSpan.FromSeconds(1);
         List<double> total = [], starts = [], toCommit = [], afterCommit = [], events = [];
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes(precise: false);
         while (clock.Elapsed < duration)
         {
             var started = Stopwatch.GetTimestamp();
@@ -108,7 +109,10 @@ internal static class WaitScenarios
                 var cpuNow = Process.GetCurrentProcess().TotalProcessorTime;
                 var cpuPerRun = (cpuNow - cpu).TotalMilliseconds / total.Count;
                 cpu = cpuNow;
-                Console.WriteLine($"    {clock.Elapsed.TotalSeconds,6:F1} s: n={total.Count}, CPU {Fmt.F3(cpuPerRun)} ms/run, median {Fmt.F3(Stats.Of(total).Median)} ms = start to last commit {Fmt.F3(Stats.Of(toCommit).Median)} ms (of which the start call {Fmt.F3(Stats.Of(starts).Median)} ms) + commit to wait's return {Fmt.F3(Stats.Of(afterCommit).Median)} ms; history events {Fmt.F1(Stats.Of(events).Median)}");
+                var allocatedNow = GC.GetTotalAllocatedBytes(precise: false);
+                var kbPerRun = (allocatedNow - allocated) / 1024.0 / total.Count;
+                allocated = allocatedNow;
+                Console.WriteLine($"    {clock.Elapsed.TotalSeconds,6:F1} s: n={total.Count}, CPU {Fmt.F3(cpuPerRun)} ms/run, alloc {Fmt.N0(kbPerRun)} KB/run, median {Fmt.F3(Stats.Of(total).Median)} ms = start to last commit {Fmt.F3(Stats.Of(toCommit).Median)} ms (of which the start call {Fmt.F3(Stats.Of(starts).Median)} ms) + commit to wait's return {Fmt.F3(Stats.Of(afterCommit).Median)} ms; history events {Fmt.F1(Stats.Of(events).Median)}");
                 total.Clear();
                 toCommit.Clear();
                 afterCommit.Clear();
