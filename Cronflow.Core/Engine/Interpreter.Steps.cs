@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.DurableTask;
 
 namespace Cronflow;
@@ -75,12 +76,7 @@ internal sealed partial class Interpreter
     /// <summary>The output of a step's activity call that succeeded, checked against the step it belongs to.</summary>
     private FlowValue CallCompleted(in StepCall call, StepOutcome outcome)
     {
-        if (outcome is null || !string.Equals(outcome.Path, call.Path, StringComparison.Ordinal))
-        {
-            // Replaying a history recorded by another definition: this result belongs to another step.
-            throw new ReplayMismatchSignal(RunErrors.ReplayMismatch(call.Name, _runId, _definition.Id, outcome?.Path, call.Path));
-        }
-
+        ThrowIfNotFor(outcome, call.Path, call.Name);
         EndStepSpan(call.Path, call.Name, call.Attempt, call.Number, call.SpanStart, call.SpanParent, null);
         var output = FlowValue.FromOwned(outcome.Output);
         if (outcome.Key is { } key)
@@ -171,6 +167,17 @@ internal sealed partial class Interpreter
             Instance = _context.InstanceId == _runId ? null : _context.InstanceId,
             Read = reference,
         };
+        var outcome = await CallEngineActivityAsync(node, StepOutputKeys.ReadPath, request);
+        _stored.AddFetched(reference, FlowValue.FromOwned(outcome.Output));
+    }
+
+    /// <summary>
+    /// Calls the step activity for the engine's own work rather than a step body (a pause's secret, the read of an
+    /// output held by reference): its failure fails <paramref name="node"/>, and its result must be the one recorded
+    /// for <paramref name="path"/>. <paramref name="request"/> is null while replaying.
+    /// </summary>
+    private async Task<StepOutcome> CallEngineActivityAsync(Node node, string path, StepRequest? request)
+    {
         StepOutcome outcome;
         try
         {
@@ -181,12 +188,20 @@ internal sealed partial class Interpreter
             throw new NodeFailure(RunErrors.FromTaskFailure(node.Name, ex.FailureDetails));
         }
 
-        if (outcome is null || !string.Equals(outcome.Path, StepOutputKeys.ReadPath, StringComparison.Ordinal))
-        {
-            throw new ReplayMismatchSignal(RunErrors.ReplayMismatch(node.Name, _runId, _definition.Id, outcome?.Path, StepOutputKeys.ReadPath));
-        }
+        ThrowIfNotFor(outcome, path, node.Name);
+        return outcome;
+    }
 
-        _stored.AddFetched(reference, FlowValue.FromOwned(outcome.Output));
+    /// <summary>
+    /// Throws when a recorded result is not the one of the call at <paramref name="path"/>: the history was recorded by
+    /// another definition, and this result belongs to another step.
+    /// </summary>
+    private void ThrowIfNotFor([NotNull] StepOutcome? outcome, string path, string name)
+    {
+        if (outcome is null || !string.Equals(outcome.Path, path, StringComparison.Ordinal))
+        {
+            throw new ReplayMismatchSignal(RunErrors.ReplayMismatch(name, _runId, _definition.Id, outcome?.Path, path));
+        }
     }
 
     /// <summary>A tracked call's result arrived: it is no longer open, nor abandoned.</summary>

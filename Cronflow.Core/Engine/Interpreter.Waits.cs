@@ -134,19 +134,10 @@ internal sealed partial class Interpreter
     {
         var path = node.Path + ResumeTokens.SecretSuffix;
         var request = _context.IsReplaying ? null : new StepRequest { WorkflowId = _definition.Id, Path = path, Name = node.Name, RunId = _runId, StartedAt = _startedAt };
-        StepOutcome outcome;
-        try
+        var outcome = await CallEngineActivityAsync(node, path, request);
+        if (outcome.Output is not { ValueKind: JsonValueKind.String } secret)
         {
-            outcome = await Busy(_context.CallActivityAsync<StepOutcome>(StepActivity.Name, request), CancellationToken.None);
-        }
-        catch (TaskFailedException ex)
-        {
-            throw new NodeFailure(RunErrors.FromTaskFailure(node.Name, ex.FailureDetails));
-        }
-
-        if (outcome?.Output is not { ValueKind: JsonValueKind.String } secret || !string.Equals(outcome.Path, path, StringComparison.Ordinal))
-        {
-            throw new ReplayMismatchSignal(RunErrors.ReplayMismatch(node.Name, _runId, _definition.Id, outcome?.Path, path));
+            throw new ReplayMismatchSignal(RunErrors.ReplayMismatch(node.Name, _runId, _definition.Id, outcome.Path, path));
         }
 
         return secret.GetString()!;
