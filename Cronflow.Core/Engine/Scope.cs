@@ -173,14 +173,18 @@ internal sealed class Scope
     /// <param name="run">The run.</param>
     public FlowContext FlowContext(FlowValue? payload, Func<FlowValue> readPayload, RunDetails run)
     {
-        Func<FlowValue>? readLast = LastReference is { } reference && _stored is { } stored ? () => stored.Resolve(reference) : null;
-        if (payload is null)
+        if (LastReference is not { } reference || _stored is not { } stored)
         {
+            if (payload is { } held)
+            {
+                return new(held, Last, View(), run);
+            }
+
             var last = Last;
-            return new(readPayload, readLast ?? (() => last), View(), run);
+            return new(readPayload, () => last, View(), run);
         }
 
-        return readLast is null ? new(payload, Last, View(), run) : new(payload, readLast, View(), run);
+        return new(payload is { } value ? () => value : readPayload, () => stored.Resolve(reference), View(), run);
     }
 
     /// <summary>The values of every output visible from this scope (null when there are none); all have values at the top of a run.</summary>

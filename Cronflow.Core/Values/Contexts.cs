@@ -16,15 +16,6 @@ public class FlowContext
         Run = run;
     }
 
-    /// <summary>A context whose <c>Last</c> is read from <paramref name="last"/> when first used (an output held by reference).</summary>
-    internal FlowContext(FlowValue payload, Func<FlowValue> last, StepOutputs steps, RunDetails run)
-    {
-        _payload = payload;
-        _readLast = last;
-        Steps = steps;
-        Run = run;
-    }
-
     /// <summary>
     /// A context whose <c>Payload</c> and <c>Last</c> are read from <paramref name="payload"/> and <paramref name="last"/>
     /// when first used (a payload or output held by reference).
