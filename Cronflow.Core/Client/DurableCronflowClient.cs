@@ -151,17 +151,21 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
         var delay = _updates is { SeesEveryChange: true } ? SafetyPollDelay : TimeSpan.FromMilliseconds(1);
         CancellationTokenSource? stopCompletion = null;
         Task? completion = null;
+        InstanceSnapshot? committed = null;
         try
         {
             while (true)
             {
+                // A change that carried the state it committed needs no read to tell whether it finished the run.
+                if (committed is not null && Finished(committed) is { } seen)
+                {
+                    return seen;
+                }
+
                 // Watch before reading, so that a change committed between the read and the wait still ends the wait.
                 using var watch = _updates?.Next(runId);
                 var instance = await GetInstanceAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(runId);
-
-                // Only an instance that may be finished is mapped: most reads find a run still going.
-                var ended = HasEnded(instance.State);
-                if (RunInfoMapper.MayBeFinished(ended, instance.SerializedCustomStatus) && RunInfoMapper.ToRunInfo(instance) is { IsFinished: true } run)
+                if (Finished(instance) is { } run)
                 {
                     return run;
                 }
@@ -187,6 +191,7 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
                 var wake = watch?.Changed ?? completion!;
                 await wake.WaitAsync(delay < left ? delay : left, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 cancellationToken.ThrowIfCancellationRequested();
+                committed = watch?.Changed is { IsCompletedSuccessfully: true } changed ? changed.Result : null;
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Math.Max(_maxPollDelay.Ticks, delay.Ticks)));
             }
         }
@@ -199,6 +204,10 @@ internal abstract class DurableCronflowClient : ICronflowClient, IStepWatch, Sch
             }
         }
     }
+
+    /// <summary>The run the instance is, when it is finished; null while it goes on. Most instances read are still going, and are not mapped.</summary>
+    private static RunInfo? Finished(InstanceSnapshot instance) =>
+        RunInfoMapper.MayBeFinished(HasEnded(instance.State), instance.SerializedCustomStatus) && RunInfoMapper.ToRunInfo(instance) is { IsFinished: true } run ? run : null;
 
     /// <summary>
     /// The backend's own wait for the instance's orchestration to complete, when it has one; null when it has none.

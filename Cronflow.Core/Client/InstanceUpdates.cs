@@ -38,7 +38,12 @@ internal sealed class InstanceUpdates
     }
 
     /// <summary>Reports that the instance's state was committed: every watch on it ends.</summary>
-    public void Changed(string instanceId)
+    /// <param name="instanceId">The instance.</param>
+    /// <param name="committed">
+    /// The state just committed, when it is exactly what a read of the instance would return now (the engine that
+    /// committed it owns the instance's store, as in memory): waiters use it instead of reading it again. Null otherwise.
+    /// </param>
+    public void Changed(string instanceId, InstanceSnapshot? committed = null)
     {
         Entry? entry;
         lock (_lock)
@@ -49,7 +54,7 @@ internal sealed class InstanceUpdates
             }
         }
 
-        entry.Signal.TrySetResult();
+        entry.Signal.TrySetResult(committed);
     }
 
     private void Release(string instanceId, Entry entry)
@@ -67,7 +72,7 @@ internal sealed class InstanceUpdates
     internal sealed class Entry
     {
         // Waiters go on on the thread pool, not on the engine thread that reported the change.
-        public TaskCompletionSource Signal { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<InstanceSnapshot?> Signal { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int Watchers { get; set; }
     }
@@ -87,8 +92,8 @@ internal sealed class InstanceUpdates
             _entry = entry;
         }
 
-        /// <summary>Completes when the instance changes.</summary>
-        public Task Changed => _entry.Signal.Task;
+        /// <summary>Completes when the instance changes, with the committed state when the change carried it (see <see cref="InstanceUpdates.Changed"/>).</summary>
+        public Task<InstanceSnapshot?> Changed => _entry.Signal.Task;
 
         public void Dispose()
         {

@@ -322,8 +322,10 @@ internal sealed class RunResult
     [JsonPropertyName("error")]
     public StepError? Error { get; set; }
 
+    /// <summary>Every record of the run; read back from JSON, they are built when first read (see <see cref="StepRecordsJsonConverter"/>).</summary>
     [JsonPropertyName("steps")]
-    public List<StepRecord> Steps { get; set; } = [];
+    [JsonConverter(typeof(StepRecordsJsonConverter))]
+    public IReadOnlyList<StepRecord> Steps { get; set; } = [];
 
     /// <summary>When the outcome was decided (orchestration time); the instance may end later, once work it left open ends.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -4,7 +4,8 @@ namespace Cronflow.Hosting;
 
 /// <summary>
 /// Reports each committed orchestration episode that may have finished its run to <see cref="InstanceUpdates"/>, so
-/// that a client waiting for the run in this process reads it again at once instead of polling.
+/// that a client waiting for the run in this process reads it again at once instead of polling; where this process
+/// sees every change (in memory), with the state committed, which the client then need not read.
 /// </summary>
 internal sealed class UpdateReportingOrchestrationService(IOrchestrationService inner, InstanceUpdates updates) : DelegatingOrchestrationService(inner)
 {
@@ -20,7 +21,8 @@ internal sealed class UpdateReportingOrchestrationService(IOrchestrationService 
         await base.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState).ConfigureAwait(false);
         if (MayHaveFinished(orchestrationState?.OrchestrationStatus ?? newOrchestrationRuntimeState?.OrchestrationStatus, orchestrationState?.Status ?? newOrchestrationRuntimeState?.Status))
         {
-            updates.Changed(workItem.InstanceId);
+            // An engine that owns the instance's store committed exactly what a read would now return: hand it over.
+            updates.Changed(workItem.InstanceId, updates.SeesEveryChange && orchestrationState is not null ? EmbeddedCronflowClient.ToSnapshot(orchestrationState) : null);
         }
     }
 

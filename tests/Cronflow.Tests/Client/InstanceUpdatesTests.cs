@@ -47,4 +47,18 @@ public sealed class InstanceUpdatesTests
         Assert.True(watch.Changed.IsCompletedSuccessfully);
         Assert.False(abandoned.Changed.IsCompleted);
     }
+
+    [Fact]
+    public async Task Changed_WithCommittedState_EveryWatchGetsThatState()
+    {
+        var updates = new InstanceUpdates(seesEveryChange: true);
+        using var first = updates.Next("run-1");
+        using var second = updates.Next("run-1");
+        var committed = new InstanceSnapshot("run-1", InstanceState.Completed, null, null, null, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null);
+
+        updates.Changed("run-1", committed);
+
+        Assert.Same(committed, await first.Changed);
+        Assert.Same(committed, await second.Changed);
+    }
 }

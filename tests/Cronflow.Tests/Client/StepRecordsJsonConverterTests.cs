@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Cronflow.Tests.Client;
+
+public sealed class StepRecordsJsonConverterTests
+{
+    private static readonly DateTimeOffset At = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    [Fact]
+    public void Read_RunResult_BuildsRecordsWhenFirstRead()
+    {
+        var json = JsonSerializer.Serialize(new RunResult { Status = RunStatus.Completed, Steps = [Record("a", 1), Record("b", 2)] }, CronflowJson.Options);
+
+        var result = JsonSerializer.Deserialize<RunResult>(json, CronflowJson.Options)!;
+
+        var records = Assert.IsType<JsonStepRecords>(result.Steps);
+        Assert.NotNull(records.Json);
+        Assert.Equal(2, records.Count);
+        Assert.Null(records.Json);
+        Assert.Equal(Record("a", 1) with { Output = null }, records[0] with { Output = null });
+        Assert.Equal(2, records[1].Output!["n"].As<int>());
+        Assert.Equal(At, records[1].CompletedAt);
+        var first = records[0];
+        Assert.Same(first, records[0]);
+    }
+
+    [Fact]
+    public void Write_RecordsReadAndNeverTouched_WritesTheJsonTheyWereReadFrom()
+    {
+        var json = JsonSerializer.Serialize(new RunResult { Status = RunStatus.Failed, Steps = [Record("a", 1)] }, CronflowJson.Options);
+        var read = JsonSerializer.Deserialize<RunResult>(json, CronflowJson.Options)!;
+
+        var again = JsonSerializer.Serialize(read, CronflowJson.Options);
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(json), JsonNode.Parse(again)), again);
+        Assert.NotNull(((JsonStepRecords)read.Steps).Json);
+    }
+
+    [Fact]
+    public void Write_RecordsAlreadyBuilt_WritesTheSameJson()
+    {
+        var json = JsonSerializer.Serialize(new RunResult { Status = RunStatus.Completed, Steps = [Record("a", 1), Record("b", 2)] }, CronflowJson.Options);
+        var read = JsonSerializer.Deserialize<RunResult>(json, CronflowJson.Options)!;
+        _ = read.Steps.Count;
+
+        Assert.Equal(json, JsonSerializer.Serialize(read, CronflowJson.Options));
+    }
+
+    [Theory]
+    [InlineData("""{"status":"Completed","steps":null}""")]
+    [InlineData("""{"status":"Completed"}""")]
+    public void Read_StepsNullOrMissing_GivesNoRecords(string json) =>
+        Assert.Empty(JsonSerializer.Deserialize<RunResult>(json, CronflowJson.Options)!.Steps);
+
+    [Fact]
+    public void Read_StepsNotAnArray_Throws() =>
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<RunResult>("""{"status":"Completed","steps":{"name":"a"}}""", CronflowJson.Options));
+
+    private static StepRecord Record(string name, int n) => new()
+    {
+        Name = name,
+        Path = n.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Status = StepStatus.Completed,
+        Attempts = 1,
+        StartedAt = At,
+        CompletedAt = At,
+        Output = FlowValue.From(new { n }),
+    };
+}
