@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Cronflow;
 
@@ -46,7 +47,7 @@ internal sealed class StepRecordsJsonConverter : JsonConverter<IReadOnlyList<Ste
         }
 
         writer.WriteStartArray();
-        var record = (System.Text.Json.Serialization.Metadata.JsonTypeInfo<StepRecord>)options.GetTypeInfo(typeof(StepRecord));
+        var record = (JsonTypeInfo<StepRecord>)options.GetTypeInfo(typeof(StepRecord));
         foreach (var step in value)
         {
             JsonSerializer.Serialize(writer, step, record);
