@@ -102,6 +102,7 @@ internal sealed partial class Interpreter
         var lastIs = lastKey is not null || last.IsNull ? null
             : ReferenceEquals(last, _payload) ? StepRequest.LastIsPayload
             : ReferenceEquals(last, scope.Item) ? StepRequest.LastIsItem
+            : inline is not null && scope.InlineNameOf(last) is { } step ? StepRequest.LastIsStep(step)
             : null;
         return new()
         {
@@ -113,7 +114,8 @@ internal sealed partial class Interpreter
             // A stored payload travels as its reference: the step reads it when the body first touches it.
             Payload = _payloadKey is null ? _payload.ToNullableJson() : null,
             PayloadKey = _payloadKey,
-            // Last travels as a value only when it is neither stored nor already in the request (the payload, the item).
+            // Last travels as a value only when it is neither stored nor already in the request (the payload, the item,
+            // an earlier step's output).
             Last = lastKey is null && lastIs is null ? last.ToNullableJson() : null,
             LastKey = lastKey,
             LastIs = lastIs,

@@ -416,8 +416,9 @@ internal sealed class StepRequest
     public string? LastKey { get; set; }
 
     /// <summary>
-    /// Where <c>Last</c> already is in the request, instead of a copy: <see cref="LastIsPayload"/> or
-    /// <see cref="LastIsItem"/> (the innermost of <see cref="ItemChain"/>); null otherwise.
+    /// Where <c>Last</c> already is in the request, instead of a copy: <see cref="LastIsPayload"/>,
+    /// <see cref="LastIsItem"/> (the innermost of <see cref="ItemChain"/>), or <see cref="LastIsStep"/> (an earlier
+    /// step's output in <see cref="Steps"/>: the output of the step just before, most often); null otherwise.
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("lastIs")]
@@ -425,6 +426,15 @@ internal sealed class StepRequest
 
     public const string LastIsPayload = "payload";
     public const string LastIsItem = "item";
+
+    /// <summary>How <see cref="LastIs"/> names the output of step <paramref name="name"/>, which <see cref="Steps"/> carries.</summary>
+    public static string LastIsStep(string name) => LastIsStepPrefix + name;
+
+    /// <summary>The step whose output <c>Last</c> is, when <see cref="LastIs"/> names one (see <see cref="LastIsStep"/>).</summary>
+    public static string? LastStep(string? lastIs) =>
+        lastIs is not null && lastIs.StartsWith(LastIsStepPrefix, StringComparison.Ordinal) ? lastIs[LastIsStepPrefix.Length..] : null;
+
+    private const string LastIsStepPrefix = "step:";
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyName("steps")]

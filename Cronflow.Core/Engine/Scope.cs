@@ -225,6 +225,34 @@ internal sealed class Scope
         return (inline.Count == 0 ? null : inline, refs.Count == 0 ? null : refs);
     }
 
+    /// <summary>
+    /// The name under which <see cref="Transport"/> carries <paramref name="value"/> inline, when it is the very output
+    /// of a step visible from this scope (not one in the output store, not one a nearer scope hides); null otherwise.
+    /// </summary>
+    public string? InlineNameOf(FlowValue value)
+    {
+        HashSet<string>? hidden = null;
+        for (var scope = this; scope is not null; scope = scope._parent)
+        {
+            foreach (var (name, output) in scope.Outputs)
+            {
+                if (ReferenceEquals(output, value) && !scope._keys.ContainsKey(name) && !(hidden?.Contains(name) ?? false))
+                {
+                    return name;
+                }
+            }
+
+            if (scope._parent is not null)
+            {
+                hidden ??= new HashSet<string>(StringComparer.Ordinal);
+                hidden.UnionWith(scope.Outputs.Keys);
+                hidden.UnionWith(scope._keys.Keys);
+            }
+        }
+
+        return null;
+    }
+
     private void Collect(Dictionary<string, JsonElement?> inline, Dictionary<string, string> refs, string? instanceId)
     {
         _parent?.Collect(inline, refs, instanceId);

@@ -138,6 +138,9 @@ internal sealed class StepExecutor(WorkflowRegistry registry, IServiceProvider s
             { LastKey: { } lastKey } => () => ReadReference(lastKey),
             { LastIs: StepRequest.LastIsPayload } => Payload,
             { LastIs: StepRequest.LastIsItem, ItemChain: [.., var item] } => () => FlowValue.FromOwned(item),
+            { LastIs: var lastIs } when StepRequest.LastStep(lastIs) is { } step => () => steps.TryGetValue(step, out var output)
+                ? output
+                : throw new CronflowException($"The request of step '{request.Name}' names the output of step '{step}' as Last, but does not carry it."),
             _ => () => FlowValue.FromOwned(request.Last),
         };
 

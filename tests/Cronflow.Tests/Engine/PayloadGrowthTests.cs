@@ -32,6 +32,49 @@ public sealed class PayloadGrowthTests
     }
 
     [Fact]
+    public async Task Steps_LastIsEarlierStepsInlineOutput_RequestCarriesItOnceAndBodySeesIt()
+    {
+        var wf = Workflow.Define("last-once")
+            .Step("s0", _ => new { marker = "first-output" })
+            .Step("s1", ctx => new { seen = ctx.Last["marker"].As<string>(), also = ctx.Steps["s0"].Output["marker"].As<string>() })
+            .Step("s2", ctx => ctx.Last["seen"].As<string>() + "/" + ctx.Steps["s1"].Output["also"].As<string>());
+
+        EpisodeProbe? probe = null;
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.WrapWorkerService = inner => probe = new EpisodeProbe(inner));
+        var run = await host.Client.WaitForRunAsync(await host.Client.TriggerAsync("last-once", null), Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal("first-output/first-output", run.Output.As<string>());
+
+        // s1 and s2 receive Last as the name of the step it came from, not as a second copy of that step's output.
+        Assert.Equal(1, probe!.Scheduled("\"lastIs\":\"step:s0\""));
+        Assert.Equal(1, probe.Scheduled("\"lastIs\":\"step:s1\""));
+        Assert.Equal(0, probe.Scheduled("\"last\":"));
+    }
+
+    [Fact]
+    public async Task ForEach_StepAfterStepInItem_LastIsTheNearestScopesOutput()
+    {
+        var wf = Workflow.Define("last-scopes")
+            .Step("outer", _ => "outer")
+            .ForEach("each", _ => new[] { 1, 2 }, (_, item) => item
+                .Step("inner", ctx => "inner-" + ctx.Last.As<int>())
+                .Step("after", ctx => ctx.Last.As<string>() + "+" + ctx.Steps["inner"].Output.As<string>() + "+" + ctx.Steps["outer"].Output.As<string>()))
+            .Parallel(
+                ctx => Task.FromResult<object?>(ctx.Last[1].As<string>()),
+                ctx => Task.FromResult<object?>(ctx.Steps["outer"].Output.As<string>()));
+
+        EpisodeProbe? probe = null;
+        await using var host = await CronflowHost.StartAsync(c => c.AddWorkflow(wf), o => o.WrapWorkerService = inner => probe = new EpisodeProbe(inner));
+        var run = await host.Client.WaitForRunAsync(await host.Client.TriggerAsync("last-scopes", null), Wait);
+
+        Assert.True(run.Status == RunStatus.Completed, run.Error?.ToString());
+        Assert.Equal(["inner-2+inner-2+outer", "outer"], run.Output.As<string[]>());
+        Assert.Equal(2, probe!.Scheduled("\"lastIs\":\"step:inner\""));
+        Assert.Equal(2, probe.Scheduled("\"lastIs\":\"step:each\""));
+    }
+
+    [Fact]
     public async Task Steps_FiftyReadingHundredKilobytePayload_SendAtMostTwiceThePayloadAndNoStepReceivesIt()
     {
         var wf = Workflow.Define("p7-payload");
