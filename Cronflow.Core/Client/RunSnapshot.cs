@@ -48,7 +48,7 @@ internal static class RunInfoMapper
         var input = ReadInput(snapshot.SerializedInput);
         var progress = Deserialize<RunProgress>(snapshot.SerializedCustomStatus);
         RunResult? result = snapshot.State == InstanceState.Completed
-            ? Deserialize<RunResult>(snapshot.SerializedOutput)
+            ? ReadResult(snapshot.SerializedOutput)
             : progress?.Result;
 
         RunStatus status;
@@ -157,6 +157,60 @@ internal static class RunInfoMapper
         catch (JsonException)
         {
             return serializedOutput;
+        }
+    }
+
+    /// <summary>
+    /// A finished run's result, read in one pass: its output and its step records stay in the parsed document (the
+    /// records are built when first read, see <see cref="JsonStepRecords"/>). Reading each of them through the
+    /// serializer would scan them twice; a waiting client mostly wants the status and the output. Null for an output
+    /// that is not a result.
+    /// </summary>
+    internal static RunResult? ReadResult(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            // Not disposed: the result's output and records point into the document, which the collector frees with them.
+            var root = JsonDocument.Parse(json).RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            var result = new RunResult();
+            foreach (var property in root.EnumerateObject())
+            {
+                var value = property.Value;
+                switch (property.Name)
+                {
+                    case "status":
+                        result.Status = value.Deserialize<RunStatus>(CronflowJson.Options);
+                        break;
+                    case "output":
+                        result.Output = value.ValueKind == JsonValueKind.Null ? null : value;
+                        break;
+                    case "error":
+                        result.Error = value.Deserialize<StepError>(CronflowJson.Options);
+                        break;
+                    case "steps":
+                        result.Steps = value.ValueKind == JsonValueKind.Array ? new JsonStepRecords(value, CronflowJson.Options) : [];
+                        break;
+                    case "completedAt":
+                        result.CompletedAt = value.ValueKind == JsonValueKind.Null ? null : value.GetDateTimeOffset();
+                        break;
+                }
+            }
+
+            return result;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
+        {
+            return null;
         }
     }
 

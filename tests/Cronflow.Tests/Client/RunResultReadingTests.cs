@@ -3,7 +3,8 @@ using System.Text.Json.Nodes;
 
 namespace Cronflow.Tests.Client;
 
-public sealed class StepRecordsJsonConverterTests
+/// <summary>How clients read a finished run's result: <see cref="RunInfoMapper.ReadResult"/> and the step records built when read (<see cref="StepRecordsJsonConverter"/>).</summary>
+public sealed class RunResultReadingTests
 {
     private static readonly DateTimeOffset At = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
 
@@ -56,6 +57,39 @@ public sealed class StepRecordsJsonConverterTests
     [Fact]
     public void Read_StepsNotAnArray_Throws() =>
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<RunResult>("""{"status":"Completed","steps":{"name":"a"}}""", CronflowJson.Options));
+
+    [Fact]
+    public void ReadResult_EveryPropertySet_ReadsEachAsTheSerializerWroteIt()
+    {
+        var written = new RunResult
+        {
+            Status = RunStatus.Failed,
+            Output = FlowValue.From(new { n = 7 }).Json,
+            Error = new StepError { Message = "boom", ErrorType = "System.InvalidOperationException", Step = "a" },
+            Steps = [Record("a", 1)],
+            CompletedAt = At,
+        };
+
+        // Every property the result has: one that ReadResult does not read would come back with its default.
+        var properties = typeof(RunResult).GetProperties();
+        Assert.Equal(5, properties.Length);
+
+        var read = RunInfoMapper.ReadResult(JsonSerializer.Serialize(written, CronflowJson.Options))!;
+
+        Assert.Equal(written.Status, read.Status);
+        Assert.Equal(7, FlowValue.FromOwned(read.Output)["n"].As<int>());
+        Assert.Equal(written.Error, read.Error);
+        Assert.Equal(written.Steps.Select(s => s with { Output = null }), read.Steps.Select(s => s with { Output = null }));
+        Assert.Equal(written.CompletedAt, read.CompletedAt);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("\"the run was terminated\"")]
+    [InlineData("{\"status\":")]
+    [InlineData("{\"status\":\"NoSuchStatus\"}")]
+    public void ReadResult_NotAResult_GivesNull(string? json) => Assert.Null(RunInfoMapper.ReadResult(json));
 
     private static StepRecord Record(string name, int n) => new()
     {
