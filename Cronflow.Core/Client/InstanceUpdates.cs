@@ -38,12 +38,17 @@ internal sealed class InstanceUpdates
     }
 
     /// <summary>Reports that the instance's state was committed: every watch on it ends.</summary>
+    public void Changed(string instanceId) => Changed(instanceId, (InstanceSnapshot?)null, static none => none);
+
+    /// <summary>Reports that the instance's state was committed: every watch on it ends, with that state.</summary>
     /// <param name="instanceId">The instance.</param>
-    /// <param name="committed">
-    /// The state just committed, when it is exactly what a read of the instance would return now (the engine that
-    /// committed it owns the instance's store, as in memory): waiters use it instead of reading it again. Null otherwise.
+    /// <param name="committed">What the state is made from.</param>
+    /// <param name="snapshot">
+    /// Makes the state just committed, when it is exactly what a read of the instance would return now (the engine that
+    /// committed it owns the instance's store, as in memory): waiters use it instead of reading it again. Called only
+    /// when someone watches the instance, as most commits end runs nobody waits for in this process.
     /// </param>
-    public void Changed(string instanceId, InstanceSnapshot? committed = null)
+    public void Changed<TState>(string instanceId, TState committed, Func<TState, InstanceSnapshot?> snapshot)
     {
         Entry? entry;
         lock (_lock)
@@ -54,7 +59,7 @@ internal sealed class InstanceUpdates
             }
         }
 
-        entry.Signal.TrySetResult(committed);
+        entry.Signal.TrySetResult(snapshot(committed));
     }
 
     private void Release(string instanceId, Entry entry)

@@ -22,7 +22,14 @@ internal sealed class UpdateReportingOrchestrationService(IOrchestrationService 
         if (MayHaveFinished(orchestrationState?.OrchestrationStatus ?? newOrchestrationRuntimeState?.OrchestrationStatus, orchestrationState?.Status ?? newOrchestrationRuntimeState?.Status))
         {
             // An engine that owns the instance's store committed exactly what a read would now return: hand it over.
-            updates.Changed(workItem.InstanceId, updates.SeesEveryChange && orchestrationState is not null ? EmbeddedCronflowClient.ToSnapshot(orchestrationState) : null);
+            if (updates.SeesEveryChange && orchestrationState is not null)
+            {
+                updates.Changed(workItem.InstanceId, orchestrationState, EmbeddedCronflowClient.ToSnapshot);
+            }
+            else
+            {
+                updates.Changed(workItem.InstanceId);
+            }
         }
     }
 

@@ -56,9 +56,24 @@ public sealed class InstanceUpdatesTests
         using var second = updates.Next("run-1");
         var committed = new InstanceSnapshot("run-1", InstanceState.Completed, null, null, null, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null);
 
-        updates.Changed("run-1", committed);
+        updates.Changed("run-1", committed, static state => state);
 
         Assert.Same(committed, await first.Changed);
         Assert.Same(committed, await second.Changed);
+    }
+
+    [Fact]
+    public void Changed_NobodyWatching_DoesNotMakeTheState()
+    {
+        var updates = new InstanceUpdates(seesEveryChange: true);
+        var made = 0;
+
+        updates.Changed("run-1", 0, _ =>
+        {
+            made++;
+            return null;
+        });
+
+        Assert.Equal(0, made);
     }
 }

@@ -13,7 +13,7 @@ public sealed class WaitForRunTests
 
         var wait = client.WaitForRunAsync("run-1", Wait);
         await client.FirstRead.WaitAsync(Wait);
-        updates.Changed("run-1", Snapshot(InstanceState.Completed, Completed));
+        updates.Changed("run-1", Snapshot(InstanceState.Completed, Completed), static state => state);
         var run = await wait.WaitAsync(Wait);
 
         Assert.Equal(RunStatus.Completed, run.Status);
@@ -49,7 +49,7 @@ public sealed class WaitForRunTests
 
         // A change that may have finished the run but did not: the wait goes on, reading the run before it waits again.
         client.Current = Snapshot(InstanceState.Completed, Completed);
-        updates.Changed("run-1", Snapshot(InstanceState.Running, output: null));
+        updates.Changed("run-1", Snapshot(InstanceState.Running, output: null), static state => state);
         var run = await wait.WaitAsync(Wait);
 
         Assert.Equal(RunStatus.Completed, run.Status);
