@@ -13,6 +13,9 @@ internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, 
     // Sized for the whole window at once: it fills in one go, and grows no more than that.
     private readonly Dictionary<Task<FlowValue>, int> _inFlight = new(Math.Min(Math.Max(1, limit), count));
 
+    // What a waiting turn of the window completes with: the first task to end while it waits.
+    private TaskCompletionSource<Task>? _next;
+
     /// <summary>The tasks in flight now.</summary>
     public List<Task> Running() => [.. _inFlight.Keys];
 
@@ -60,6 +63,50 @@ internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, 
         }
     }
 
+    /// <summary>
+    /// The first task in the window's order (in flight, then held) that has ended, or null. With the wait for the
+    /// next to end (<see cref="_next"/>), this picks the task that <c>Task.WhenAny</c> over the same list would, without
+    /// registering on every task in flight at each turn: a window of n tasks watches each once, not n² times.
+    /// </summary>
+    private Task? FirstEnded(List<Task> held)
+    {
+        foreach (var task in _inFlight.Keys)
+        {
+            if (task.IsCompleted)
+            {
+                return task;
+            }
+        }
+
+        foreach (var task in held)
+        {
+            if (task.IsCompleted)
+            {
+                return task;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Tells a waiting turn of the window (<see cref="_next"/>) when <paramref name="task"/> ends; the first to end
+    /// wins. The continuation runs on the orchestration's context, as the window's own does.
+    /// </summary>
+    private async Task WatchAsync(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception)
+        {
+            // The window reads the task's failure when it takes the task.
+        }
+
+        _next?.TrySetResult(task);
+    }
+
     public async Task<FlowValue[]> RunAsync(Func<int, CancellationToken, Task<FlowValue>> start, Func<int, NodeFailure, Exception> fail)
     {
         using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -81,14 +128,28 @@ internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, 
                     _started[index] = Clock?.Invoke();
                 }
 
-                _inFlight[start(index, block.Token)] = index;
+                var task = start(index, block.Token);
+                _inFlight[task] = index;
+                _ = WatchAsync(task);
             }
         }
 
         StartMore();
+        foreach (var leftover in held)
+        {
+            _ = WatchAsync(leftover);
+        }
+
         while (_inFlight.Count > 0 || (next < count && held.Count > 0))
         {
-            var done = await Task.WhenAny(held.Count == 0 ? _inFlight.Keys : [.. _inFlight.Keys, .. held]);
+            var done = FirstEnded(held);
+            if (done is null)
+            {
+                _next = new TaskCompletionSource<Task>();
+                done = await _next.Task;
+                _next = null;
+            }
+
             if (done is not Task<FlowValue> mine || !_inFlight.TryGetValue(mine, out var index))
             {
                 held.Remove(done);
