@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Cronflow;
@@ -5,9 +6,10 @@ namespace Cronflow;
 /// <summary>Builds JSON values out of other values without a detour through objects.</summary>
 internal static class FlowValues
 {
+    /// <summary>A JSON array of <paramref name="values"/>, in order.</summary>
     public static FlowValue Array(IReadOnlyList<FlowValue> values)
     {
-        using var buffer = new MemoryStream();
+        var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartArray();
@@ -19,7 +21,9 @@ internal static class FlowValues
             writer.WriteEndArray();
         }
 
-        return FlowValue.Parse(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        // Read from the bytes just written (not through a string); the value is a compact copy of the document.
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return FlowValue.FromJson(document.RootElement);
     }
 
     /// <summary>Concatenates JSON arrays.</summary>

@@ -392,4 +392,24 @@ public sealed class FlowValueTests
         Assert.Equal("[1,2]", JsonSerializer.Serialize(FlowValue.Parse("[1, 2]"), CronflowJson.Options));
         Assert.Equal("null", JsonSerializer.Serialize(FlowValue.Null, CronflowJson.Options));
     }
+
+    [Fact]
+    public void Array_ValuesOfEveryKind_IsTheArrayOfThemInOrder()
+    {
+        var values = new[] { FlowValue.Parse("""{"a":[1,"two"],"é":"ü \u2603"}"""), FlowValue.Null, FlowValue.From(3.5), FlowValue.From("x\"y"), FlowValue.Parse("[]") };
+
+        var array = FlowValues.Array(values);
+
+        Assert.Equal(FlowValue.Parse("""[{"a":[1,"two"],"é":"ü ☃"},null,3.5,"x\"y",[]]"""), array);
+        Assert.Equal(values.Length, array.Count);
+        Assert.Equal("ü ☃", array[0]["é"].As<string>());
+    }
+
+    [Fact]
+    public void Concat_Arrays_IsOneArrayOfTheirItems()
+    {
+        var joined = FlowValues.Concat([FlowValue.Parse("[1,2]"), FlowValue.Parse("[]"), FlowValue.Parse("""[{"k":3}]""")]);
+
+        Assert.Equal(FlowValue.Parse("""[1,2,{"k":3}]"""), joined);
+    }
 }
