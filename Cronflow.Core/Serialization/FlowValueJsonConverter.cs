@@ -15,8 +15,8 @@ internal sealed class FlowValueJsonConverter : JsonConverter<FlowValue>
             return FlowValue.Null;
         }
 
-        using var document = JsonDocument.ParseValue(ref reader);
-        return FlowValue.FromJson(document.RootElement);
+        // An element that needs no disposing, in a document of its own that the value keeps: one copy, not two.
+        return FlowValue.FromOwned(JsonElement.ParseValue(ref reader));
     }
 
     public override void Write(Utf8JsonWriter writer, FlowValue? value, JsonSerializerOptions options)
