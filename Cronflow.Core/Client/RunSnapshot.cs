@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace Cronflow;
@@ -46,10 +47,11 @@ internal static class RunInfoMapper
     public static RunInfo ToRunInfo(InstanceSnapshot snapshot, bool includeOutputs = true)
     {
         var input = ReadInput(snapshot.SerializedInput);
-        var progress = Deserialize<RunProgress>(snapshot.SerializedCustomStatus);
-        RunResult? result = snapshot.State == InstanceState.Completed
-            ? ReadResult(snapshot.SerializedOutput)
-            : progress?.Result;
+        var completed = snapshot.State == InstanceState.Completed ? ReadResult(snapshot.SerializedOutput) : null;
+
+        // A completed run's result has all its progress said; its last progress is read only for a fingerprint its input lacks.
+        var progress = completed is not null && input?.Fingerprint is not null ? null : Deserialize<RunProgress>(snapshot.SerializedCustomStatus);
+        RunResult? result = snapshot.State == InstanceState.Completed ? completed : progress?.Result;
 
         RunStatus status;
         StepError? error = result?.Error;
@@ -161,10 +163,11 @@ internal static class RunInfoMapper
     }
 
     /// <summary>
-    /// A finished run's result, read in one pass: its output and its step records stay in the parsed document (the
-    /// records are built when first read, see <see cref="JsonStepRecords"/>). Reading each of them through the
-    /// serializer would scan them twice; a waiting client mostly wants the status and the output. Null for an output
-    /// that is not a result.
+    /// A finished run's result, read in one pass of a reader: its status, error and completion time as read, its
+    /// output parsed on its own, and its step records kept as the UTF-8 JSON they were written as, built into records
+    /// only when first read (<see cref="JsonStepRecords"/>). Parsing the whole result into a document would index every
+    /// record's times and output; a waiting client mostly wants the status and the output. Null for an output that is
+    /// not a result.
     /// </summary>
     internal static RunResult? ReadResult(string? json)
     {
@@ -173,45 +176,63 @@ internal static class RunInfoMapper
             return null;
         }
 
+        var utf8 = Encoding.UTF8.GetBytes(json);
         try
         {
-            // Not disposed: the result's output and records point into the document, which the collector frees with them.
-            var root = JsonDocument.Parse(json).RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            var reader = new Utf8JsonReader(utf8);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return null;
             }
 
             var result = new RunResult();
-            foreach (var property in root.EnumerateObject())
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var value = property.Value;
-                switch (property.Name)
+                var name = reader.ValueSpan;
+                reader.Read();
+                if (name.SequenceEqual("status"u8))
                 {
-                    case "status":
-                        result.Status = value.Deserialize<RunStatus>(CronflowJson.Options);
-                        break;
-                    case "output":
-                        result.Output = value.ValueKind == JsonValueKind.Null ? null : value;
-                        break;
-                    case "error":
-                        result.Error = value.Deserialize<StepError>(CronflowJson.Options);
-                        break;
-                    case "steps":
-                        result.Steps = value.ValueKind == JsonValueKind.Array ? new JsonStepRecords(value, CronflowJson.Options) : [];
-                        break;
-                    case "completedAt":
-                        result.CompletedAt = value.ValueKind == JsonValueKind.Null ? null : value.GetDateTimeOffset();
-                        break;
+                    result.Status = JsonSerializer.Deserialize<RunStatus>(ref reader, CronflowJson.Options);
+                }
+                else if (name.SequenceEqual("output"u8))
+                {
+                    result.Output = reader.TokenType == JsonTokenType.Null ? null : JsonElement.ParseValue(ref reader);
+                }
+                else if (name.SequenceEqual("error"u8))
+                {
+                    result.Error = JsonSerializer.Deserialize<StepError>(ref reader, CronflowJson.Options);
+                }
+                else if (name.SequenceEqual("steps"u8) && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    result.Steps = ReadRecords(ref reader, utf8);
+                }
+                else if (name.SequenceEqual("completedAt"u8))
+                {
+                    result.CompletedAt = reader.TokenType == JsonTokenType.Null ? null : reader.GetDateTimeOffset();
+                }
+                else
+                {
+                    // Another property, or records that are not an array (none): passed over.
+                    reader.Skip();
                 }
             }
 
-            return result;
+            // Anything after the object (but white space) is not a result: Read throws on it.
+            return reader.TokenType == JsonTokenType.EndObject && !reader.Read() ? result : null;
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
             return null;
         }
+    }
+
+    /// <summary>The records array the reader is on, checked to be well-formed JSON and kept as its UTF-8 text.</summary>
+    private static JsonStepRecords ReadRecords(ref Utf8JsonReader reader, byte[] utf8)
+    {
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        var end = (int)reader.BytesConsumed;
+        return new JsonStepRecords(utf8.AsMemory(start, end - start), CronflowJson.Options);
     }
 
     private static T? Deserialize<T>(string? json)

@@ -40,9 +40,8 @@ internal sealed class StepRecordsJsonConverter : JsonConverter<IReadOnlyList<Ste
             return;
         }
 
-        if (value is JsonStepRecords { Json: { } json })
+        if (value is JsonStepRecords unread && unread.TryWriteUnread(writer))
         {
-            json.WriteTo(writer);
             return;
         }
 
@@ -58,15 +57,33 @@ internal sealed class StepRecordsJsonConverter : JsonConverter<IReadOnlyList<Ste
 }
 
 /// <summary>
-/// Step records held as the JSON array they were read from until one of them is read. Reading them is pure, so two
-/// threads that read at once at worst both build the same list, and one of them is kept.
+/// Step records held as the JSON array they were read from (a parsed element, or the array's UTF-8 text) until one of
+/// them is read. Reading them is pure, so two threads that read at once at worst both build the same list, and one of
+/// them is kept.
 /// </summary>
-internal sealed class JsonStepRecords(JsonElement json, JsonSerializerOptions options) : IReadOnlyList<StepRecord>
+internal sealed class JsonStepRecords : IReadOnlyList<StepRecord>
 {
+    private readonly JsonElement _element;
+    private readonly ReadOnlyMemory<byte> _utf8;
+    private readonly JsonSerializerOptions _options;
     private List<StepRecord>? _records;
 
-    /// <summary>The JSON array, while the records have not been built from it; null after.</summary>
-    internal JsonElement? Json => Volatile.Read(ref _records) is null ? json : null;
+    /// <summary>Records to be built from a parsed JSON array.</summary>
+    public JsonStepRecords(JsonElement json, JsonSerializerOptions options)
+    {
+        _element = json;
+        _options = options;
+    }
+
+    /// <summary>Records to be built from the UTF-8 text of a JSON array already checked to be well formed.</summary>
+    public JsonStepRecords(ReadOnlyMemory<byte> utf8, JsonSerializerOptions options)
+    {
+        _utf8 = utf8;
+        _options = options;
+    }
+
+    /// <summary>Whether the records have not been built yet: the JSON they were read from is all there is.</summary>
+    internal bool IsUnread => Volatile.Read(ref _records) is null;
 
     public int Count => Records.Count;
 
@@ -81,9 +98,31 @@ internal sealed class JsonStepRecords(JsonElement json, JsonSerializerOptions op
                 return records;
             }
 
-            var built = json.Deserialize<List<StepRecord>>(options) ?? [];
+            var built = (_utf8.IsEmpty
+                ? _element.Deserialize<List<StepRecord>>(_options)
+                : JsonSerializer.Deserialize<List<StepRecord>>(_utf8.Span, _options)) ?? [];
             return Interlocked.CompareExchange(ref _records, built, null) ?? built;
         }
+    }
+
+    /// <summary>Writes the JSON the records were read from, if they were never built; false if they were.</summary>
+    internal bool TryWriteUnread(Utf8JsonWriter writer)
+    {
+        if (!IsUnread)
+        {
+            return false;
+        }
+
+        if (_utf8.IsEmpty)
+        {
+            _element.WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteRawValue(_utf8.Span, skipInputValidation: true);
+        }
+
+        return true;
     }
 
     public IEnumerator<StepRecord> GetEnumerator() => Records.GetEnumerator();

@@ -16,9 +16,9 @@ public sealed class RunResultReadingTests
         var result = JsonSerializer.Deserialize<RunResult>(json, CronflowJson.Options)!;
 
         var records = Assert.IsType<JsonStepRecords>(result.Steps);
-        Assert.NotNull(records.Json);
+        Assert.True(records.IsUnread);
         Assert.Equal(2, records.Count);
-        Assert.Null(records.Json);
+        Assert.False(records.IsUnread);
         Assert.Equal(Record("a", 1) with { Output = null }, records[0] with { Output = null });
         Assert.Equal(2, records[1].Output!["n"].As<int>());
         Assert.Equal(At, records[1].CompletedAt);
@@ -35,7 +35,7 @@ public sealed class RunResultReadingTests
         var again = JsonSerializer.Serialize(read, CronflowJson.Options);
 
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(json), JsonNode.Parse(again)), again);
-        Assert.NotNull(((JsonStepRecords)read.Steps).Json);
+        Assert.True(((JsonStepRecords)read.Steps).IsUnread);
     }
 
     [Fact]
@@ -83,12 +83,44 @@ public sealed class RunResultReadingTests
         Assert.Equal(written.CompletedAt, read.CompletedAt);
     }
 
+    [Fact]
+    public void ReadResult_Records_KeptAsTheirJsonUntilFirstRead()
+    {
+        var json = JsonSerializer.Serialize(new RunResult { Status = RunStatus.Completed, Steps = [Record("a", 1), Record("b", 2)] }, CronflowJson.Options);
+
+        var read = RunInfoMapper.ReadResult(json)!;
+
+        var records = Assert.IsType<JsonStepRecords>(read.Steps);
+        Assert.True(records.IsUnread);
+        Assert.Equal(json, JsonSerializer.Serialize(read, CronflowJson.Options));
+        Assert.Equal(["a", "b"], records.Select(r => r.Name));
+        Assert.Equal(2, records[1].Output!["n"].As<int>());
+        Assert.False(records.IsUnread);
+        Assert.Equal(json, JsonSerializer.Serialize(read, CronflowJson.Options));
+    }
+
+    [Theory]
+    [InlineData("""{"status":"Cancelled","steps":null,"future":{"a":[1,2,{"b":null}]}}""")]
+    [InlineData("""{"future":[{"steps":[1]}],"status":"Cancelled","steps":{"name":"a"}}""")]
+    [InlineData(""" { "status" : "Cancelled" } """)]
+    public void ReadResult_OtherPropertiesOrRecordsNotAnArray_PassedOver(string json)
+    {
+        var read = RunInfoMapper.ReadResult(json)!;
+
+        Assert.Equal(RunStatus.Cancelled, read.Status);
+        Assert.Empty(read.Steps);
+        Assert.Null(read.Output);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]
     [InlineData("\"the run was terminated\"")]
     [InlineData("{\"status\":")]
     [InlineData("{\"status\":\"NoSuchStatus\"}")]
+    [InlineData("{\"status\":\"Completed\"} {}")]
+    [InlineData("{\"status\":\"Completed\",\"steps\":[{\"name\":\"a\"}")]
+    [InlineData("[{\"status\":\"Completed\"}]")]
     public void ReadResult_NotAResult_GivesNull(string? json) => Assert.Null(RunInfoMapper.ReadResult(json));
 
     private static StepRecord Record(string name, int n) => new()
