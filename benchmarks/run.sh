@@ -19,7 +19,7 @@ in_memory=0
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
-    --in-memory) in_memory=1 ;;
+    --in-memory | --floor) in_memory=1 ;;
     --help | -h) in_memory=1 ;;
   esac
 done

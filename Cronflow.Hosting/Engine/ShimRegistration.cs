@@ -11,7 +11,7 @@ namespace Cronflow.Hosting;
 /// <summary>Adapts the Cronflow orchestrator and activity (written against Microsoft.DurableTask) to a DurableTask.Core worker.</summary>
 internal static class ShimRegistration
 {
-    public static void Register(TaskHubWorker worker, WorkflowOrchestrator orchestrator, StepActivity activity, ILoggerFactory loggerFactory)
+    public static void Register(TaskHubWorker worker, ITaskOrchestrator orchestrator, StepActivity activity, ILoggerFactory loggerFactory)
     {
         var factory = new DurableTaskShimFactory(
             new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(CronflowJson.Options) },

@@ -34,6 +34,13 @@ internal sealed class Settings
     /// <summary>Instead of the bars: run the BenchmarkDotNet micro-benchmarks (replay and activity, both sides).</summary>
     public bool Micro { get; private init; }
 
+    /// <summary>
+    /// The floor of Cronflow's side: the 3-step sequence and the 10-way fan-out run on a bare orchestrator that only
+    /// calls the step activity (<see cref="Harness.FloorOrchestrator"/>), for P1 and P9 in memory. The lines measure
+    /// what Cronflow costs without its interpreter, so they carry no verdict.
+    /// </summary>
+    public bool Floor { get; private init; }
+
     /// <summary>Instead of the bars: run one side's 3-step batches for a while (to attach a profiler).</summary>
     public string? SoakSide { get; private init; }
 
@@ -89,6 +96,7 @@ internal sealed class Settings
         var failCommitEvery = 0;
         var hangStepFetch = 0;
         var soakFor = TimeSpan.FromSeconds(60);
+        var floor = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -101,6 +109,9 @@ internal sealed class Settings
                     break;
                 case "--micro":
                     micro = true;
+                    break;
+                case "--floor":
+                    floor = true;
                     break;
                 case "--only" when i + 1 < args.Length:
                     foreach (var bar in args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -151,11 +162,23 @@ internal sealed class Settings
             }
         }
 
-        return new Settings { Quick = quick, InMemoryOnly = inMemory, Only = only, ConnectionString = connection, SoakSide = soak, SoakFor = soakFor, Micro = micro, ThroughputRuns = runs, VisibilityTimeout = visibilityTimeout, LogFile = logFile, AzuriteRounds = azuriteRounds, FailCommitEvery = failCommitEvery, HangStepFetch = hangStepFetch };
+        if (floor)
+        {
+            // The floor replaces the workflows of P1 and P9 in memory, and only theirs.
+            if (only.Any(bar => bar is not ("P1" or "P9")))
+            {
+                throw new UsageException("--floor measures P1 and P9 in memory only.");
+            }
+
+            only = ["P1", "P9"];
+            inMemory = true;
+        }
+
+        return new Settings { Floor = floor, Quick = quick, InMemoryOnly = inMemory, Only = only, ConnectionString = connection, SoakSide = soak, SoakFor = soakFor, Micro = micro, ThroughputRuns = runs, VisibilityTimeout = visibilityTimeout, LogFile = logFile, AzuriteRounds = azuriteRounds, FailCommitEvery = failCommitEvery, HangStepFetch = hangStepFetch };
     }
 
     public const string Usage =
-        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--runs N] [--connection <storage connection string>] [--visibility-timeout S] [--azurite-rounds N] [--log FILE] [--fail-commit-every N] [--hang-step-fetch N] [--soak cronflow|raw|replay|replay-fanout|activity|fanout|fanout-raw [seconds]] [--micro]\n" +
+        "usage: Cronflow.Benchmarks [--quick] [--in-memory] [--only P1,P3,…] [--runs N] [--connection <storage connection string>] [--visibility-timeout S] [--azurite-rounds N] [--log FILE] [--fail-commit-every N] [--hang-step-fetch N] [--floor] [--soak cronflow|raw|replay|replay-fanout|activity|fanout|fanout-raw [seconds]] [--micro]\n" +
         "  --quick       fewer rounds (finishes in under 3 minutes); Azurite scenarios run only if Azurite is reachable\n" +
         "  --in-memory   skip the Azurite scenarios\n" +
         "  --only        run only the listed bars\n" +
@@ -166,6 +189,9 @@ internal sealed class Settings
         "  --log FILE    write the engine's and the Azure Storage backend's warnings and errors, with the time, to FILE\n" +
         "  --fail-commit-every N  on Azurite, fail every N-th orchestration commit on purpose (as a refused storage request)\n" +
         "  --hang-step-fetch N  on Azurite, hold the N-th step fetch for 100 s (as a storage request left unanswered)\n" +
+        "  --floor       P1 and P9 in memory with Cronflow's 3-step and fan-out workflows on a bare orchestrator that only calls\n" +
+        "                the step activity: what Cronflow's client, messages and step activity cost without the interpreter\n" +
+        "                (no verdicts; with --soak cronflow or fanout, that side's runs)\n" +
         "  --soak cronflow|raw|replay|activity|fanout|fanout-raw [seconds]  instead of the bars, run one side's in-memory 3-step\n" +
         "                batches, Cronflow's side of a micro-benchmark, or one side of P9's fan-out (trigger, then wait) in a loop\n" +
         "                (to attach dotnet-trace, dotnet-counters or perf)\n" +
