@@ -170,7 +170,11 @@ internal sealed class Settings
                 throw new UsageException("--floor measures P1 and P9 in memory only.");
             }
 
-            only = ["P1", "P9"];
+            if (only.Count == 0)
+            {
+                only = ["P1", "P9"];
+            }
+
             inMemory = true;
         }
 
