@@ -12,9 +12,15 @@ internal sealed partial class Interpreter
     private Task<FlowValue> CallStepAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, CancellationToken cancel, string? resumeToken = null) =>
         CallActivityAsync(path, name, scope, attempt, error, timeout, resumeToken, cancel);
 
-    private async Task<FlowValue> CallActivityAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, CancellationToken cancel)
+    private Task<FlowValue> CallActivityAsync(string path, string name, Scope scope, int attempt, StepError? error, TimeSpan? timeout, string? resumeToken, CancellationToken cancel) =>
+        EndCallAsync(StartCall(path, name, scope, attempt, error, timeout, resumeToken, cancel));
+
+    /// <summary>
+    /// Awaits a started call and ends it. Its own frame holds only the call, not what starting it took: a block that
+    /// runs many steps side by side keeps one such frame per step in flight, in every episode.
+    /// </summary>
+    private async Task<FlowValue> EndCallAsync(StepCall call)
     {
-        var call = StartCall(path, name, scope, attempt, error, timeout, resumeToken, cancel);
         StepOutcome outcome;
         try
         {

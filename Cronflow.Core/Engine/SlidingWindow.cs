@@ -13,9 +13,6 @@ internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, 
     // Sized for the whole window at once: it fills in one go, and grows no more than that.
     private readonly Dictionary<Task<FlowValue>, int> _inFlight = new(Math.Min(Math.Max(1, limit), count));
 
-    // What a waiting turn of the window completes with: the first task to end while it waits.
-    private TaskCompletionSource<Task>? _next;
-
     /// <summary>The tasks in flight now.</summary>
     public List<Task> Running() => [.. _inFlight.Keys];
 
@@ -64,131 +61,184 @@ internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, 
     }
 
     /// <summary>
-    /// The first task in the window's order (in flight, then held) that has ended, or null. With the wait for the
-    /// next to end (<see cref="_next"/>), this picks the task that <c>Task.WhenAny</c> over the same list would, without
-    /// registering on every task in flight at each turn: a window of n tasks watches each once, not n² times.
+    /// Runs the window: starts the first tasks, then takes each task as it ends (<see cref="Take"/>) and starts the next
+    /// in its place, until every task has ended or one has failed. The window does not wait turn by turn: each task that
+    /// ends is handed to it by a continuation that runs where the task ends, on the orchestration's context, so that
+    /// the window's caller resumes once, when the window is done, instead of once for every task.
     /// </summary>
-    private Task? FirstEnded(List<Task> held)
-    {
-        foreach (var task in _inFlight.Keys)
-        {
-            if (task.IsCompleted)
-            {
-                return task;
-            }
-        }
-
-        foreach (var task in held)
-        {
-            if (task.IsCompleted)
-            {
-                return task;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>
-    /// Tells a waiting turn of the window (<see cref="_next"/>) when <paramref name="task"/> ends; the first to end
-    /// wins. The continuation runs on the orchestration's context, as the window's own does.
-    /// </summary>
-    private async Task WatchAsync(Task task)
-    {
-        try
-        {
-            await task;
-        }
-        catch (Exception)
-        {
-            // The window reads the task's failure when it takes the task.
-        }
-
-        _next?.TrySetResult(task);
-    }
-
     public async Task<FlowValue[]> RunAsync(Func<int, CancellationToken, Task<FlowValue>> start, Func<int, NodeFailure, Exception> fail)
     {
         using var block = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var window = Math.Max(1, limit);
-        var next = 0;
+        _block = block;
+        _start = start;
+        _fail = fail;
 
         // Work an earlier attempt left running keeps its places in the window until it ends.
-        var held = countLeftovers && attempts is not null ? attempts.Leftovers.Where(t => !t.IsCompleted).ToList() : [];
-
-        void StartMore()
+        _held = countLeftovers && attempts is not null ? attempts.Leftovers.Where(t => !t.IsCompleted).ToList() : [];
+        _taking = true;
+        try
         {
-            // An empty list starts nothing and completes at once with no results.
-            while (next < count && _inFlight.Count + held.Count < window && !block.IsCancellationRequested)
-            {
-                var index = next++;
-                States[index] = BranchState.Running;
-                if (index < _started.Length)
-                {
-                    _started[index] = Clock?.Invoke();
-                }
-
-                var task = start(index, block.Token);
-                _inFlight[task] = index;
-                _ = WatchAsync(task);
-            }
-        }
-
-        StartMore();
-        foreach (var leftover in held)
-        {
-            _ = WatchAsync(leftover);
-        }
-
-        while (_inFlight.Count > 0 || (next < count && held.Count > 0))
-        {
-            var done = FirstEnded(held);
-            if (done is null)
-            {
-                _next = new TaskCompletionSource<Task>();
-                done = await _next.Task;
-                _next = null;
-            }
-
-            if (done is not Task<FlowValue> mine || !_inFlight.TryGetValue(mine, out var index))
-            {
-                held.Remove(done);
-                StartMore();
-                continue;
-            }
-
-            _inFlight.Remove(mine);
-            if (index < _ended.Length)
-            {
-                _ended[index] = Clock?.Invoke();
-            }
-
-            if (mine.Exception?.InnerException is { } exception)
-            {
-                // A failure decides the block; so does a Cancel step inside an item (it ends the whole run).
-                States[index] = BranchState.Failed;
-                var error = exception is NodeFailure failure ? fail(index, failure) : null;
-                block.Cancel();
-                foreach (var pending in _inFlight.Keys)
-                {
-                    abandon(pending);
-                    attempts?.Leftovers.Add(pending);
-                }
-
-                if (error is null)
-                {
-                    await mine;
-                }
-
-                throw error!;
-            }
-
-            Results[index] = await mine;
-            States[index] = BranchState.Completed;
             StartMore();
+            foreach (var leftover in _held)
+            {
+                Watch(leftover);
+            }
+        }
+        catch (Exception ex)
+        {
+            _done.TrySetException(ex);
+        }
+        finally
+        {
+            _taking = false;
         }
 
-        return Results;
+        Take();
+        return await _done.Task;
+    }
+
+    // What RunAsync was given, for the continuations that take tasks as they end.
+    private Func<int, CancellationToken, Task<FlowValue>> _start = null!;
+    private Func<int, NodeFailure, Exception> _fail = null!;
+    private CancellationTokenSource _block = null!;
+    private List<Task> _held = [];
+    private int _next;
+
+    // Tasks that have ended and are not taken yet, in the order they ended; Take is running (it starts tasks, which
+    // may end at once and come back here).
+    private readonly Queue<Task> _endedTasks = new();
+    private bool _taking;
+
+    // Completes once, when the window is done: with the results, or with the failure that decided it.
+    private readonly TaskCompletionSource<FlowValue[]> _done = new();
+
+    /// <summary>
+    /// Hands <paramref name="task"/> to the window when it ends, at once when it has already ended. The continuation is
+    /// the one an <c>await</c> would register: on the orchestration's context, inline when the task ends there (as every
+    /// activity result does); only the async frame around it is saved.
+    /// </summary>
+    private void Watch(Task task)
+    {
+        if (task.IsCompleted)
+        {
+            OnEnded(task);
+            return;
+        }
+
+        task.GetAwaiter().OnCompleted(() => OnEnded(task));
+    }
+
+    private void OnEnded(Task task)
+    {
+        if (_done.Task.IsCompleted)
+        {
+            // An abandoned task, or one the window no longer waits for.
+            return;
+        }
+
+        _endedTasks.Enqueue(task);
+        Take();
+    }
+
+    private void StartMore()
+    {
+        // An empty list starts nothing and completes at once with no results.
+        while (_next < count && _inFlight.Count + _held.Count < Math.Max(1, limit) && !_block.IsCancellationRequested)
+        {
+            var index = _next++;
+            States[index] = BranchState.Running;
+            if (index < _started.Length)
+            {
+                _started[index] = Clock?.Invoke();
+            }
+
+            var task = _start(index, _block.Token);
+            _inFlight[task] = index;
+            Watch(task);
+        }
+    }
+
+    /// <summary>
+    /// Takes the tasks that have ended, first to end first: a result goes in its place and the next task starts; a
+    /// failure decides the window, abandoning the tasks still in flight. Ends the window when nothing is left to wait for.
+    /// </summary>
+    private void Take()
+    {
+        if (_taking)
+        {
+            return;
+        }
+
+        _taking = true;
+        try
+        {
+            while (!_done.Task.IsCompleted)
+            {
+                if (!_endedTasks.TryDequeue(out var done))
+                {
+                    if (_inFlight.Count == 0 && !(_next < count && _held.Count > 0))
+                    {
+                        _done.TrySetResult(Results);
+                    }
+
+                    return;
+                }
+
+                if (done is not Task<FlowValue> mine || !_inFlight.Remove(mine, out var index))
+                {
+                    _held.Remove(done);
+                    StartMore();
+                    continue;
+                }
+
+                if (index < _ended.Length)
+                {
+                    _ended[index] = Clock?.Invoke();
+                }
+
+                if (mine.Exception is { InnerException: { } exception } failed)
+                {
+                    // A failure decides the block; so does a Cancel step inside an item (it ends the whole run).
+                    States[index] = BranchState.Failed;
+                    var error = exception is NodeFailure failure ? _fail(index, failure) : null;
+                    _block.Cancel();
+                    foreach (var pending in _inFlight.Keys)
+                    {
+                        abandon(pending);
+                        attempts?.Leftovers.Add(pending);
+                    }
+
+                    if (error is null)
+                    {
+                        _done.TrySetException(failed.InnerExceptions);
+                    }
+                    else
+                    {
+                        _done.TrySetException(error);
+                    }
+
+                    return;
+                }
+
+                if (mine.IsCanceled)
+                {
+                    _done.TrySetCanceled();
+                    return;
+                }
+
+                Results[index] = mine.Result;
+                States[index] = BranchState.Completed;
+                StartMore();
+            }
+        }
+        catch (Exception ex)
+        {
+            _done.TrySetException(ex);
+        }
+        finally
+        {
+            _taking = false;
+        }
     }
 }
 

@@ -134,6 +134,57 @@ public sealed class SlidingWindowTests
         Assert.Equal(Enumerable.Range(0, count), results.Select(r => r.As<int>()));
     });
 
+    [Fact]
+    public Task RunAsync_AbandonedTaskEndsAfterTheFailure_WindowKeepsTheFailure() => Task.Run(async () =>
+    {
+        var sources = Sources(2);
+        var window = new SlidingWindow(_ => { }, 2, 2, CancellationToken.None);
+
+        var run = window.RunAsync((i, _) => sources[i].Task, (index, failure) => new InvalidOperationException($"branch {index}"));
+        sources[0].SetException(new NodeFailure(new StepError { Message = "boom" }));
+        sources[1].SetResult(FlowValue.From(1));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => run);
+        Assert.Equal("branch 0", error.Message);
+        Assert.Equal(BranchState.Running, window.States[1]);
+    });
+
+    [Fact]
+    public Task RunAsync_StartThrows_WindowFailsWithThatException() => Task.Run(async () =>
+    {
+        var sources = Sources(3);
+        var window = new SlidingWindow(_ => { }, 3, 1, CancellationToken.None);
+
+        var run = window.RunAsync((i, _) => i == 1 ? throw new InvalidOperationException("no start") : sources[i].Task, (_, failure) => failure);
+        sources[0].SetResult(FlowValue.From(0));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => run);
+        Assert.Equal("no start", error.Message);
+    });
+
+    [Fact]
+    public Task RunAsync_TaskCancelled_WindowIsCancelled() => Task.Run(async () =>
+    {
+        var sources = Sources(2);
+        var window = new SlidingWindow(_ => { }, 2, 2, CancellationToken.None);
+
+        var run = window.RunAsync((i, _) => sources[i].Task, (_, failure) => failure);
+        sources[1].SetCanceled();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(run.IsCanceled);
+    });
+
+    [Fact]
+    public Task RunAsync_NoTasks_CompletesAtOnceWithNoResults() => Task.Run(async () =>
+    {
+        var window = new SlidingWindow(_ => { }, 0, 4, CancellationToken.None);
+
+        var results = await window.RunAsync((_, _) => throw new InvalidOperationException("nothing to start"), (_, failure) => failure);
+
+        Assert.Empty(results);
+    });
+
     private static TaskCompletionSource<FlowValue>[] Sources(int count) =>
         [.. Enumerable.Range(0, count).Select(_ => new TaskCompletionSource<FlowValue>())];
 }
