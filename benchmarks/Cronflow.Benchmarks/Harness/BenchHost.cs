@@ -75,11 +75,11 @@ internal sealed class BenchHost : IAsyncDisposable
     /// <param name="loggerFactory">Where the engine and the backend log (default: nowhere).</param>
     /// <param name="failCommitEvery">Fails every n-th orchestration commit on purpose (<see cref="FaultInjectingOrchestrationService"/>; 0: none).</param>
     /// <param name="hangStepFetch">Holds the n-th step fetch for <see cref="FaultInjectingOrchestrationService.HangTime"/> (0: none).</param>
-    /// <param name="floor">Runs the 3-step sequence and the 10-way fan-out on <see cref="FloorOrchestrator"/> instead of the interpreter.</param>
     /// <param name="cronflow">
     /// Registers Cronflow's services (options, output store, orchestrator, step activity) in place of the embedded host's
     /// own registration: for the settings of another host (the Functions library's).
     /// </param>
+    /// <param name="floor">Runs the 3-step sequence and the 10-way fan-out on <see cref="FloorOrchestrator"/> instead of the interpreter.</param>
     public static async Task<BenchHost> StartAsync(Engine engine, string? taskHub = null, string connectionString = "UseDevelopmentStorage=true", TimeSpan? visibilityTimeout = null, ILoggerFactory? loggerFactory = null, int failCommitEvery = 0, Action<IServiceCollection>? cronflow = null, int hangStepFetch = 0, bool floor = false)
     {
         var hostOptions = new CronflowHostOptions();
