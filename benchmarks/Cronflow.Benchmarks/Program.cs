@@ -36,7 +36,7 @@ if (settings.Micro)
 
 if (settings.SoakSide is "replay" or "replay-fanout" or "activity")
 {
-    await Cronflow.Benchmarks.Micro.MicroBenchmarks.SoakAsync(settings.SoakSide, settings.SoakFor);
+    await Cronflow.Benchmarks.Micro.MicroBenchmarks.SoakAsync(settings.SoakSide, settings.SoakFor, settings.Floor);
     return 0;
 }
 

@@ -195,7 +195,7 @@ internal sealed class Settings
         "  --hang-step-fetch N  on Azurite, hold the N-th step fetch for 100 s (as a storage request left unanswered)\n" +
         "  --floor       P1 and P9 in memory with Cronflow's 3-step and fan-out workflows on a bare orchestrator that only calls\n" +
         "                the step activity: what Cronflow's client, messages and step activity cost without the interpreter\n" +
-        "                (no verdicts; with --soak cronflow or fanout, that side's runs)\n" +
+        "                (no verdicts; with --soak cronflow, fanout, replay or replay-fanout, Cronflow's side on the same orchestrator)\n" +
         "  --soak cronflow|raw|replay|activity|fanout|fanout-raw [seconds]  instead of the bars, run one side's in-memory 3-step\n" +
         "                batches, Cronflow's side of a micro-benchmark, or one side of P9's fan-out (trigger, then wait) in a loop\n" +
         "                (to attach dotnet-trace, dotnet-counters or perf)\n" +

@@ -38,14 +38,17 @@ internal static class MicroBenchmarks
     /// call, the process CPU time (which other processes on a shared machine disturb far less than wall time), the wall
     /// time and the bytes allocated. A profiler can attach meanwhile.
     /// </summary>
-    public static async Task SoakAsync(string which, TimeSpan duration)
+    /// <param name="which">The micro-benchmark: <c>replay</c>, <c>replay-fanout</c> or <c>activity</c>.</param>
+    /// <param name="duration">How long to run.</param>
+    /// <param name="floor">Replays Cronflow's histories with <see cref="FloorOrchestrator"/> instead of the interpreter.</param>
+    public static async Task SoakAsync(string which, TimeSpan duration, bool floor = false)
     {
-        Console.WriteLine($"== soak: {which} micro-benchmark, both sides in alternating rounds of 2,000 calls, for {duration.TotalSeconds:F0} s (process id {Environment.ProcessId}) ==");
+        Console.WriteLine($"== soak: {which} micro-benchmark{(floor && which != "activity" ? " (Cronflow's side on the floor orchestrator)" : "")}, both sides in alternating rounds of 2,000 calls, for {duration.TotalSeconds:F0} s (process id {Environment.ProcessId}) ==");
         Func<object> cronflow, raw;
         Func<Task> cleanup;
         if (which is "replay" or "replay-fanout")
         {
-            var replay = new ReplayBenchmarks { Steps = 3, FanOut = which == "replay-fanout" };
+            var replay = new ReplayBenchmarks { Steps = 3, FanOut = which == "replay-fanout", Floor = floor };
             await replay.SetupAsync();
             (cronflow, raw, cleanup) = (replay.Cronflow, replay.HandWritten, replay.CleanupAsync);
         }
@@ -114,6 +117,9 @@ public class ReplayBenchmarks
     /// <summary>Replays a 10-way fan-out and join instead of the sequence (the soak's <c>replay-fanout</c>).</summary>
     public bool FanOut { get; set; }
 
+    /// <summary>Replays Cronflow's history with <see cref="FloorOrchestrator"/> instead of the interpreter (<c>--floor</c>).</summary>
+    public bool Floor { get; set; }
+
     [GlobalSetup]
     public async Task SetupAsync()
     {
@@ -130,7 +136,8 @@ public class ReplayBenchmarks
         _cronflowHistory = UpToLastResult(cronflow.Finished.History!);
         _rawHistory = UpToLastResult(raw.Finished.History!);
         _factory = MicroBenchmarks.ShimFactory();
-        _cronflow = _host.Services.GetRequiredService<WorkflowOrchestrator>();
+        var orchestrator = _host.Services.GetRequiredService<WorkflowOrchestrator>();
+        _cronflow = Floor ? new FloorOrchestrator(orchestrator, _host.Services.GetRequiredService<WorkflowRegistry>()) : orchestrator;
         _raw = FanOut ? new RawFanOut() : new RawSequence();
     }
 
