@@ -10,8 +10,26 @@ namespace Cronflow;
 /// </summary>
 internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, CancellationToken cancel, BlockState? attempts = null, bool countLeftovers = true)
 {
+    // How many tasks (leftovers of earlier attempts included) may be in flight at once.
+    private readonly int _size = Math.Max(1, limit);
+
     // Sized for the whole window at once: it fills in one go, and grows no more than that.
     private readonly Dictionary<Task<FlowValue>, int> _inFlight = new(Math.Min(Math.Max(1, limit), count));
+
+    // What RunAsync was given, for the continuations that take tasks as they end.
+    private Func<int, CancellationToken, Task<FlowValue>> _start = null!;
+    private Func<int, NodeFailure, Exception> _fail = null!;
+    private CancellationTokenSource _block = null!;
+    private List<Task> _held = [];
+    private int _next;
+
+    // Tasks that have ended and are not taken yet, in the order they ended; Take is running (it starts tasks, which
+    // may end at once and come back here).
+    private readonly Queue<Task> _endedTasks = new();
+    private bool _taking;
+
+    // Completes once, when the window is done: with the results, or with the failure that decided it.
+    private readonly TaskCompletionSource<FlowValue[]> _done = new();
 
     /// <summary>The tasks in flight now.</summary>
     public List<Task> Running() => [.. _inFlight.Keys];
@@ -97,21 +115,6 @@ internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, 
         return await _done.Task;
     }
 
-    // What RunAsync was given, for the continuations that take tasks as they end.
-    private Func<int, CancellationToken, Task<FlowValue>> _start = null!;
-    private Func<int, NodeFailure, Exception> _fail = null!;
-    private CancellationTokenSource _block = null!;
-    private List<Task> _held = [];
-    private int _next;
-
-    // Tasks that have ended and are not taken yet, in the order they ended; Take is running (it starts tasks, which
-    // may end at once and come back here).
-    private readonly Queue<Task> _endedTasks = new();
-    private bool _taking;
-
-    // Completes once, when the window is done: with the results, or with the failure that decided it.
-    private readonly TaskCompletionSource<FlowValue[]> _done = new();
-
     /// <summary>
     /// Hands <paramref name="task"/> to the window when it ends, at once when it has already ended. The continuation is
     /// the one an <c>await</c> would register: on the orchestration's context, inline when the task ends there (as every
@@ -143,7 +146,7 @@ internal sealed class SlidingWindow(Action<Task> abandon, int count, int limit, 
     private void StartMore()
     {
         // An empty list starts nothing and completes at once with no results.
-        while (_next < count && _inFlight.Count + _held.Count < Math.Max(1, limit) && !_block.IsCancellationRequested)
+        while (_next < count && _inFlight.Count + _held.Count < _size && !_block.IsCancellationRequested)
         {
             var index = _next++;
             States[index] = BranchState.Running;
